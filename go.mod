@@ -1,0 +1,3 @@
+module github.com/monitehooks/monitehooks
+
+go 1.26

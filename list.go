@@ -1,0 +1,165 @@
+package monitehooks
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// List limits.
+const (
+	// DefaultListLimit is the page size when ListParams.Limit is 0.
+	DefaultListLimit = 100
+	// MaxListLimit is the largest page size.
+	MaxListLimit = 100
+)
+
+// SortField names what a list is sorted by.
+type SortField string
+
+// Sort fields.
+const (
+	SortCreatedAt SortField = "created_at"
+	SortUpdatedAt SortField = "updated_at"
+)
+
+// SortOrder is ascending or descending.
+type SortOrder string
+
+// Sort orders.
+const (
+	OrderAsc  SortOrder = "asc"
+	OrderDesc SortOrder = "desc"
+)
+
+// ListParams select one page of a list. The zero value asks for the first
+// page of up to DefaultListLimit items, oldest first.
+type ListParams struct {
+	// Limit is the page size, 1 to MaxListLimit. Defaults to
+	// DefaultListLimit.
+	Limit int `json:"limit,omitempty"`
+	// Cursor is a Page's Next or Prev token. When it is set, every other
+	// field is ignored: the token carries the query it belongs to.
+	Cursor string `json:"-"`
+	// Sort defaults to SortCreatedAt.
+	Sort SortField `json:"sort,omitempty"`
+	// Order defaults to OrderAsc.
+	Order SortOrder `json:"order,omitempty"`
+	// ObjectType keeps only items of that object type when set.
+	ObjectType ObjectType `json:"object_type,omitempty"`
+	// EventType keeps only events and deliveries of that event type when
+	// set.
+	EventType EventType `json:"event_type,omitempty"`
+	// CreatedGT, CreatedGTE, CreatedLT and CreatedLTE bound the creation
+	// time (strictly after, at or after, strictly before, at or before);
+	// the zero time sets no bound.
+	CreatedGT  time.Time `json:"created_gt,omitzero"`
+	CreatedGTE time.Time `json:"created_gte,omitzero"`
+	CreatedLT  time.Time `json:"created_lt,omitzero"`
+	CreatedLTE time.Time `json:"created_lte,omitzero"`
+	// EventID keeps only deliveries of that event when set.
+	EventID string `json:"event_id,omitempty"`
+	// SubscriptionID keeps only deliveries to that subscription when set.
+	SubscriptionID string `json:"subscription_id,omitempty"`
+	// Status keeps only deliveries in that state when set.
+	Status DeliveryStatus `json:"status,omitempty"`
+}
+
+// Validate checks the fields (not the cursor) and returns a
+// *ValidationError naming each bad one.
+func (p *ListParams) Validate() error {
+	v := validator{what: "list parameters"}
+	if p.Limit < 0 || p.Limit > MaxListLimit {
+		v.add("limit", KindInvalid, fmt.Sprintf("must be between 1 and %d", MaxListLimit))
+	}
+	if p.Sort != "" && !slices.Contains([]SortField{SortCreatedAt, SortUpdatedAt}, p.Sort) {
+		v.add("sort", KindEnum, fmt.Sprintf("must be %q or %q", SortCreatedAt, SortUpdatedAt))
+	}
+	if p.Order != "" && p.Order != OrderAsc && p.Order != OrderDesc {
+		v.add("order", KindEnum, fmt.Sprintf("must be %q or %q", OrderAsc, OrderDesc))
+	}
+	if p.Status != "" && !p.Status.Valid() {
+		v.add("status", KindEnum, "must be pending, succeeded or failed")
+	}
+	return v.err()
+}
+
+// Normalized returns p with defaults filled in and Cursor cleared.
+func (p ListParams) Normalized() ListParams {
+	if p.Limit == 0 {
+		p.Limit = DefaultListLimit
+	}
+	if p.Sort == "" {
+		p.Sort = SortCreatedAt
+	}
+	if p.Order == "" {
+		p.Order = OrderAsc
+	}
+	p.Cursor = ""
+	return p
+}
+
+// InCreatedRange reports whether t satisfies the Created bounds.
+func (p *ListParams) InCreatedRange(t time.Time) bool {
+	return (p.CreatedGT.IsZero() || t.After(p.CreatedGT)) &&
+		(p.CreatedGTE.IsZero() || !t.Before(p.CreatedGTE)) &&
+		(p.CreatedLT.IsZero() || t.Before(p.CreatedLT)) &&
+		(p.CreatedLTE.IsZero() || !t.After(p.CreatedLTE))
+}
+
+// Page is one page of a list.
+type Page[T any] struct {
+	// Data holds the items in list order.
+	Data []T
+	// Next is the token of the following page, "" on the last page.
+	Next string
+	// Prev is the token of the page before, "" on the first page.
+	Prev string
+}
+
+// Cursor is the position a pagination token stands for. Stores make tokens
+// with [EncodeCursor] and read them with [DecodeCursor], so every store's
+// tokens behave alike; callers treat tokens as opaque strings.
+type Cursor struct {
+	// Params is the query the token continues, normalized.
+	Params ListParams `json:"p"`
+	// Key is the sort key of the item at the page boundary.
+	Key time.Time `json:"k"`
+	// ID is that item's ID, which orders items with equal keys.
+	ID string `json:"i"`
+	// Before is true for a Prev token: the page holds the items just
+	// before the boundary item in list order. A Next token's page holds the
+	// items just after it.
+	Before bool `json:"b,omitempty"`
+}
+
+// EncodeCursor returns the opaque token for c.
+func EncodeCursor(c Cursor) string {
+	c.Params = c.Params.Normalized()
+	b, err := json.Marshal(c)
+	if err != nil {
+		// A Cursor holds only strings, ints and times in range.
+		panic("monitehooks: encoding cursor: " + err.Error())
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// DecodeCursor reads a token made by EncodeCursor. Anything else answers an
+// error wrapping ErrInvalidCursor.
+func DecodeCursor(token string) (Cursor, error) {
+	var c Cursor
+	b, err := base64.RawURLEncoding.DecodeString(token)
+	if err != nil || len(b) == 0 {
+		return Cursor{}, ErrInvalidCursor
+	}
+	if err := json.Unmarshal(b, &c); err != nil {
+		return Cursor{}, ErrInvalidCursor
+	}
+	if c.ID == "" || c.Params.Validate() != nil || c.Params.Limit == 0 {
+		return Cursor{}, ErrInvalidCursor
+	}
+	c.Params = c.Params.Normalized()
+	return c, nil
+}

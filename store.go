@@ -1,0 +1,156 @@
+package monitehooks
+
+import (
+	"context"
+	"time"
+)
+
+// Store is the persistence contract: subscriptions, events, deliveries and
+// their attempts. Package memstore implements it in memory; package
+// storetest checks any implementation against this contract.
+//
+// Every method takes a context first and is safe for concurrent use. The
+// store assigns IDs (UUIDs in canonical text form). Values passed in and
+// returned are copies: a store never retains or shares a caller's slices,
+// except that [Event.Object] returned by the store must be treated as
+// read-only.
+//
+// Everything a partner can see is scoped by partner ID: asking for another
+// partner's object answers the same not-found error as an unknown ID.
+//
+// The contract is written so that a durable store shared by several
+// processes can implement it: deliveries are claimed with a lease (in SQL,
+// SELECT … FOR UPDATE SKIP LOCKED and a lease_until column), results are
+// recorded only by the holder of the lease, and an expired lease makes the
+// delivery claimable again, so a crashed process loses nothing.
+type Store interface {
+	// CreateSubscription stores sub with a new ID and returns the stored
+	// subscription. The caller has validated it.
+	CreateSubscription(ctx context.Context, sub Subscription) (Subscription, error)
+	// GetSubscription returns the partner's subscription with the ID, or an
+	// error wrapping ErrSubscriptionNotFound.
+	GetSubscription(ctx context.Context, partnerID, id string) (Subscription, error)
+	// UpdateSubscription replaces the stored subscription that has sub's ID
+	// and PartnerID, or answers an error wrapping ErrSubscriptionNotFound.
+	UpdateSubscription(ctx context.Context, sub Subscription) error
+	// DeleteSubscription removes the partner's subscription with the ID, or
+	// answers an error wrapping ErrSubscriptionNotFound. Its deliveries stay
+	// in the log.
+	DeleteSubscription(ctx context.Context, partnerID, id string) error
+	// ListSubscriptions returns one page of the partner's subscriptions.
+	// The list fields that apply are Limit, Cursor, Sort, Order, ObjectType
+	// and the Created bounds.
+	ListSubscriptions(ctx context.Context, partnerID string, p ListParams) (Page[Subscription], error)
+	// LoadSubscriptions returns every subscription of every partner, for
+	// the registry's index at start-up.
+	LoadSubscriptions(ctx context.Context) ([]Subscription, error)
+
+	// CreateEvent stores ev with a new ID, which it sets in ev.ID, and in
+	// the same atomic step one pending delivery per subscription ID, due at
+	// due. A duplicate subscription ID is an error.
+	CreateEvent(ctx context.Context, ev *Event, subscriptionIDs []string, due time.Time) error
+	// GetEvent returns the partner's event with the ID, or an error
+	// wrapping ErrEventNotFound.
+	GetEvent(ctx context.Context, partnerID, id string) (Event, error)
+	// ListEvents returns one page of the partner's events. The list fields
+	// that apply are Limit, Cursor, Sort (both sort by creation), Order,
+	// ObjectType, EventType and the Created bounds.
+	ListEvents(ctx context.Context, partnerID string, p ListParams) (Page[Event], error)
+
+	// ClaimDeliveries leases up to p.Limit pending deliveries that are due
+	// at p.Now (NextAttemptAt ≤ Now, and no lease in force), oldest due
+	// first, so that no other caller can claim them until the lease ends
+	// at p.Now + p.Lease.
+	ClaimDeliveries(ctx context.Context, p ClaimParams) (ClaimResult, error)
+	// RecordAttempt records the outcome of a claimed delivery and ends its
+	// lease. It answers ErrLeaseLost, recording nothing, when the lease
+	// token no longer holds the delivery.
+	RecordAttempt(ctx context.Context, r AttemptRecord) error
+	// ReleaseDelivery ends a lease without recording an attempt; the
+	// delivery is due again at once. It answers ErrLeaseLost when the
+	// token no longer holds the delivery.
+	ReleaseDelivery(ctx context.Context, deliveryID, leaseToken string) error
+	// GetDelivery returns the partner's delivery with the ID, with its
+	// attempts, or an error wrapping ErrDeliveryNotFound.
+	GetDelivery(ctx context.Context, partnerID, id string) (Delivery, error)
+	// ListDeliveries returns one page of the partner's deliveries with
+	// their attempts. Every list field applies.
+	ListDeliveries(ctx context.Context, partnerID string, p ListParams) (Page[Delivery], error)
+	// RequeueDelivery makes the partner's delivery pending again, due at
+	// due, keeping its attempts. A pending delivery is left as it is. It
+	// returns the delivery, or an error wrapping ErrDeliveryNotFound.
+	RequeueDelivery(ctx context.Context, partnerID, id string, due time.Time) (Delivery, error)
+	// RequeueFailed makes every failed delivery of the partner's
+	// subscription that was created at or after since pending again, due
+	// at due, and returns how many it requeued.
+	RequeueFailed(ctx context.Context, partnerID, subscriptionID string, since, due time.Time) (int, error)
+	// CountDeliveries returns how many deliveries are in each state, over
+	// every partner.
+	CountDeliveries(ctx context.Context) (DeliveryCounts, error)
+}
+
+// ClaimParams are the parameters of [Store.ClaimDeliveries].
+type ClaimParams struct {
+	// Now is the time due deliveries are measured against.
+	Now time.Time
+	// Limit is the most deliveries to claim; it must be positive.
+	Limit int
+	// Lease is how long the claim holds; it must be positive.
+	Lease time.Duration
+	// Allow, when not nil, is asked about each candidate's subscription
+	// before the store claims it, in due order; a delivery it refuses is
+	// left pending. Once Allow refuses a subscription the store may skip
+	// that subscription's other candidates in the same claim without
+	// asking again. It must not call the store.
+	Allow func(subscriptionID string) bool
+}
+
+// ClaimResult is the answer of [Store.ClaimDeliveries].
+type ClaimResult struct {
+	// Claims are the deliveries claimed, oldest due first.
+	Claims []Claim
+	// NextDue is the earliest time another pending delivery becomes
+	// claimable (its NextAttemptAt, or the end of its lease), not counting
+	// those Allow refused; zero when there is none. It may be at or before
+	// Now when Limit cut the claim short.
+	NextDue time.Time
+}
+
+// Claim is one leased delivery, with what a worker needs to attempt it.
+type Claim struct {
+	// DeliveryID, SubscriptionID and PartnerID identify the delivery.
+	DeliveryID     string
+	SubscriptionID string
+	PartnerID      string
+	// Attempts is how many attempts were made before this claim.
+	Attempts int
+	// CreatedAt is when the delivery was created.
+	CreatedAt time.Time
+	// Event is the delivery's event. Its Object is shared: read only.
+	Event Event
+	// LeaseToken proves the lease to RecordAttempt and ReleaseDelivery.
+	LeaseToken string
+}
+
+// AttemptRecord is the outcome of one claim, for [Store.RecordAttempt].
+type AttemptRecord struct {
+	// DeliveryID and LeaseToken name the claim.
+	DeliveryID string
+	LeaseToken string
+	// Attempt is appended to the delivery's attempts; nil appends nothing
+	// (a delivery failed without a request being made).
+	Attempt *Attempt
+	// Status is the delivery's new state.
+	Status DeliveryStatus
+	// NextAttemptAt is when a pending delivery is due again.
+	NextAttemptAt time.Time
+	// UpdatedAt is the time of the change.
+	UpdatedAt time.Time
+}
+
+// DeliveryCounts counts deliveries by state.
+type DeliveryCounts struct {
+	Pending   int
+	Succeeded int
+	Failed    int
+}

@@ -1,0 +1,92 @@
+package monitehooks
+
+import (
+	"strconv"
+	"strings"
+)
+
+// Kinds of [FieldError], stable words that the REST layer reports as the
+// "type" of a 422 detail.
+const (
+	// KindMissing: a required field is empty.
+	KindMissing = "missing"
+	// KindInvalid: the value is not acceptable; the message says why.
+	KindInvalid = "value_error"
+	// KindEnum: the value is not one of a fixed set (such as the catalog).
+	KindEnum = "enum"
+	// KindTooLong: the value is longer than allowed.
+	KindTooLong = "string_too_long"
+	// KindURL: the value is not an acceptable URL.
+	KindURL = "url_parsing"
+	// KindJSON: the value is not the JSON expected.
+	KindJSON = "json_invalid"
+)
+
+// FieldError is one problem with one input field.
+type FieldError struct {
+	// Field is the field's JSON name, such as "url" or "event_types".
+	Field string
+	// Index is the position of the bad element in a list field, or -1.
+	Index int
+	// Message says what is wrong, in a sentence fragment.
+	Message string
+	// Kind is one of the Kind constants.
+	Kind string
+}
+
+// ValidationError lists every problem found in one input. It wraps
+// [ErrInvalid].
+type ValidationError struct {
+	// What names the input, such as "subscription" or "event".
+	What string
+	// Fields lists the problems in field order.
+	Fields []FieldError
+}
+
+// Error returns "monitehooks: invalid <what>: <field>: <message>; …".
+func (e *ValidationError) Error() string {
+	var b strings.Builder
+	b.WriteString("monitehooks: invalid ")
+	b.WriteString(e.What)
+	for i, f := range e.Fields {
+		if i == 0 {
+			b.WriteString(": ")
+		} else {
+			b.WriteString("; ")
+		}
+		b.WriteString(f.Field)
+		if f.Index >= 0 {
+			b.WriteByte('[')
+			b.WriteString(strconv.Itoa(f.Index))
+			b.WriteByte(']')
+		}
+		b.WriteString(": ")
+		b.WriteString(f.Message)
+	}
+	return b.String()
+}
+
+// Unwrap returns [ErrInvalid].
+func (e *ValidationError) Unwrap() error { return ErrInvalid }
+
+// validator collects field errors.
+type validator struct {
+	what   string
+	fields []FieldError
+}
+
+func (v *validator) add(field, kind, msg string) {
+	v.fields = append(v.fields, FieldError{Field: field, Index: -1, Message: msg, Kind: kind})
+}
+
+func (v *validator) addAt(field string, index int, kind, msg string) {
+	v.fields = append(v.fields, FieldError{Field: field, Index: index, Message: msg, Kind: kind})
+}
+
+// err returns the collected problems as a *ValidationError, or nil.
+func (v *validator) err() error {
+	if len(v.fields) == 0 {
+		return nil
+	}
+	return &ValidationError{What: v.what, Fields: v.fields}
+}
