@@ -319,9 +319,6 @@ var (
 	// ErrLeaseLost: a claimed delivery's lease expired and another worker
 	// may have claimed it; the result was not recorded.
 	ErrLeaseLost = errors.New("monitehooks: delivery lease lost")
-	// ErrNotPending: the delivery is not pending, so it cannot be claimed,
-	// or it is pending, so it cannot be requeued.
-	ErrNotPending = errors.New("monitehooks: delivery is not in the required state")
 	// ErrEmitterClosed is returned by Emit after Shutdown or Close.
 	ErrEmitterClosed = errors.New("monitehooks: emitter closed")
 )

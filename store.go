@@ -18,6 +18,10 @@ import (
 // Everything a partner can see is scoped by partner ID: asking for another
 // partner's object answers the same not-found error as an unknown ID.
 //
+// List methods validate their ListParams (a *ValidationError) and answer
+// pages whose Data is never nil. Items with equal sort keys are ordered by
+// ID, and a descending list is the exact reverse of the ascending one.
+//
 // The contract is written so that a durable store shared by several
 // processes can implement it: deliveries are claimed with a lease (in SQL,
 // SELECT … FOR UPDATE SKIP LOCKED and a lease_until column), results are
@@ -41,8 +45,8 @@ type Store interface {
 	// The list fields that apply are Limit, Cursor, Sort, Order, ObjectType
 	// and the Created bounds.
 	ListSubscriptions(ctx context.Context, partnerID string, p ListParams) (Page[Subscription], error)
-	// LoadSubscriptions returns every subscription of every partner, for
-	// the registry's index at start-up.
+	// LoadSubscriptions returns every subscription of every partner, in
+	// no particular order, for the registry's index at start-up.
 	LoadSubscriptions(ctx context.Context) ([]Subscription, error)
 
 	// CreateEvent stores ev with a new ID, which it sets in ev.ID, and in
@@ -64,11 +68,15 @@ type Store interface {
 	ClaimDeliveries(ctx context.Context, p ClaimParams) (ClaimResult, error)
 	// RecordAttempt records the outcome of a claimed delivery and ends its
 	// lease. It answers ErrLeaseLost, recording nothing, when the lease
-	// token no longer holds the delivery.
+	// token no longer holds the delivery, and an error wrapping
+	// ErrDeliveryNotFound for an unknown delivery. A token holds from its
+	// claim until the delivery is recorded, released, or claimed again
+	// after the lease ended.
 	RecordAttempt(ctx context.Context, r AttemptRecord) error
 	// ReleaseDelivery ends a lease without recording an attempt; the
 	// delivery is due again at once. It answers ErrLeaseLost when the
-	// token no longer holds the delivery.
+	// token no longer holds the delivery, and an error wrapping
+	// ErrDeliveryNotFound for an unknown delivery.
 	ReleaseDelivery(ctx context.Context, deliveryID, leaseToken string) error
 	// GetDelivery returns the partner's delivery with the ID, with its
 	// attempts, or an error wrapping ErrDeliveryNotFound.
@@ -77,12 +85,14 @@ type Store interface {
 	// their attempts. Every list field applies.
 	ListDeliveries(ctx context.Context, partnerID string, p ListParams) (Page[Delivery], error)
 	// RequeueDelivery makes the partner's delivery pending again, due at
-	// due, keeping its attempts. A pending delivery is left as it is. It
-	// returns the delivery, or an error wrapping ErrDeliveryNotFound.
+	// due, keeping its attempts; its UpdatedAt becomes due. A pending
+	// delivery is left as it is. It returns the delivery, or an error
+	// wrapping ErrDeliveryNotFound.
 	RequeueDelivery(ctx context.Context, partnerID, id string, due time.Time) (Delivery, error)
 	// RequeueFailed makes every failed delivery of the partner's
 	// subscription that was created at or after since pending again, due
-	// at due, and returns how many it requeued.
+	// at due (which also becomes their UpdatedAt), and returns how many it
+	// requeued: 0 for an unknown subscription or another partner's.
 	RequeueFailed(ctx context.Context, partnerID, subscriptionID string, since, due time.Time) (int, error)
 	// CountDeliveries returns how many deliveries are in each state, over
 	// every partner.
