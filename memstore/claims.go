@@ -1,0 +1,174 @@
+package memstore
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	"github.com/monitehooks/monitehooks"
+)
+
+// ClaimDeliveries leases up to p.Limit pending deliveries due at p.Now,
+// oldest due first (ties by delivery ID). See the package documentation for
+// its cost.
+//
+// Allow is asked once per candidate, under the store's lock. Once it
+// refuses a subscription, the subscription's other deliveries are skipped
+// for the rest of the call without asking again, and none of them counts
+// for NextDue. Lease ends count for NextDue whatever their subscription.
+//
+// A lease token is the claim's sequence number in the store, in hex: each
+// claim gets a new one, and it holds the delivery until RecordAttempt or
+// ReleaseDelivery ends the lease or a claim after the lease's end takes the
+// delivery.
+func (s *Store) ClaimDeliveries(ctx context.Context, p monitehooks.ClaimParams) (monitehooks.ClaimResult, error) {
+	if err := ctx.Err(); err != nil {
+		return monitehooks.ClaimResult{}, err
+	}
+	if p.Limit <= 0 {
+		return monitehooks.ClaimResult{}, fmt.Errorf("memstore: claim limit %d: must be positive: %w", p.Limit, monitehooks.ErrInvalid)
+	}
+	if p.Lease <= 0 {
+		return monitehooks.ClaimResult{}, fmt.Errorf("memstore: claim lease %v: must be positive: %w", p.Lease, monitehooks.ErrInvalid)
+	}
+	now, until := p.Now, p.Now.Add(p.Lease)
+
+	s.mu.Lock()
+	// Queues refused by Allow are set aside during the call; they go back
+	// even if Allow panics.
+	refused := s.refused[:0]
+	defer func() {
+		for i, sq := range refused {
+			s.readyPush(sq)
+			refused[i] = nil
+		}
+		s.refused = refused[:0]
+		s.mu.Unlock()
+	}()
+
+	// Ended leases make their deliveries claimable again; the holder keeps
+	// its token until another claim takes the delivery.
+	for len(s.leases) > 0 && !s.leases[0].end.After(now) {
+		d := s.leases[0].d
+		s.leaseRemoveLocked(d)
+		s.enqueueLocked(d)
+	}
+
+	var res monitehooks.ClaimResult
+	for len(res.Claims) < p.Limit && len(s.ready) > 0 {
+		sq := s.ready[0]
+		d := sq.heap[0]
+		if d.next.After(now) {
+			break
+		}
+		if p.Allow != nil && !p.Allow(sq.idStr) {
+			// Set the whole queue aside until the end of the call.
+			s.readyRemove(0)
+			refused = append(refused, sq)
+			continue
+		}
+		s.dequeueLocked(d)
+		s.lastToken++
+		d.token = s.lastToken
+		s.leasePushLocked(d, until)
+		if res.Claims == nil {
+			res.Claims = make([]monitehooks.Claim, 0, min(p.Limit, 16))
+		}
+		res.Claims = append(res.Claims, monitehooks.Claim{
+			DeliveryID:     d.id.String(),
+			SubscriptionID: sq.idStr,
+			PartnerID:      d.ev.ev.PartnerID,
+			Attempts:       len(d.attempts),
+			CreatedAt:      d.ev.due,
+			Event:          d.ev.ev,
+			LeaseToken:     strconv.FormatUint(d.token, 16),
+		})
+	}
+
+	if len(s.ready) > 0 {
+		res.NextDue = s.ready[0].heap[0].next
+	}
+	if len(s.leases) > 0 {
+		if end := s.leases[0].end; res.NextDue.IsZero() || end.Before(res.NextDue) {
+			res.NextDue = end
+		}
+	}
+	return res, nil
+}
+
+// errLeaseLost is the answer to a token that does not hold its delivery.
+var errLeaseLost = fmt.Errorf("memstore: %w", monitehooks.ErrLeaseLost)
+
+// leasedLocked returns the delivery the token holds. It answers an error
+// wrapping ErrDeliveryNotFound for an unknown delivery, and ErrLeaseLost
+// when the token does not hold it. s.mu must be held.
+func (s *Store) leasedLocked(deliveryID, leaseToken string) (*delivery, error) {
+	did, ok := parseID(deliveryID)
+	var d *delivery
+	if ok {
+		d = s.deliveries[did]
+	}
+	if d == nil {
+		return nil, fmt.Errorf("memstore: delivery %q: %w", deliveryID, monitehooks.ErrDeliveryNotFound)
+	}
+	tok, err := strconv.ParseUint(leaseToken, 16, 64)
+	if err != nil || tok == 0 || tok != d.token {
+		return nil, errLeaseLost
+	}
+	return d, nil
+}
+
+// RecordAttempt records the outcome of a claimed delivery and ends its
+// lease. It answers an error wrapping ErrLeaseLost, recording nothing, when
+// the token does not hold the delivery, and one wrapping
+// ErrDeliveryNotFound when there is no delivery with the ID.
+func (s *Store) RecordAttempt(ctx context.Context, r monitehooks.AttemptRecord) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	st, ok := statusCode(r.Status)
+	if !ok {
+		return fmt.Errorf("memstore: delivery status %q: %w", r.Status, monitehooks.ErrInvalid)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d, err := s.leasedLocked(r.DeliveryID, r.LeaseToken)
+	if err != nil {
+		return err
+	}
+	s.unhookLocked(d)
+	d.token = 0
+	if r.Attempt != nil {
+		d.attempts = append(d.attempts, *r.Attempt)
+	}
+	s.countLocked(d.status, st)
+	d.status = st
+	d.next = r.NextAttemptAt
+	d.updated = r.UpdatedAt
+	if st == statusPending {
+		s.enqueueLocked(d)
+	}
+	return nil
+}
+
+// ReleaseDelivery ends a lease without recording an attempt; the delivery
+// is claimable again at once. It answers like RecordAttempt when the token
+// does not hold the delivery.
+func (s *Store) ReleaseDelivery(ctx context.Context, deliveryID, leaseToken string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d, err := s.leasedLocked(deliveryID, leaseToken)
+	if err != nil {
+		return err
+	}
+	d.token = 0
+	if d.where == inLeases {
+		s.leaseRemoveLocked(d)
+		s.enqueueLocked(d)
+	}
+	// Otherwise the lease had ended and d is in its queue already.
+	return nil
+}

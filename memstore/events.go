@@ -1,0 +1,131 @@
+package memstore
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/monitehooks/monitehooks"
+)
+
+// CreateEvent stores a copy of *ev with a new ID, which it sets in ev.ID,
+// and one pending delivery per subscription ID, due at due, all at once.
+// The subscription IDs must be IDs the store gave out, listed once each;
+// the store does not check that the subscriptions still exist. It
+// copies ev.Object. On error nothing is stored and ev is left as it was.
+func (s *Store) CreateEvent(ctx context.Context, ev *monitehooks.Event, subscriptionIDs []string, due time.Time) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if ev == nil {
+		return fmt.Errorf("memstore: nil event: %w", monitehooks.ErrInvalid)
+	}
+	n := len(subscriptionIDs)
+	var buf [16]id
+	subs := buf[:0]
+	if n > len(buf) {
+		subs = make([]id, 0, n)
+	}
+	for _, str := range subscriptionIDs {
+		sid, ok := parseID(str)
+		if !ok {
+			return fmt.Errorf("memstore: subscription ID %q is not one the store gave out: %w", str, monitehooks.ErrInvalid)
+		}
+		subs = append(subs, sid)
+	}
+	if n > 1 {
+		// Deliveries get random IDs, so which goes to which subscription
+		// does not matter: sorting finds duplicates without a map.
+		slices.SortFunc(subs, func(a, b id) int { return bytes.Compare(a[:], b[:]) })
+		for i := 1; i < n; i++ {
+			if subs[i] == subs[i-1] {
+				return fmt.Errorf("memstore: subscription ID %s listed twice: %w", subs[i], monitehooks.ErrInvalid)
+			}
+		}
+	}
+
+	e := &event{ev: *ev, due: due}
+	e.ev.Object = slices.Clone(ev.Object)
+	if n > 0 {
+		e.first.ev = e
+		if n > 1 {
+			e.more = make([]delivery, n-1)
+			for i := range e.more {
+				e.more[i].ev = e
+			}
+		}
+	}
+	s.ids.fillEvent(e)
+	e.ev.ID = e.id.String()
+
+	s.mu.Lock()
+	p := s.partnerLocked(e.ev.PartnerID, true)
+	p.events = append(p.events, e)
+	s.events[e.id] = e
+	for i, sid := range subs {
+		d := e.delivery(i)
+		d.sq = s.queueLocked(sid)
+		d.next, d.updated = due, due
+		s.deliveries[d.id] = d
+		s.enqueueLocked(d)
+	}
+	s.counts.Pending += n
+	s.mu.Unlock()
+
+	ev.ID = e.ev.ID
+	return nil
+}
+
+// GetEvent returns the partner's event with the ID. Its Object is shared
+// with the store: read only.
+func (s *Store) GetEvent(ctx context.Context, partnerID, eventID string) (monitehooks.Event, error) {
+	if err := ctx.Err(); err != nil {
+		return monitehooks.Event{}, err
+	}
+	if eid, ok := parseID(eventID); ok {
+		s.mu.RLock()
+		e := s.events[eid]
+		s.mu.RUnlock()
+		// Events are never modified once stored.
+		if e != nil && e.ev.PartnerID == partnerID {
+			return e.ev, nil
+		}
+	}
+	return monitehooks.Event{}, fmt.Errorf("memstore: event %q: %w", eventID, monitehooks.ErrEventNotFound)
+}
+
+// ListEvents returns one page of the partner's events. Their Objects are
+// shared with the store: read only.
+func (s *Store) ListEvents(ctx context.Context, partnerID string, lp monitehooks.ListParams) (monitehooks.Page[monitehooks.Event], error) {
+	if err := ctx.Err(); err != nil {
+		return monitehooks.Page[monitehooks.Event]{}, err
+	}
+	q, err := resolveList(lp)
+	if err != nil {
+		return monitehooks.Page[monitehooks.Event]{}, err
+	}
+	var events []*event
+	s.mu.RLock()
+	if p := s.partners[partnerID]; p != nil {
+		events = p.events // append-only, and events are never modified
+	}
+	s.mu.RUnlock()
+
+	var es []entry[*event]
+	for _, e := range events {
+		if (q.ObjectType == "" || e.ev.ObjectType == q.ObjectType) &&
+			(q.EventType == "" || e.ev.Type == q.EventType) &&
+			q.InCreatedRange(e.ev.CreatedAt) {
+			// Both sort fields sort events by creation.
+			es = append(es, entry[*event]{e.ev.CreatedAt, e.id, e})
+		}
+	}
+	page, next, prev := paginate(es, &q)
+	data := make([]monitehooks.Event, len(page))
+	for i := range page {
+		data[i] = page[i].item.ev
+	}
+	return monitehooks.Page[monitehooks.Event]{Data: data, Next: next, Prev: prev}, nil
+}

@@ -1,0 +1,67 @@
+package memstore
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/google/uuid"
+)
+
+func TestIDGen(t *testing.T) {
+	var g idGen
+	seen := make(map[id]bool)
+	for range 3 * idBatch { // across refills
+		u := g.new()
+		if seen[u] {
+			t.Fatalf("ID %s made twice", u)
+		}
+		seen[u] = true
+		if u.Version() != 4 || u.Variant() != uuid.RFC4122 {
+			t.Fatalf("ID %s: version %d, variant %v; want 4, RFC 4122", u, u.Version(), u.Variant())
+		}
+		if back, ok := parseID(u.String()); !ok || back != u {
+			t.Fatalf("parseID(%s) = %s, %v", u, back, ok)
+		}
+	}
+}
+
+func TestParseID(t *testing.T) {
+	const good = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
+	if _, ok := parseID(good); !ok {
+		t.Errorf("parseID(%q) failed", good)
+	}
+	for _, s := range []string{
+		"",
+		strings.ToUpper(good),
+		"{" + good + "}",
+		"urn:uuid:" + good,
+		strings.ReplaceAll(good, "-", ""),
+		good[:35] + "g",
+		good[:8] + "x" + good[9:],
+		good + "0",
+	} {
+		if u, ok := parseID(s); ok {
+			t.Errorf("parseID(%q) = %s; want failure", s, u)
+		}
+	}
+}
+
+// BenchmarkID compares the store's batched ID source with uuid.NewRandom,
+// which reads crypto/rand (and allocates) for every ID.
+func BenchmarkID(b *testing.B) {
+	b.Run("idGen", func(b *testing.B) {
+		var g idGen
+		b.ReportAllocs()
+		for b.Loop() {
+			_ = g.new()
+		}
+	})
+	b.Run("uuid.NewRandom", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := uuid.NewRandom(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

@@ -1,0 +1,111 @@
+package memstore
+
+import (
+	"bytes"
+	"fmt"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/monitehooks/monitehooks"
+)
+
+// entry is one item of a list being paged: its sort key, its ID, and the
+// item or what leads to it.
+type entry[T any] struct {
+	key  time.Time
+	id   id
+	item T
+}
+
+// listQuery is a list request resolved: the query, and where the page
+// starts when a token was given.
+type listQuery struct {
+	monitehooks.ListParams      // normalized
+	cursor                 bool // a token was given: the page is next to (key, id)
+	key                    time.Time
+	id                     id
+	before                 bool // the page holds the items before (key, id)
+}
+
+// resolveList reads p: the token when there is one (ignoring every other
+// field), the fields otherwise.
+func resolveList(p monitehooks.ListParams) (listQuery, error) {
+	if p.Cursor == "" {
+		if err := p.Validate(); err != nil {
+			return listQuery{}, err
+		}
+		return listQuery{ListParams: p.Normalized()}, nil
+	}
+	c, err := monitehooks.DecodeCursor(p.Cursor)
+	if err != nil {
+		return listQuery{}, fmt.Errorf("memstore: %w", err)
+	}
+	cid, ok := parseID(c.ID)
+	if !ok {
+		return listQuery{}, fmt.Errorf("memstore: %w", monitehooks.ErrInvalidCursor)
+	}
+	return listQuery{ListParams: c.Params, cursor: true, key: c.Key, id: cid, before: c.Before}, nil
+}
+
+// sortKey returns the time a list sorted by q.Sort orders an item by.
+func (q *listQuery) sortKey(created, updated time.Time) time.Time {
+	if q.Sort == monitehooks.SortUpdatedAt {
+		return updated
+	}
+	return created
+}
+
+// paginate sorts es in list order and returns the page q asks for, with
+// the tokens of the pages on either side ("" where there is none). The
+// page aliases es.
+func paginate[T any](es []entry[T], q *listQuery) (page []entry[T], next, prev string) {
+	dir := 1
+	if q.Order == monitehooks.OrderDesc {
+		dir = -1
+	}
+	// cmpTo compares an entry with a boundary in list order.
+	cmpTo := func(e *entry[T], key time.Time, bid id) int {
+		if c := e.key.Compare(key); c != 0 {
+			return dir * c
+		}
+		return dir * bytes.Compare(e.id[:], bid[:])
+	}
+	slices.SortFunc(es, func(a, b entry[T]) int { return cmpTo(&a, b.key, b.id) })
+
+	n := len(es)
+	start, end := 0, min(q.Limit, n)
+	if q.cursor {
+		// The boundary item need not exist any more: the page is placed
+		// by its position.
+		if q.before {
+			end = sort.Search(n, func(i int) bool { return cmpTo(&es[i], q.key, q.id) >= 0 })
+			start = max(0, end-q.Limit)
+		} else {
+			start = sort.Search(n, func(i int) bool { return cmpTo(&es[i], q.key, q.id) > 0 })
+			end = min(n, start+q.Limit)
+		}
+	}
+	page = es[start:end]
+	if len(page) == 0 {
+		return page, "", ""
+	}
+	if start > 0 {
+		prev = q.token(&page[0].key, page[0].id, true)
+	}
+	if end < n {
+		last := &page[len(page)-1]
+		next = q.token(&last.key, last.id, false)
+	}
+	return page, next, prev
+}
+
+// token returns the token of the page next to the item (key, id).
+func (q *listQuery) token(key *time.Time, bid id, before bool) string {
+	return monitehooks.EncodeCursor(monitehooks.Cursor{
+		Params: q.ListParams,
+		Key:    *key,
+		ID:     bid.String(),
+		Before: before,
+	})
+}

@@ -1,0 +1,142 @@
+package storetest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/monitehooks/monitehooks"
+)
+
+func eventTests() []test {
+	return []test{
+		{"CreateAssignsIDAndDeliveries", testCreateEvent},
+		{"DuplicateSubscriptionIDsStoreNothing", testCreateEventDuplicate},
+		{"NoSubscriptions", testCreateEventNoSubscriptions},
+		{"ObjectIsCopied", testEventObjectCopied},
+		{"NotFound", testEventNotFound},
+	}
+}
+
+func testCreateEvent(t *testing.T, b *bundle) {
+	subs := b.subIDs(partnerA, 3)
+	in := newEvent(partnerA)
+	in.ID = "chosen-by-caller"
+	due := at(time.Minute)
+	ev := in
+	if err := b.s.CreateEvent(b.ctx, &ev, subs, due); err != nil {
+		t.Fatalf("CreateEvent: %v", err)
+	}
+	checkID(t, "created event", ev.ID)
+	want := in
+	want.ID = ev.ID
+	if d := diff(want, ev); d != "" {
+		t.Errorf("CreateEvent changed the event beyond its ID (-want +got):\n%s", d)
+	}
+	got, err := b.s.GetEvent(b.ctx, partnerA, ev.ID)
+	if err != nil {
+		t.Fatalf("GetEvent: %v", err)
+	}
+	if d := diff(want, got); d != "" {
+		t.Errorf("GetEvent (-want +got):\n%s", d)
+	}
+
+	var wantDs []monitehooks.Delivery
+	for _, sid := range subs {
+		wantDs = append(wantDs, monitehooks.Delivery{
+			EventID: ev.ID, SubscriptionID: sid, PartnerID: partnerA,
+			ObjectType: in.ObjectType, EventType: in.Type,
+			Status:        monitehooks.DeliveryPending,
+			NextAttemptAt: due, CreatedAt: due, UpdatedAt: due,
+		})
+	}
+	ds := b.listAllDeliveries(partnerA, monitehooks.ListParams{EventID: ev.ID})
+	seen := make(map[string]bool)
+	for _, d := range ds {
+		checkID(t, "delivery", d.ID)
+		if seen[d.ID] {
+			t.Errorf("two deliveries have the ID %s", d.ID)
+		}
+		seen[d.ID] = true
+	}
+	bySub := func(d monitehooks.Delivery) string { return d.SubscriptionID }
+	if d := diff(sortedByID(wantDs, bySub), sortedByID(ds, bySub), cmpopts.IgnoreFields(monitehooks.Delivery{}, "ID")); d != "" {
+		t.Errorf("deliveries of the event (-want +got):\n%s", d)
+	}
+	if n, err := b.s.CountDeliveries(b.ctx); err != nil || n != (monitehooks.DeliveryCounts{Pending: 3}) {
+		t.Errorf("CountDeliveries = %+v, %v; want 3 pending", n, err)
+	}
+
+	other := b.createEvent(newEvent(partnerA), subs, due)
+	if other.ID == ev.ID {
+		t.Errorf("two events got the same ID %s", ev.ID)
+	}
+}
+
+func testCreateEventDuplicate(t *testing.T, b *bundle) {
+	subs := b.subIDs(partnerA, 2)
+	ev := newEvent(partnerA)
+	err := b.s.CreateEvent(b.ctx, &ev, []string{subs[0], subs[1], subs[0]}, base)
+	if err == nil {
+		t.Fatal("CreateEvent with a subscription ID listed twice: err = nil; want an error")
+	}
+	page, err := b.s.ListEvents(b.ctx, partnerA, monitehooks.ListParams{})
+	if err != nil {
+		t.Fatalf("ListEvents: %v", err)
+	}
+	if len(page.Data) != 0 {
+		t.Errorf("after a failed CreateEvent, ListEvents = %d events; want 0", len(page.Data))
+	}
+	if n, err := b.s.CountDeliveries(b.ctx); err != nil || n != (monitehooks.DeliveryCounts{}) {
+		t.Errorf("after a failed CreateEvent, CountDeliveries = %+v, %v; want none", n, err)
+	}
+	if res := b.claim(at(time.Hour), 10); len(res.Claims) != 0 {
+		t.Errorf("after a failed CreateEvent, claimed %v; want nothing", claimedIDs(res))
+	}
+}
+
+func testCreateEventNoSubscriptions(t *testing.T, b *bundle) {
+	ev := b.createEvent(newEvent(partnerA), nil, base)
+	if _, err := b.s.GetEvent(b.ctx, partnerA, ev.ID); err != nil {
+		t.Errorf("GetEvent of an event without deliveries: %v", err)
+	}
+	if ds := b.listAllDeliveries(partnerA, monitehooks.ListParams{}); len(ds) != 0 {
+		t.Errorf("ListDeliveries = %d deliveries; want 0", len(ds))
+	}
+	if n, err := b.s.CountDeliveries(b.ctx); err != nil || n != (monitehooks.DeliveryCounts{}) {
+		t.Errorf("CountDeliveries = %+v, %v; want none", n, err)
+	}
+}
+
+func testEventObjectCopied(t *testing.T, b *bundle) {
+	sub := b.subID(partnerA)
+	in := newEvent(partnerA)
+	want := string(in.Object)
+	ev := in
+	if err := b.s.CreateEvent(b.ctx, &ev, []string{sub}, base); err != nil {
+		t.Fatalf("CreateEvent: %v", err)
+	}
+	for i := range in.Object {
+		in.Object[i] = 'x'
+	}
+	got, err := b.s.GetEvent(b.ctx, partnerA, ev.ID)
+	if err != nil {
+		t.Fatalf("GetEvent: %v", err)
+	}
+	if string(got.Object) != want {
+		t.Errorf("after the caller changed its Object, GetEvent Object = %s; want %s", got.Object, want)
+	}
+	c := b.claimOne(base, b.deliveriesOf(partnerA, ev.ID, []string{sub})[0])
+	if string(c.Event.Object) != want {
+		t.Errorf("after the caller changed its Object, claimed Event.Object = %s; want %s", c.Event.Object, want)
+	}
+}
+
+func testEventNotFound(t *testing.T, b *bundle) {
+	other := b.createEvent(newEvent(partnerB), nil, base)
+	ids := append([]struct{ name, id string }{{"other partner's", other.ID}}, absentIDs...)
+	for _, tc := range ids {
+		_, err := b.s.GetEvent(b.ctx, partnerA, tc.id)
+		checkErr(t, "GetEvent("+tc.name+")", err, monitehooks.ErrEventNotFound, monitehooks.ErrNotFound)
+	}
+}
