@@ -1,0 +1,552 @@
+package monitehooks
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+)
+
+// Subscription limits.
+const (
+	// MaxURLLength is the longest subscription URL accepted.
+	MaxURLLength = 2083
+	// MaxNameLength is the longest subscription name accepted, in
+	// characters.
+	MaxNameLength = 255
+	// MaxSecretOverlap is the longest a previous secret may stay live
+	// after a rotation.
+	MaxSecretOverlap = 30 * 24 * time.Hour
+)
+
+// RegistryConfig configures a [Registry]. The zero value (or nil) gives the
+// defaults each field names.
+type RegistryConfig struct {
+	// Catalog lists the object and event types subscriptions may name.
+	// Defaults to DefaultCatalog.
+	Catalog *Catalog
+	// Now is the clock. Defaults to time.Now.
+	Now func() time.Time
+	// AllowInsecureURLs accepts http:// URLs as well as https://. Defaults
+	// to false: https only.
+	AllowInsecureURLs bool
+}
+
+// Registry holds partners' subscriptions: it validates every change,
+// writes it to the store, and keeps an in-memory index of enabled
+// subscriptions by (partner, object type, event type), so that matching an
+// event never scans all subscriptions and never touches the store.
+//
+// The registry assumes it is the only writer of subscriptions in its store;
+// call [Registry.Reload] after another process has changed them.
+//
+// A Registry is safe for concurrent use.
+type Registry struct {
+	store         Store
+	catalog       *Catalog
+	now           func() time.Time
+	allowInsecure bool
+
+	// writeMu serializes changes, so that the store and the index take
+	// them in the same order.
+	writeMu sync.Mutex
+
+	mu sync.RWMutex // guards byID and index
+	// byID holds every subscription by ID. The pointed-to values are never
+	// modified: a change replaces the pointer.
+	byID map[string]*Subscription
+	// index holds the enabled subscriptions per match key. A bucket's
+	// slices are never modified after they are stored: a change stores new
+	// ones, so readers may keep them after unlocking.
+	index map[matchKey]bucket
+}
+
+type matchKey struct {
+	partner string
+	ot      ObjectType
+	et      EventType
+}
+
+// bucket is the enabled subscriptions for one match key, oldest first, and
+// their IDs in the same order.
+type bucket struct {
+	subs []*Subscription
+	ids  []string
+}
+
+// SubscriptionParams are the fields of a new subscription.
+type SubscriptionParams struct {
+	// PartnerID owns the subscription. Required.
+	PartnerID string
+	// ObjectType must be in the registry's catalog. Required.
+	ObjectType ObjectType
+	// EventTypes must be event types of ObjectType, each once; empty means
+	// all of them.
+	EventTypes []EventType
+	// URL must be an absolute https URL (http too with
+	// AllowInsecureURLs) without user info, at most MaxURLLength long.
+	// Required.
+	URL string
+	// Name is optional, at most MaxNameLength characters.
+	Name string
+	// APIFormat is the payload shape. Defaults to FormatSubscriptions.
+	APIFormat APIFormat
+	// APIVersion is a date, YYYY-MM-DD. Defaults to DefaultAPIVersion.
+	APIVersion string
+}
+
+// SubscriptionUpdate lists the fields to change; nil fields are left as
+// they are.
+type SubscriptionUpdate struct {
+	URL        *string
+	ObjectType *ObjectType
+	EventTypes *[]EventType
+	Name       *string
+}
+
+// NewRegistry returns a registry over store, loading every stored
+// subscription into its index. cfg may be nil.
+func NewRegistry(ctx context.Context, store Store, cfg *RegistryConfig) (*Registry, error) {
+	if store == nil {
+		return nil, fmt.Errorf("monitehooks: NewRegistry: store is nil")
+	}
+	if cfg == nil {
+		cfg = &RegistryConfig{}
+	}
+	r := &Registry{
+		store:         store,
+		catalog:       cfg.Catalog,
+		now:           cfg.Now,
+		allowInsecure: cfg.AllowInsecureURLs,
+	}
+	if r.catalog == nil {
+		r.catalog = DefaultCatalog
+	}
+	if r.now == nil {
+		r.now = time.Now
+	}
+	if err := r.Reload(ctx); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// Catalog returns the catalog the registry validates against.
+func (r *Registry) Catalog() *Catalog { return r.catalog }
+
+// Reload rebuilds the index from the store.
+func (r *Registry) Reload(ctx context.Context) error {
+	r.writeMu.Lock()
+	defer r.writeMu.Unlock()
+	subs, err := r.store.LoadSubscriptions(ctx)
+	if err != nil {
+		return fmt.Errorf("monitehooks: loading subscriptions: %w", err)
+	}
+	slices.SortFunc(subs, func(a, b Subscription) int {
+		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.byID = make(map[string]*Subscription, len(subs))
+	r.index = make(map[matchKey]bucket)
+	for i := range subs {
+		s := &subs[i]
+		r.byID[s.ID] = s
+		r.indexAddLocked(s)
+	}
+	return nil
+}
+
+// Match returns the enabled subscriptions of the partner that accept events
+// of type et on objects of type ot, oldest first. The slice and the
+// subscriptions are shared: callers must not modify them. Match does not
+// allocate.
+func (r *Registry) Match(partnerID string, ot ObjectType, et EventType) []*Subscription {
+	r.mu.RLock()
+	b := r.index[matchKey{partnerID, ot, et}]
+	r.mu.RUnlock()
+	return b.subs
+}
+
+// matchIDs is Match returning the subscriptions' IDs.
+func (r *Registry) matchIDs(partnerID string, ot ObjectType, et EventType) []string {
+	r.mu.RLock()
+	b := r.index[matchKey{partnerID, ot, et}]
+	r.mu.RUnlock()
+	return b.ids
+}
+
+// lookup returns the subscription with the ID, shared: read only.
+func (r *Registry) lookup(id string) (*Subscription, bool) {
+	r.mu.RLock()
+	s, ok := r.byID[id]
+	r.mu.RUnlock()
+	return s, ok
+}
+
+// Create validates p and stores a new enabled subscription with a fresh
+// secret. The returned subscription carries the secret.
+func (r *Registry) Create(ctx context.Context, p SubscriptionParams) (Subscription, error) {
+	if p.APIFormat == "" {
+		p.APIFormat = FormatSubscriptions
+	}
+	if p.APIVersion == "" {
+		p.APIVersion = DefaultAPIVersion
+	}
+	v := validator{what: "subscription"}
+	if p.PartnerID == "" {
+		v.add("partner_id", KindMissing, "is required")
+	}
+	r.validateTypes(&v, p.ObjectType, p.EventTypes)
+	r.validateURL(&v, p.URL)
+	validateName(&v, p.Name)
+	if !p.APIFormat.Valid() {
+		v.add("api_format", KindEnum, fmt.Sprintf("must be %q or %q", FormatSettings, FormatSubscriptions))
+	}
+	if _, err := time.Parse(time.DateOnly, p.APIVersion); err != nil {
+		v.add("api_version", KindInvalid, "must be a date, YYYY-MM-DD")
+	}
+	if err := v.err(); err != nil {
+		return Subscription{}, err
+	}
+	now := r.now().UTC()
+	sub := Subscription{
+		PartnerID:  p.PartnerID,
+		ObjectType: p.ObjectType,
+		EventTypes: slices.Clone(p.EventTypes),
+		URL:        p.URL,
+		Name:       p.Name,
+		Status:     StatusEnabled,
+		APIFormat:  p.APIFormat,
+		APIVersion: p.APIVersion,
+		Secrets:    []Secret{{Value: NewSecret()}},
+		CreatedAt:  now,
+		UpdatedAt:  now,
+	}
+	r.writeMu.Lock()
+	defer r.writeMu.Unlock()
+	stored, err := r.store.CreateSubscription(ctx, sub)
+	if err != nil {
+		return Subscription{}, fmt.Errorf("monitehooks: storing subscription: %w", err)
+	}
+	r.publish(nil, stored.Clone())
+	return stored, nil
+}
+
+// Get returns the partner's subscription with the ID, or an error wrapping
+// ErrSubscriptionNotFound.
+func (r *Registry) Get(ctx context.Context, partnerID, id string) (Subscription, error) {
+	if err := ctx.Err(); err != nil {
+		return Subscription{}, err
+	}
+	s, ok := r.lookup(id)
+	if !ok || s.PartnerID != partnerID {
+		return Subscription{}, ErrSubscriptionNotFound
+	}
+	return s.Clone(), nil
+}
+
+// List returns one page of the partner's subscriptions.
+func (r *Registry) List(ctx context.Context, partnerID string, p ListParams) (Page[Subscription], error) {
+	if p.Cursor == "" {
+		if err := p.Validate(); err != nil {
+			return Page[Subscription]{}, err
+		}
+	}
+	return r.store.ListSubscriptions(ctx, partnerID, p)
+}
+
+// Update applies the non-nil fields of u to the partner's subscription,
+// validating the result as Create does.
+func (r *Registry) Update(ctx context.Context, partnerID, id string, u SubscriptionUpdate) (Subscription, error) {
+	return r.change(ctx, partnerID, id, func(s *Subscription) error {
+		v := validator{what: "subscription"}
+		if u.ObjectType != nil {
+			s.ObjectType = *u.ObjectType
+		}
+		if u.EventTypes != nil {
+			s.EventTypes = slices.Clone(*u.EventTypes)
+		}
+		if u.ObjectType != nil || u.EventTypes != nil {
+			r.validateTypes(&v, s.ObjectType, s.EventTypes)
+		}
+		if u.URL != nil {
+			s.URL = *u.URL
+			r.validateURL(&v, s.URL)
+		}
+		if u.Name != nil {
+			s.Name = *u.Name
+			validateName(&v, s.Name)
+		}
+		return v.err()
+	})
+}
+
+// Delete removes the partner's subscription. Its pending deliveries fail
+// when their turn comes; its delivery log stays.
+func (r *Registry) Delete(ctx context.Context, partnerID, id string) error {
+	r.writeMu.Lock()
+	defer r.writeMu.Unlock()
+	old, ok := r.lookup(id)
+	if !ok || old.PartnerID != partnerID {
+		return ErrSubscriptionNotFound
+	}
+	if err := r.store.DeleteSubscription(ctx, partnerID, id); err != nil {
+		return fmt.Errorf("monitehooks: deleting subscription: %w", err)
+	}
+	r.publish(old, Subscription{})
+	return nil
+}
+
+// Enable turns deliveries to the partner's subscription back on and clears
+// its failure record.
+func (r *Registry) Enable(ctx context.Context, partnerID, id string) (Subscription, error) {
+	return r.change(ctx, partnerID, id, func(s *Subscription) error {
+		s.Status = StatusEnabled
+		s.FailingSince = time.Time{}
+		return nil
+	})
+}
+
+// Disable stops deliveries to the partner's subscription. Events emitted
+// while it is disabled are not queued for it; deliveries already pending
+// fail when their turn comes.
+func (r *Registry) Disable(ctx context.Context, partnerID, id string) (Subscription, error) {
+	return r.change(ctx, partnerID, id, func(s *Subscription) error {
+		s.Status = StatusDisabled
+		return nil
+	})
+}
+
+// RegenerateSecret gives the partner's subscription a new current secret.
+// The previous current secret stays live for overlap (0 drops it at once,
+// as Monite does), so receivers can roll over without failing deliveries;
+// deliveries are signed with every live secret. The returned subscription
+// carries the new secret first.
+func (r *Registry) RegenerateSecret(ctx context.Context, partnerID, id string, overlap time.Duration) (Subscription, error) {
+	if overlap < 0 || overlap > MaxSecretOverlap {
+		v := validator{what: "secret rotation"}
+		v.add("expire_previous_in_seconds", KindInvalid,
+			fmt.Sprintf("must be between 0 and %d", int64(MaxSecretOverlap/time.Second)))
+		return Subscription{}, v.err()
+	}
+	return r.change(ctx, partnerID, id, func(s *Subscription) error {
+		now := r.now().UTC()
+		secrets := []Secret{{Value: NewSecret()}}
+		for _, old := range s.Secrets {
+			switch {
+			case old.ExpiresAt.IsZero() && overlap > 0:
+				secrets = append(secrets, Secret{Value: old.Value, ExpiresAt: now.Add(overlap)})
+			case !old.ExpiresAt.IsZero() && now.Before(old.ExpiresAt):
+				secrets = append(secrets, old)
+			}
+		}
+		s.Secrets = secrets
+		return nil
+	})
+}
+
+// recordOutcome keeps the subscription's failure record for auto-disable:
+// a success clears FailingSince; a failure sets it if unset, and disables
+// the subscription once it has failed continuously for disableAfter (0
+// never). It writes to the store only when something changes and reports
+// whether this call disabled the subscription.
+func (r *Registry) recordOutcome(ctx context.Context, id string, ok bool, at time.Time, disableAfter time.Duration) (disabled bool, err error) {
+	s, found := r.lookup(id)
+	if !found || (ok && s.FailingSince.IsZero()) {
+		return false, nil
+	}
+	if !ok && !s.FailingSince.IsZero() && (disableAfter <= 0 || at.Sub(s.FailingSince) < disableAfter || s.Status != StatusEnabled) {
+		return false, nil
+	}
+	_, err = r.change(ctx, s.PartnerID, id, func(s *Subscription) error {
+		switch {
+		case ok:
+			s.FailingSince = time.Time{}
+		case s.FailingSince.IsZero():
+			s.FailingSince = at.UTC()
+		case s.Status == StatusEnabled && disableAfter > 0 && at.Sub(s.FailingSince) >= disableAfter:
+			s.Status = StatusDisabled
+			disabled = true
+		default:
+			return errNoChange
+		}
+		return nil
+	})
+	if err == errNoChange {
+		return false, nil
+	}
+	return disabled, err
+}
+
+// disableGone disables a subscription whose endpoint answered 410 Gone and
+// reports whether it was enabled.
+func (r *Registry) disableGone(ctx context.Context, id string) (bool, error) {
+	s, found := r.lookup(id)
+	if !found || s.Status != StatusEnabled {
+		return false, nil
+	}
+	_, err := r.Disable(ctx, s.PartnerID, id)
+	return err == nil, err
+}
+
+// errNoChange tells change that the mutation found nothing to do.
+var errNoChange = errors.New("no change")
+
+// change applies mutate to a copy of the partner's subscription, stores
+// the result and publishes it to the index.
+func (r *Registry) change(ctx context.Context, partnerID, id string, mutate func(*Subscription) error) (Subscription, error) {
+	r.writeMu.Lock()
+	defer r.writeMu.Unlock()
+	old, ok := r.lookup(id)
+	if !ok || old.PartnerID != partnerID {
+		return Subscription{}, ErrSubscriptionNotFound
+	}
+	s := old.Clone()
+	if err := mutate(&s); err != nil {
+		return Subscription{}, err
+	}
+	s.UpdatedAt = r.now().UTC()
+	if err := r.store.UpdateSubscription(ctx, s); err != nil {
+		return Subscription{}, fmt.Errorf("monitehooks: storing subscription: %w", err)
+	}
+	r.publish(old, s.Clone())
+	return s, nil
+}
+
+// publish replaces old with s in byID and the index; old may be nil and s
+// the zero Subscription.
+// The caller holds writeMu.
+func (r *Registry) publish(old *Subscription, s Subscription) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if old != nil {
+		r.indexRemoveLocked(old)
+		delete(r.byID, old.ID)
+	}
+	if s.ID != "" {
+		r.byID[s.ID] = &s
+		r.indexAddLocked(&s)
+	}
+}
+
+// keys returns the match keys a subscription is indexed under.
+func (r *Registry) keys(s *Subscription) []EventType {
+	if len(s.EventTypes) > 0 {
+		return s.EventTypes
+	}
+	return r.catalog.types[s.ObjectType]
+}
+
+func (r *Registry) indexAddLocked(s *Subscription) {
+	if s.Status != StatusEnabled {
+		return
+	}
+	for _, et := range r.keys(s) {
+		k := matchKey{s.PartnerID, s.ObjectType, et}
+		b := r.index[k]
+		// Append to fresh arrays: readers may hold the old ones.
+		r.index[k] = bucket{
+			subs: append(slices.Clip(b.subs), s),
+			ids:  append(slices.Clip(b.ids), s.ID),
+		}
+	}
+}
+
+func (r *Registry) indexRemoveLocked(s *Subscription) {
+	for _, et := range r.keys(s) {
+		k := matchKey{s.PartnerID, s.ObjectType, et}
+		b := r.index[k]
+		i := slices.Index(b.ids, s.ID)
+		if i < 0 {
+			continue
+		}
+		if len(b.ids) == 1 {
+			delete(r.index, k)
+			continue
+		}
+		r.index[k] = bucket{
+			subs: slices.Delete(slices.Clone(b.subs), i, i+1),
+			ids:  slices.Delete(slices.Clone(b.ids), i, i+1),
+		}
+	}
+}
+
+func (r *Registry) validateTypes(v *validator, ot ObjectType, ets []EventType) {
+	switch {
+	case ot == "":
+		v.add("object_type", KindMissing, "is required")
+		return
+	case !r.catalog.HasObjectType(ot):
+		v.add("object_type", KindEnum, fmt.Sprintf("unknown object type %q", ot))
+		return
+	}
+	for i, et := range ets {
+		switch {
+		case !r.catalog.Has(ot, et):
+			v.addAt("event_types", i, KindEnum, fmt.Sprintf("%q is not an event type of %s", et, ot))
+		case slices.Index(ets, et) < i:
+			v.addAt("event_types", i, KindInvalid, fmt.Sprintf("%q is listed twice", et))
+		}
+	}
+}
+
+func (r *Registry) validateURL(v *validator, raw string) {
+	if msg, kind := checkURL(raw, r.allowInsecure); msg != "" {
+		v.add("url", kind, msg)
+	}
+}
+
+// checkURL returns what is wrong with a subscription URL, or "".
+func checkURL(raw string, allowInsecure bool) (msg, kind string) {
+	if raw == "" {
+		return "is required", KindMissing
+	}
+	if len(raw) > MaxURLLength {
+		return fmt.Sprintf("must be at most %d characters", MaxURLLength), KindTooLong
+	}
+	u, err := url.Parse(raw)
+	if err != nil || strings.ContainsAny(raw, " \t\r\n") {
+		return "is not a valid URL", KindURL
+	}
+	switch {
+	case u.Scheme == "https":
+	case u.Scheme == "http" && allowInsecure:
+	case u.Scheme == "http":
+		return "must use https", KindURL
+	default:
+		return "must be an absolute https URL", KindURL
+	}
+	if u.Opaque != "" || u.Hostname() == "" {
+		return "must name a host", KindURL
+	}
+	if u.User != nil {
+		return "must not contain user info", KindURL
+	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return "has an invalid port", KindURL
+		}
+	}
+	return "", ""
+}
+
+func validateName(v *validator, name string) {
+	switch {
+	case !utf8.ValidString(name):
+		v.add("name", KindInvalid, "must be valid UTF-8")
+	case utf8.RuneCountInString(name) > MaxNameLength:
+		v.add("name", KindTooLong, fmt.Sprintf("must be at most %d characters", MaxNameLength))
+	case strings.ContainsFunc(name, func(r rune) bool { return r < 0x20 || r == 0x7f }):
+		v.add("name", KindInvalid, "must not contain control characters")
+	}
+}
