@@ -1,0 +1,252 @@
+package monitehooks
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// userAgent is the User-Agent of every delivery.
+const userAgent = "monitehooks/" + Version
+
+// workerState holds one worker's reusable buffers.
+type workerState struct {
+	body    []byte
+	sig     []byte
+	secrets []string
+	resp    []byte
+}
+
+func newWorkerState() *workerState {
+	return &workerState{
+		body:    make([]byte, 0, 1024),
+		sig:     make([]byte, 0, 256),
+		secrets: make([]string, 0, 2),
+		resp:    make([]byte, MaxResponseRead),
+	}
+}
+
+// attempt makes one attempt at a claimed delivery and records its outcome.
+func (e *Emitter) attempt(w *workerState, c Claim) {
+	if e.baseCtx.Err() != nil {
+		e.release(c)
+		return
+	}
+	now := e.now()
+	sub, ok := e.reg.lookup(c.SubscriptionID)
+	if !ok || sub.PartnerID != c.PartnerID || sub.Status != StatusEnabled {
+		// No request: the subscription went away while the delivery
+		// waited. Replay can requeue it once the subscription is back.
+		msg := "subscription deleted"
+		if ok {
+			msg = "subscription disabled"
+		}
+		a := Attempt{At: now, ErrorClass: ErrorSubscriptionGone, Error: msg}
+		e.finish(c, a, DeliveryFailed, time.Time{})
+		return
+	}
+
+	tmpl := e.templates.get(&c.Event)
+	w.body = tmpl.appendPayload(w.body[:0], sub)
+	w.secrets = sub.LiveSecrets(w.secrets[:0], now)
+	w.sig = AppendSignature(w.sig[:0], w.body, now, w.secrets)
+	clear(w.secrets) // keep no secret beyond the attempt
+
+	a := Attempt{At: now, URL: sub.URL}
+	start := time.Now()
+	status, retryAfter, err := e.send(w, sub.URL, c.Event.ID)
+	a.Duration = time.Since(start)
+	if err != nil && e.baseCtx.Err() != nil {
+		// Closed mid-attempt: not the endpoint's fault. Release the
+		// delivery so the next emitter attempts it afresh.
+		e.release(c)
+		return
+	}
+	a.StatusCode = status
+	a.Response = excerpt(w.resp)
+	switch {
+	case err != nil:
+		a.ErrorClass, a.Error = classify(err), err.Error()
+	case status < 200 || status > 299:
+		a.ErrorClass, a.Error = ErrorStatus, strings.TrimSpace(fmt.Sprintf("HTTP %d %s", status, http.StatusText(status)))
+	}
+
+	switch {
+	case a.ErrorClass == "":
+		e.finish(c, a, DeliverySucceeded, time.Time{})
+	case status == http.StatusGone:
+		e.finish(c, a, DeliveryFailed, time.Time{})
+		if disabled, err := e.reg.disableGone(e.baseCtx, c.SubscriptionID); err != nil {
+			e.log.Error("monitehooks: disabling subscription after 410 Gone", "subscription_id", c.SubscriptionID, "err", err)
+		} else if disabled {
+			e.subscriptionDisabled(c, "gone")
+		}
+	default:
+		delay, more := e.policy.Delay(c.Attempts + 1)
+		if !more {
+			e.finish(c, a, DeliveryFailed, time.Time{})
+			break
+		}
+		if retryAfter > 0 {
+			delay = max(delay, min(retryAfter, e.maxRetry))
+		}
+		e.finish(c, a, DeliveryPending, now.Add(delay))
+	}
+}
+
+// send posts the body in w to url and reads the start of the answer into
+// w.resp. It returns the status, the Retry-After delay of a 429 or 503
+// answer, and the error of a request that got no answer.
+func (e *Emitter) send(w *workerState, url, eventID string) (status int, retryAfter time.Duration, err error) {
+	w.resp = w.resp[:0]
+	ctx, cancel := context.WithTimeout(e.baseCtx, e.timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(w.body))
+	if err != nil {
+		return 0, 0, &invalidURLError{err}
+	}
+	req.Header = http.Header{
+		"Content-Type":  {"application/json"},
+		"User-Agent":    {userAgent},
+		SignatureHeader: {string(w.sig)},
+		WebhookIDHeader: {eventID},
+	}
+	resp, err := e.client.Do(req)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer resp.Body.Close()
+	// Read what we keep, and a little more so that a short body is drained
+	// and the connection reused; a larger body closes the connection.
+	n, _ := io.ReadFull(resp.Body, w.resp[:cap(w.resp)])
+	w.resp = w.resp[:n]
+	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
+		if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), e.now()); ok {
+			retryAfter = d
+		}
+	}
+	return resp.StatusCode, retryAfter, nil
+}
+
+// finish records an attempt's outcome, keeps the subscription's failure
+// record, and tells the observer.
+func (e *Emitter) finish(c Claim, a Attempt, status DeliveryStatus, next time.Time) {
+	err := e.store.RecordAttempt(context.WithoutCancel(e.baseCtx), AttemptRecord{
+		DeliveryID:    c.DeliveryID,
+		LeaseToken:    c.LeaseToken,
+		Attempt:       &a,
+		Status:        status,
+		NextAttemptAt: next,
+		UpdatedAt:     a.At,
+	})
+	if err != nil {
+		e.log.Error("monitehooks: recording attempt", "delivery_id", c.DeliveryID, "err", err)
+		return
+	}
+	log := e.log.With("delivery_id", c.DeliveryID, "event_id", c.Event.ID, "subscription_id", c.SubscriptionID,
+		"attempt", c.Attempts+1, "status_code", a.StatusCode)
+	switch status {
+	case DeliverySucceeded:
+		log.Debug("monitehooks: delivered")
+	case DeliveryPending:
+		log.Info("monitehooks: attempt failed; will retry", "error_class", a.ErrorClass, "err", a.Error, "next_attempt_at", next)
+	default:
+		log.Warn("monitehooks: delivery failed for good", "error_class", a.ErrorClass, "err", a.Error)
+	}
+	if a.ErrorClass != ErrorSubscriptionGone && a.StatusCode != http.StatusGone {
+		disabled, err := e.reg.recordOutcome(context.WithoutCancel(e.baseCtx), c.SubscriptionID, a.ErrorClass == "", a.At, e.disableAfter)
+		if err != nil {
+			e.log.Error("monitehooks: recording subscription outcome", "subscription_id", c.SubscriptionID, "err", err)
+		} else if disabled {
+			e.subscriptionDisabled(c, "failing")
+		}
+	}
+	info := DeliveryInfo{
+		DeliveryID: c.DeliveryID, EventID: c.Event.ID, SubscriptionID: c.SubscriptionID, PartnerID: c.PartnerID,
+		Attempt: a, AttemptNumber: c.Attempts + 1, Status: status, NextAttemptAt: next,
+	}
+	if e.obs.AttemptDone != nil {
+		e.obs.AttemptDone(info)
+	}
+	if status != DeliveryPending && e.obs.DeliveryDone != nil {
+		e.obs.DeliveryDone(info)
+	}
+}
+
+func (e *Emitter) subscriptionDisabled(c Claim, reason string) {
+	e.log.Warn("monitehooks: subscription disabled", "subscription_id", c.SubscriptionID, "partner_id", c.PartnerID, "reason", reason)
+	if e.obs.SubscriptionDisabled != nil {
+		e.obs.SubscriptionDisabled(c.PartnerID, c.SubscriptionID, reason)
+	}
+}
+
+// release hands a claimed delivery back without recording an attempt.
+func (e *Emitter) release(c Claim) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := e.store.ReleaseDelivery(ctx, c.DeliveryID, c.LeaseToken); err != nil {
+		e.log.Warn("monitehooks: releasing delivery", "delivery_id", c.DeliveryID, "err", err)
+	}
+}
+
+// invalidURLError marks a URL that no request can be made to.
+type invalidURLError struct{ err error }
+
+func (e *invalidURLError) Error() string { return e.err.Error() }
+func (e *invalidURLError) Unwrap() error { return e.err }
+
+// classify names the class of a request's error.
+func classify(err error) ErrorClass {
+	var (
+		blocked *BlockedAddressError
+		badURL  *invalidURLError
+		dns     *net.DNSError
+		netErr  net.Error
+		certErr *tls.CertificateVerificationError
+		recErr  tls.RecordHeaderError
+		authErr x509.UnknownAuthorityError
+		hostErr x509.HostnameError
+		invErr  x509.CertificateInvalidError
+	)
+	switch {
+	case errors.As(err, &blocked):
+		return ErrorBlocked
+	case errors.As(err, &badURL):
+		return ErrorInvalidURL
+	case errors.As(err, &dns):
+		return ErrorDNS
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
+		return ErrorTimeout
+	case errors.As(err, &certErr), errors.As(err, &recErr), errors.As(err, &authErr),
+		errors.As(err, &hostErr), errors.As(err, &invErr):
+		return ErrorTLS
+	default:
+		return ErrorConnection
+	}
+}
+
+// excerpt returns the start of a response body, at most MaxResponseExcerpt
+// bytes, cut at a character boundary, with invalid UTF-8 replaced.
+func excerpt(b []byte) string {
+	if len(b) > MaxResponseExcerpt+utf8.UTFMax {
+		b = b[:MaxResponseExcerpt+utf8.UTFMax]
+	}
+	s := strings.ToValidUTF8(string(b), "\uFFFD")
+	if len(s) > MaxResponseExcerpt {
+		cut := MaxResponseExcerpt
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut]
+	}
+	return s
+}

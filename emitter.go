@@ -1,0 +1,561 @@
+package monitehooks
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Emitter defaults.
+const (
+	// DefaultWorkers is the default number of concurrent attempts.
+	DefaultWorkers = 64
+	// DefaultPerSubscription is the default cap on concurrent attempts to
+	// one subscription.
+	DefaultPerSubscription = 16
+	// DefaultAttemptTimeout bounds one attempt, from connecting to reading
+	// the response.
+	DefaultAttemptTimeout = 15 * time.Second
+	// DefaultMaxRetryAfter caps how long a Retry-After answer may delay the
+	// next attempt.
+	DefaultMaxRetryAfter = time.Hour
+	// DefaultDisableAfter is how long a subscription's deliveries may fail
+	// without a success before it is disabled.
+	DefaultDisableAfter = 5 * 24 * time.Hour
+	// DefaultPollInterval is the longest the emitter waits before looking
+	// for due deliveries it was not told about (such as those another
+	// process stored).
+	DefaultPollInterval = time.Second
+	// MaxResponseRead is the most of a response body an attempt reads.
+	MaxResponseRead = 64 << 10
+)
+
+// EmitterConfig configures an [Emitter]. The zero value (or nil) gives the
+// defaults each field names.
+type EmitterConfig struct {
+	// Workers is how many attempts may run at once. Defaults to
+	// DefaultWorkers.
+	Workers int
+	// PerSubscription caps the attempts running at once to one
+	// subscription, so a slow endpoint with a backlog cannot hold every
+	// worker. Defaults to DefaultPerSubscription, or Workers when that is
+	// smaller.
+	PerSubscription int
+	// RetryPolicy decides when attempts are made. Defaults to
+	// DefaultRetryPolicy().
+	RetryPolicy RetryPolicy
+	// AttemptTimeout bounds one attempt. Defaults to DefaultAttemptTimeout.
+	AttemptTimeout time.Duration
+	// MaxRetryAfter caps the delay a 429 or 503 answer's Retry-After may
+	// ask for. Defaults to DefaultMaxRetryAfter.
+	MaxRetryAfter time.Duration
+	// DisableAfter disables a subscription whose deliveries have failed
+	// without a success for this long. Defaults to DefaultDisableAfter; a
+	// negative value never disables.
+	DisableAfter time.Duration
+	// PollInterval is the longest the emitter waits before looking for due
+	// deliveries. Defaults to DefaultPollInterval.
+	PollInterval time.Duration
+	// Now is the clock. Defaults to time.Now. Tests that move a clock by
+	// hand call [Emitter.Wake] after moving it.
+	Now func() time.Time
+	// Transport sends the requests. Defaults to a transport whose dialer
+	// applies the SSRF guard. A Transport given here is used as it is: the
+	// guard is then its owner's business.
+	Transport http.RoundTripper
+	// AllowPrivateNetworks turns the SSRF guard off: deliveries may go to
+	// loopback, private and link-local addresses. Defaults to false.
+	AllowPrivateNetworks bool
+	// AllowedNetworks lists address ranges the guard lets through although
+	// they are not public, such as a test network. Defaults to none.
+	AllowedNetworks []netip.Prefix
+	// Resolver resolves host names for the default transport. Defaults to
+	// net.DefaultResolver.
+	Resolver *net.Resolver
+	// Logger receives the emitter's logs; secrets are never logged.
+	// Defaults to discarding them.
+	Logger *slog.Logger
+	// Observer is told of attempts, finished deliveries and disabled
+	// subscriptions. Defaults to none.
+	Observer *Observer
+}
+
+// Observer receives the emitter's notifications, for metrics. Any field
+// may be nil. The functions are called synchronously from the delivery
+// workers, so they must be quick, and may be called concurrently.
+type Observer struct {
+	// AttemptDone is called after every attempt.
+	AttemptDone func(DeliveryInfo)
+	// DeliveryDone is called when a delivery succeeds or fails for good.
+	DeliveryDone func(DeliveryInfo)
+	// SubscriptionDisabled is called when the emitter disables a
+	// subscription: reason is "gone" (the endpoint answered 410) or
+	// "failing" (DisableAfter of failures).
+	SubscriptionDisabled func(partnerID, subscriptionID, reason string)
+}
+
+// DeliveryInfo describes an attempt and its delivery's state after it.
+type DeliveryInfo struct {
+	DeliveryID     string
+	EventID        string
+	SubscriptionID string
+	PartnerID      string
+	// Attempt is the attempt just made; AttemptNumber counts from 1.
+	Attempt       Attempt
+	AttemptNumber int
+	// Status and NextAttemptAt are the delivery's state after the attempt.
+	Status        DeliveryStatus
+	NextAttemptAt time.Time
+}
+
+// Emitter turns events into deliveries and delivers them: Emit stores an
+// event and one delivery per matching enabled subscription, and a bounded
+// pool of workers sends each as a signed POST, retrying by the retry
+// policy and recording every attempt in the store.
+//
+// An Emitter is safe for concurrent use. Stop it with [Emitter.Shutdown]
+// or [Emitter.Close].
+type Emitter struct {
+	store        Store
+	reg          *Registry
+	catalog      *Catalog
+	now          func() time.Time
+	policy       RetryPolicy
+	client       *http.Client
+	log          *slog.Logger
+	obs          Observer
+	workers      int
+	perSub       int
+	timeout      time.Duration
+	maxRetry     time.Duration
+	disableAfter time.Duration
+	poll         time.Duration
+	lease        time.Duration
+	templates    *templateCache
+
+	// intake guards closed: Emit holds it for reading while it stores, so
+	// Shutdown knows no Emit is half done once it has set closed.
+	intake sync.RWMutex
+	closed bool
+
+	wakeCh chan struct{} // capacity 1: a pending wake-up for the dispatcher
+	jobs   chan Claim    // dispatcher → workers, unbuffered
+	done   chan struct{} // closed when the dispatcher has stopped claiming
+
+	baseCtx context.Context // canceled by Close: ends attempts in flight
+	cancel  context.CancelFunc
+
+	stopOnce   sync.Once
+	stopCh     chan struct{} // closed to stop the dispatcher
+	workersWG  sync.WaitGroup
+	dispatchWG sync.WaitGroup
+
+	goroutines atomic.Int64 // running goroutines of the emitter, for tests
+
+	mu       sync.Mutex     // guards inflight and idle
+	inflight map[string]int // attempts running per subscription
+	idle     int            // workers waiting for a job
+}
+
+// NewEmitter starts an emitter over the registry's subscriptions and the
+// store. cfg may be nil.
+func NewEmitter(store Store, reg *Registry, cfg *EmitterConfig) (*Emitter, error) {
+	if store == nil {
+		return nil, errors.New("monitehooks: NewEmitter: store is nil")
+	}
+	if reg == nil {
+		return nil, errors.New("monitehooks: NewEmitter: registry is nil")
+	}
+	if cfg == nil {
+		cfg = &EmitterConfig{}
+	}
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	e := &Emitter{
+		store:        store,
+		reg:          reg,
+		catalog:      reg.Catalog(),
+		now:          cfg.Now,
+		policy:       cfg.RetryPolicy,
+		log:          cfg.Logger,
+		workers:      cfg.Workers,
+		perSub:       cfg.PerSubscription,
+		timeout:      cfg.AttemptTimeout,
+		maxRetry:     cfg.MaxRetryAfter,
+		disableAfter: cfg.DisableAfter,
+		poll:         cfg.PollInterval,
+		templates:    newTemplateCache(4096),
+		wakeCh:       make(chan struct{}, 1),
+		jobs:         make(chan Claim),
+		done:         make(chan struct{}),
+		stopCh:       make(chan struct{}),
+		inflight:     make(map[string]int),
+	}
+	if cfg.Observer != nil {
+		e.obs = *cfg.Observer
+	}
+	if e.now == nil {
+		e.now = time.Now
+	}
+	if e.policy == nil {
+		e.policy = DefaultRetryPolicy()
+	}
+	if e.log == nil {
+		e.log = slog.New(slog.DiscardHandler)
+	}
+	if e.workers == 0 {
+		e.workers = DefaultWorkers
+	}
+	if e.perSub == 0 {
+		e.perSub = min(DefaultPerSubscription, e.workers)
+	}
+	if e.timeout == 0 {
+		e.timeout = DefaultAttemptTimeout
+	}
+	if e.maxRetry == 0 {
+		e.maxRetry = DefaultMaxRetryAfter
+	}
+	if e.disableAfter == 0 {
+		e.disableAfter = DefaultDisableAfter
+	}
+	if e.poll == 0 {
+		e.poll = DefaultPollInterval
+	}
+	// A lease outlives any attempt, so only a crashed worker's lease ends.
+	e.lease = 2*e.timeout + time.Minute
+	e.client = &http.Client{
+		Transport:     cfg.Transport,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	if e.client.Transport == nil {
+		g := &guard{allowAll: cfg.AllowPrivateNetworks, allowed: cfg.AllowedNetworks}
+		e.client.Transport = &http.Transport{
+			Proxy:                 nil, // a proxy would dial for us, past the guard
+			DialContext:           g.dialer(cfg.Resolver),
+			ForceAttemptHTTP2:     true,
+			MaxIdleConns:          4 * e.workers,
+			MaxIdleConnsPerHost:   e.perSub,
+			IdleConnTimeout:       90 * time.Second,
+			TLSHandshakeTimeout:   10 * time.Second,
+			ResponseHeaderTimeout: e.timeout,
+			ExpectContinueTimeout: time.Second,
+		}
+	}
+	e.baseCtx, e.cancel = context.WithCancel(context.Background())
+	e.idle = e.workers
+	e.workersWG.Add(e.workers)
+	e.goroutines.Add(int64(e.workers) + 1)
+	for range e.workers {
+		go e.work()
+	}
+	e.dispatchWG.Add(1)
+	go e.dispatch()
+	return e, nil
+}
+
+func (c *EmitterConfig) validate() error {
+	v := validator{what: "emitter config"}
+	if c.Workers < 0 {
+		v.add("Workers", KindInvalid, "must not be negative")
+	}
+	if c.PerSubscription < 0 {
+		v.add("PerSubscription", KindInvalid, "must not be negative")
+	}
+	if c.Workers > 0 && c.PerSubscription > c.Workers {
+		v.add("PerSubscription", KindInvalid, "must not exceed Workers")
+	}
+	if c.AttemptTimeout < 0 {
+		v.add("AttemptTimeout", KindInvalid, "must not be negative")
+	}
+	if c.MaxRetryAfter < 0 {
+		v.add("MaxRetryAfter", KindInvalid, "must not be negative")
+	}
+	if c.PollInterval < 0 {
+		v.add("PollInterval", KindInvalid, "must not be negative")
+	}
+	for i, p := range c.AllowedNetworks {
+		if !p.IsValid() {
+			v.addAt("AllowedNetworks", i, KindInvalid, "is not a valid prefix")
+		}
+	}
+	return v.err()
+}
+
+// Emit validates ev against the catalog, stores it with one pending
+// delivery per matching enabled subscription, wakes the workers and
+// returns the stored event, with its ID. It does not touch the network.
+// After Shutdown or Close it returns ErrEmitterClosed.
+func (e *Emitter) Emit(ctx context.Context, ev Event) (Event, error) {
+	if err := e.validateEvent(&ev); err != nil {
+		return Event{}, err
+	}
+	now := e.now()
+	if ev.CreatedAt.IsZero() {
+		ev.CreatedAt = now
+	}
+	ev.ID = ""
+	ids := e.reg.matchIDs(ev.PartnerID, ev.ObjectType, ev.Type)
+	first, ok := e.policy.Delay(0)
+	if !ok {
+		ids = nil // a policy that makes no attempts
+	}
+	e.intake.RLock()
+	defer e.intake.RUnlock()
+	if e.closed {
+		return Event{}, ErrEmitterClosed
+	}
+	if err := e.store.CreateEvent(ctx, &ev, ids, now.Add(first)); err != nil {
+		return Event{}, fmt.Errorf("monitehooks: storing event: %w", err)
+	}
+	if len(ids) > 0 {
+		e.Wake()
+	}
+	return ev, nil
+}
+
+// validateEvent checks an event to emit. It allocates only when the event
+// is invalid.
+func (e *Emitter) validateEvent(ev *Event) error {
+	ok := ev.PartnerID != "" && ev.ObjectID != "" && e.catalog.Has(ev.ObjectType, ev.Type) &&
+		(len(ev.Object) == 0 || isJSONObject(ev.Object)) && validTime(ev.CreatedAt)
+	if ok {
+		return nil
+	}
+	v := validator{what: "event"}
+	if ev.PartnerID == "" {
+		v.add("partner_id", KindMissing, "is required")
+	}
+	switch {
+	case ev.ObjectType == "":
+		v.add("object_type", KindMissing, "is required")
+	case !e.catalog.HasObjectType(ev.ObjectType):
+		v.add("object_type", KindEnum, fmt.Sprintf("unknown object type %q", ev.ObjectType))
+	case ev.Type == "":
+		v.add("event_type", KindMissing, "is required")
+	case !e.catalog.Has(ev.ObjectType, ev.Type):
+		v.add("event_type", KindEnum, fmt.Sprintf("%q is not an event type of %s", ev.Type, ev.ObjectType))
+	}
+	if ev.ObjectID == "" {
+		v.add("object_id", KindMissing, "is required")
+	}
+	if len(ev.Object) > 0 && !isJSONObject(ev.Object) {
+		v.add("object", KindJSON, "must be a JSON object")
+	}
+	if !validTime(ev.CreatedAt) {
+		v.add("created_at", KindInvalid, "must be between years 1 and 9999")
+	}
+	return v.err()
+}
+
+// validTime reports whether t is zero or can be written as RFC 3339.
+func validTime(t time.Time) bool {
+	return t.IsZero() || (t.Year() >= 1 && t.Year() <= 9999)
+}
+
+// Wake makes the emitter look for due deliveries now rather than at its
+// next timer. Emit calls it; tests that move an injected clock call it
+// after moving the clock.
+func (e *Emitter) Wake() {
+	select {
+	case e.wakeCh <- struct{}{}:
+	default:
+	}
+}
+
+// Redeliver makes one of the partner's deliveries pending again, due now,
+// whatever its state, keeping its attempts, and returns it.
+func (e *Emitter) Redeliver(ctx context.Context, partnerID, deliveryID string) (Delivery, error) {
+	d, err := e.store.RequeueDelivery(ctx, partnerID, deliveryID, e.now())
+	if err != nil {
+		return Delivery{}, err
+	}
+	e.Wake()
+	return d, nil
+}
+
+// RecoverFailed makes every failed delivery of the partner's subscription
+// created at or after since pending again, due now, and returns how many.
+func (e *Emitter) RecoverFailed(ctx context.Context, partnerID, subscriptionID string, since time.Time) (int, error) {
+	if _, err := e.reg.Get(ctx, partnerID, subscriptionID); err != nil {
+		return 0, err
+	}
+	n, err := e.store.RequeueFailed(ctx, partnerID, subscriptionID, since, e.now())
+	if err != nil {
+		return 0, err
+	}
+	if n > 0 {
+		e.Wake()
+	}
+	return n, nil
+}
+
+// Shutdown stops the emitter gracefully: Emit answers ErrEmitterClosed at
+// once, no new attempt starts, and Shutdown waits for the attempts in
+// flight to finish. Deliveries still pending stay in the store for the
+// next emitter; Shutdown logs how many. If ctx ends first, Shutdown
+// cancels the attempts in flight as Close does, waits for them to stop,
+// and returns ctx.Err().
+func (e *Emitter) Shutdown(ctx context.Context) error {
+	e.stop()
+	finished := make(chan struct{})
+	e.goroutines.Add(1)
+	go func() {
+		defer close(finished)
+		defer e.goroutines.Add(-1)
+		e.workersWG.Wait()
+	}()
+	var err error
+	select {
+	case <-finished:
+	case <-ctx.Done():
+		err = ctx.Err()
+		e.cancel()
+		<-finished
+	}
+	e.cancel()
+	<-finished // the waiting goroutine has ended too
+	e.client.CloseIdleConnections()
+	e.reportPending()
+	return err
+}
+
+// Close stops the emitter at once: attempts in flight are canceled and
+// their deliveries released, due again for the next emitter. It returns
+// when every goroutine of the emitter has ended. Close may be called more
+// than once.
+func (e *Emitter) Close() error {
+	e.cancel()
+	e.stop()
+	e.workersWG.Wait()
+	e.client.CloseIdleConnections()
+	return nil
+}
+
+// stop ends intake and the dispatcher, once.
+func (e *Emitter) stop() {
+	e.stopOnce.Do(func() {
+		e.intake.Lock()
+		e.closed = true
+		e.intake.Unlock()
+		close(e.stopCh)
+		e.dispatchWG.Wait()
+		close(e.jobs)
+	})
+}
+
+func (e *Emitter) reportPending() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	counts, err := e.store.CountDeliveries(ctx)
+	if err != nil {
+		e.log.Warn("monitehooks: emitter stopped; counting pending deliveries failed", "err", err)
+		return
+	}
+	e.log.Info("monitehooks: emitter stopped", "pending", counts.Pending,
+		"succeeded", counts.Succeeded, "failed", counts.Failed)
+}
+
+// dispatch claims due deliveries for idle workers until stopped.
+func (e *Emitter) dispatch() {
+	defer e.dispatchWG.Done()
+	defer e.goroutines.Add(-1) // before Done: Wait then sees it
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for {
+		next := e.claim()
+		wait := e.poll
+		if !next.IsZero() {
+			wait = min(max(next.Sub(e.now()), 0), e.poll)
+		}
+		timer.Reset(wait)
+		select {
+		case <-e.stopCh:
+			return
+		case <-e.wakeCh:
+		case <-timer.C:
+		}
+	}
+}
+
+// claim hands due deliveries to idle workers and returns when to look
+// again: the zero time for "when woken or at the poll interval".
+func (e *Emitter) claim() time.Time {
+	for {
+		select {
+		case <-e.stopCh:
+			return time.Time{}
+		default:
+		}
+		e.mu.Lock()
+		idle := e.idle
+		e.mu.Unlock()
+		if idle == 0 {
+			return time.Time{} // a finishing worker wakes us
+		}
+		var tentative map[string]int
+		res, err := e.store.ClaimDeliveries(e.baseCtx, ClaimParams{
+			Now:   e.now(),
+			Limit: idle,
+			Lease: e.lease,
+			Allow: func(sub string) bool {
+				e.mu.Lock()
+				n := e.inflight[sub]
+				e.mu.Unlock()
+				if n+tentative[sub] >= e.perSub {
+					return false
+				}
+				if tentative == nil {
+					tentative = make(map[string]int)
+				}
+				tentative[sub]++
+				return true
+			},
+		})
+		if err != nil {
+			if e.baseCtx.Err() == nil {
+				e.log.Error("monitehooks: claiming deliveries", "err", err)
+			}
+			return time.Time{}
+		}
+		e.mu.Lock()
+		for _, c := range res.Claims {
+			e.inflight[c.SubscriptionID]++
+			e.idle--
+		}
+		e.mu.Unlock()
+		for _, c := range res.Claims {
+			e.jobs <- c
+		}
+		if len(res.Claims) < idle || res.NextDue.IsZero() || res.NextDue.After(e.now()) {
+			return res.NextDue
+		}
+		// The claim was cut short by Limit: more are due.
+	}
+}
+
+// work runs attempts until the jobs channel closes.
+func (e *Emitter) work() {
+	defer e.workersWG.Done()
+	defer e.goroutines.Add(-1) // before Done: Wait then sees it
+	w := newWorkerState()
+	for c := range e.jobs {
+		e.attempt(w, c)
+		e.mu.Lock()
+		if n := e.inflight[c.SubscriptionID] - 1; n > 0 {
+			e.inflight[c.SubscriptionID] = n
+		} else {
+			delete(e.inflight, c.SubscriptionID)
+		}
+		e.idle++
+		e.mu.Unlock()
+		e.Wake()
+	}
+}

@@ -1,0 +1,49 @@
+package monitehooks_test
+
+import (
+	"net/netip"
+	"testing"
+
+	"github.com/monitehooks/monitehooks"
+)
+
+func TestIsPublicAddr(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		addr string
+		want bool
+	}{
+		{"93.184.216.34", true},
+		{"2606:2800:220:1:248:1893:25c8:1946", true},
+		{"8.8.8.8", true},
+		{"127.0.0.1", false},
+		{"127.255.0.9", false},
+		{"::1", false},
+		{"10.1.2.3", false},
+		{"172.16.0.1", false},
+		{"192.168.1.1", false},
+		{"169.254.169.254", false}, // cloud metadata
+		{"fe80::1", false},
+		{"fc00::1", false},
+		{"0.0.0.0", false},
+		{"::", false},
+		{"224.0.0.1", false},
+		{"ff02::1", false},
+		{"100.64.0.1", false},
+		{"255.255.255.255", false},
+		{"::ffff:127.0.0.1", false}, // IPv4-mapped loopback
+		{"::ffff:169.254.169.254", false},
+		{"::ffff:10.0.0.1", false},
+		{"::ffff:93.184.216.34", true},
+		{"64:ff9b::a00:1", false}, // NAT64 of 10.0.0.1
+		{"2002:a00:1::", false},   // 6to4 of 10.0.0.1
+	}
+	for _, tt := range tests {
+		if got := monitehooks.IsPublicAddr(netip.MustParseAddr(tt.addr)); got != tt.want {
+			t.Errorf("IsPublicAddr(%s) = %v; want %v", tt.addr, got, tt.want)
+		}
+	}
+	if monitehooks.IsPublicAddr(netip.Addr{}) {
+		t.Errorf("IsPublicAddr(invalid) = true; want false")
+	}
+}
