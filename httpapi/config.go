@@ -1,0 +1,100 @@
+package httpapi
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/monitehooks/monitehooks"
+)
+
+// MaxBodySize is the largest request body accepted; a larger one answers
+// 413.
+const MaxBodySize = 1 << 20
+
+// Config configures [New].
+type Config struct {
+	// Registry holds the subscriptions. Required.
+	Registry *monitehooks.Registry
+	// Store is the store the registry and emitter use; events and
+	// deliveries are read from it. Required.
+	Store monitehooks.Store
+	// Emitter emits the events posted to POST /events. Required when
+	// EnableEmit is set; otherwise unused.
+	Emitter *monitehooks.Emitter
+	// EnableEmit serves POST /events. Defaults to false: the route is not
+	// served, so POST /events answers 405.
+	EnableEmit bool
+	// Authenticator maps a request to the partner making it. Defaults to
+	// StaticTokens(Tokens); one of the two is required.
+	Authenticator Authenticator
+	// Tokens maps static bearer tokens to partner IDs. It is used when
+	// Authenticator is nil. Defaults to none.
+	Tokens map[string]string
+	// Now stamps the created_at of events posted to POST /events. Defaults
+	// to nil, which leaves it to the Emitter's clock.
+	Now func() time.Time
+	// Logger receives the handler's logs: failures that answer 5xx at
+	// error level, refused requests at debug level. Defaults to
+	// discarding them.
+	Logger *slog.Logger
+}
+
+// validate returns an error naming the first field that is missing or
+// wrong.
+func (c *Config) validate() error {
+	switch {
+	case c == nil:
+		return errors.New("httpapi: New: Config is nil; Registry and Store are required")
+	case c.Registry == nil:
+		return errors.New("httpapi: New: Config.Registry is required")
+	case c.Store == nil:
+		return errors.New("httpapi: New: Config.Store is required")
+	case c.EnableEmit && c.Emitter == nil:
+		return errors.New("httpapi: New: Config.Emitter is required when EnableEmit is set")
+	case c.Authenticator == nil && len(c.Tokens) == 0:
+		return errors.New("httpapi: New: Config.Authenticator or Config.Tokens is required")
+	}
+	if c.Authenticator == nil {
+		for token, partner := range c.Tokens {
+			if token == "" || partner == "" {
+				return errors.New("httpapi: New: Config.Tokens: tokens and partner IDs must not be empty")
+			}
+		}
+	}
+	return nil
+}
+
+// New returns the REST API handler described in the package doc. It serves
+// paths relative to its mount point; mount it under a prefix with
+// [http.StripPrefix]. The handler is safe for concurrent use.
+func New(cfg *Config) (http.Handler, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	h := &handler{
+		reg:   cfg.Registry,
+		store: cfg.Store,
+		auth:  cfg.Authenticator,
+		now:   cfg.Now,
+		log:   cfg.Logger,
+	}
+	if cfg.EnableEmit {
+		h.emitter = cfg.Emitter
+	}
+	if h.auth == nil {
+		h.auth = StaticTokens(cfg.Tokens)
+	}
+	if h.log == nil {
+		h.log = slog.New(slog.DiscardHandler)
+	}
+	h.routes = h.routeTable()
+	doc, err := openAPIDocument(h.routes, h.reg.Catalog())
+	if err != nil {
+		return nil, err
+	}
+	h.openapi = doc
+	h.mux, h.patterns = h.buildMux(h.routes)
+	return h, nil
+}

@@ -1,0 +1,402 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/monitehooks/monitehooks"
+)
+
+// operation describes a route in the OpenAPI document.
+type operation struct {
+	id           string // operationId
+	summary      string
+	tag          string
+	params       []string // names in components/parameters
+	body         string   // the schema of the request body; "" for none
+	bodyOptional bool
+	status       int    // the success status
+	result       string // the schema of the success answer; "" for no content
+	errors       []int  // the error statuses it may answer
+}
+
+// Parameters of every list, and of some.
+var (
+	listParams = []string{"limit", "pagination_token", "sort", "order", "object_type",
+		"created_at__gt", "created_at__gte", "created_at__lt", "created_at__lte"}
+	bodyErrors = []int{400, 401, 413, 415, 422}
+)
+
+func (g generation) createOp() operation {
+	return operation{
+		id: g.opID + "_create", summary: "Create a webhook subscription; the answer carries its secret", tag: g.tag,
+		params: []string{"x-monite-version"}, body: "SubscriptionCreate",
+		status: g.createStatus(), result: "SubscriptionWithSecret", errors: bodyErrors,
+	}
+}
+
+func (g generation) listOp() operation {
+	return operation{
+		id: g.opID + "_list", summary: "List webhook subscriptions", tag: g.tag,
+		params: listParams, status: 200, result: "SubscriptionList", errors: []int{401, 416, 422},
+	}
+}
+
+func (g generation) getOp() operation {
+	return operation{
+		id: g.opID + "_get", summary: "Get a webhook subscription", tag: g.tag,
+		params: []string{"id"}, status: 200, result: "Subscription", errors: []int{401, 404},
+	}
+}
+
+func (g generation) updateOp() operation {
+	return operation{
+		id: g.opID + "_update", summary: "Update a webhook subscription; absent or null fields are left as they are", tag: g.tag,
+		params: []string{"id"}, body: "SubscriptionUpdate",
+		status: 200, result: "Subscription", errors: []int{400, 401, 404, 413, 415, 422},
+	}
+}
+
+func (g generation) deleteOp() operation {
+	op := operation{
+		id: g.opID + "_delete", summary: "Delete a webhook subscription", tag: g.tag,
+		params: []string{"id"}, status: 204, errors: []int{401, 404},
+	}
+	if g.format == monitehooks.FormatSettings {
+		op.status, op.result = 200, "DeleteMessage"
+	}
+	return op
+}
+
+func (g generation) statusOp(action string) operation {
+	return operation{
+		id: g.opID + "_" + action, summary: strings.ToUpper(action[:1]) + action[1:] + " a webhook subscription", tag: g.tag,
+		params: []string{"id"}, status: 200, result: "Subscription", errors: []int{401, 404},
+	}
+}
+
+func (g generation) regenerateOp() operation {
+	return operation{
+		id: g.opID + "_regenerate_secret", summary: "Give a webhook subscription a new secret; the answer carries it", tag: g.tag,
+		params: []string{"id"}, body: "RegenerateSecret", bodyOptional: true,
+		status: 200, result: "SubscriptionWithSecret", errors: []int{400, 401, 404, 413, 415, 422},
+	}
+}
+
+var (
+	listDeliveriesOp = operation{
+		id: "deliveries_list", summary: "List deliveries, with the outcome of their last request", tag: "webhook_deliveries",
+		params: append(append([]string{}, listParams...), "event_id", "event_action"),
+		status: 200, result: "DeliveryList", errors: []int{401, 416, 422},
+	}
+	listEventsOp = operation{
+		id: "events_list", summary: "List emitted events", tag: "events",
+		params: append(append([]string{}, listParams...), "event_type"),
+		status: 200, result: "EventList", errors: []int{401, 416, 422},
+	}
+	getEventOp = operation{
+		id: "events_get", summary: "Get an emitted event", tag: "events",
+		params: []string{"id"}, status: 200, result: "Event", errors: []int{401, 404},
+	}
+	emitEventOp = operation{
+		id: "events_emit", summary: "Emit an event to the caller's matching subscriptions", tag: "events",
+		body: "EventCreate", status: 201, result: "Event", errors: bodyErrors,
+	}
+	openAPIOp = operation{
+		id: "openapi", summary: "This document", tag: "meta", status: 200, result: "OpenAPI",
+	}
+)
+
+// obj is a JSON object of the document.
+type obj = map[string]any
+
+func ref(kind, name string) obj { return obj{"$ref": "#/components/" + kind + "/" + name} }
+
+func nullable(typ string) obj { return obj{"type": []string{typ, "null"}} }
+
+// openAPIDocument builds the OpenAPI 3.1 document of the routes.
+func openAPIDocument(routes []route, catalog *monitehooks.Catalog) ([]byte, error) {
+	paths := obj{}
+	for i := range routes {
+		rt := &routes[i]
+		item, _ := paths[rt.path].(obj)
+		if item == nil {
+			item = obj{}
+			paths[rt.path] = item
+		}
+		item[strings.ToLower(rt.method)] = rt.op.document(rt.public)
+	}
+	doc := obj{
+		"openapi": "3.1.0",
+		"info": obj{
+			"title":   "monitehooks webhook API",
+			"version": monitehooks.Version,
+			"description": "Monite's webhook REST API as served by monitehooks. Paths are relative to " +
+				"where the API is mounted (the monitehooks CLI mounts it at /v1).",
+		},
+		"security": []obj{{"bearerAuth": []string{}}},
+		"paths":    paths,
+		"components": obj{
+			"securitySchemes": obj{"bearerAuth": obj{
+				"type": "http", "scheme": "bearer",
+				"description": "A token that names the partner making the request.",
+			}},
+			"parameters": parameters(),
+			"responses":  errorResponses(),
+			"schemas":    schemas(catalog),
+		},
+	}
+	b, err := json.MarshalIndent(doc, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("httpapi: building the OpenAPI document: %w", err)
+	}
+	return append(b, '\n'), nil
+}
+
+func (op *operation) document(public bool) obj {
+	o := obj{"operationId": op.id, "summary": op.summary, "tags": []string{op.tag}}
+	if public {
+		o["security"] = []obj{}
+	}
+	if len(op.params) > 0 {
+		ps := make([]obj, len(op.params))
+		for i, p := range op.params {
+			ps[i] = ref("parameters", p)
+		}
+		o["parameters"] = ps
+	}
+	if op.body != "" {
+		o["requestBody"] = obj{
+			"required": !op.bodyOptional,
+			"content":  obj{"application/json": obj{"schema": ref("schemas", op.body)}},
+		}
+	}
+	success := obj{"description": http.StatusText(op.status)}
+	if op.result != "" {
+		success["content"] = obj{"application/json": obj{"schema": ref("schemas", op.result)}}
+	}
+	responses := obj{strconv.Itoa(op.status): success}
+	for _, code := range op.errors {
+		responses[strconv.Itoa(code)] = ref("responses", errorResponseName(code))
+	}
+	o["responses"] = responses
+	return o
+}
+
+func errorResponseName(code int) string {
+	if code == http.StatusUnprocessableEntity {
+		return "ValidationFailed"
+	}
+	return "Error" + strconv.Itoa(code)
+}
+
+var documentedErrors = map[int]string{
+	400: "The body is not well-formed JSON.",
+	401: "The bearer token is missing or unknown.",
+	404: "No such object of the caller's (IDs that are not UUIDs included).",
+	413: "The body is larger than 1 MiB.",
+	415: "The body is not application/json.",
+	416: "limit is not an integer from 1 to 100.",
+}
+
+func errorResponses() obj {
+	rs := obj{}
+	for code, desc := range documentedErrors {
+		rs[errorResponseName(code)] = obj{
+			"description": desc,
+			"content":     obj{"application/json": obj{"schema": ref("schemas", "Error")}},
+		}
+	}
+	rs[errorResponseName(422)] = obj{
+		"description": "The input is JSON but not acceptable: a bad field, an unknown field, a bad query parameter or header.",
+		"content":     obj{"application/json": obj{"schema": ref("schemas", "HTTPValidationError")}},
+	}
+	return rs
+}
+
+func queryParam(name, desc string, schema obj) obj {
+	return obj{"name": name, "in": "query", "required": false, "description": desc, "schema": schema}
+}
+
+func parameters() obj {
+	ps := obj{
+		"id": obj{"name": "id", "in": "path", "required": true, "description": "The object's ID.",
+			"schema": obj{"type": "string", "format": "uuid"}},
+		"x-monite-version": obj{"name": VersionHeader, "in": "header", "required": false,
+			"description": "The api_version of the subscription's payloads. Defaults to " + monitehooks.DefaultAPIVersion + ".",
+			"schema":      obj{"type": "string", "format": "date"}},
+		"limit": queryParam("limit", "The page size.", obj{"type": "integer", "minimum": 1,
+			"maximum": monitehooks.MaxListLimit, "default": monitehooks.DefaultListLimit}),
+		"pagination_token": queryParam("pagination_token",
+			"A next_pagination_token or prev_pagination_token of an earlier page. When it is given, every other parameter is ignored.",
+			obj{"type": "string"}),
+		"sort": queryParam("sort", "What the list is sorted by.", obj{"type": "string",
+			"enum": []string{"created_at", "updated_at"}, "default": "created_at"}),
+		"order": queryParam("order", "The sort order.", obj{"type": "string",
+			"enum": []string{"asc", "desc"}, "default": "asc"}),
+		"object_type": queryParam("object_type", "Only items about this object type.", obj{"type": "string"}),
+		"event_type":  queryParam("event_type", "Only events of this event type.", obj{"type": "string"}),
+		"event_id":    queryParam("event_id", "Only deliveries of this event.", obj{"type": "string", "format": "uuid"}),
+		"event_action": queryParam("event_action",
+			`Only deliveries of this event type, given as "created" or as "<object_type>.created".`, obj{"type": "string"}),
+	}
+	for _, b := range createdBounds {
+		ps[b.name] = queryParam(b.name, "A bound on the creation time.", obj{"type": "string", "format": "date-time"})
+	}
+	return ps
+}
+
+func listSchema(item string) obj {
+	return obj{
+		"type":     "object",
+		"required": []string{"data", "next_pagination_token", "prev_pagination_token"},
+		"properties": obj{
+			"data":                  obj{"type": "array", "items": ref("schemas", item)},
+			"next_pagination_token": nullable("string"),
+			"prev_pagination_token": nullable("string"),
+		},
+	}
+}
+
+func schemas(catalog *monitehooks.Catalog) obj {
+	objectType := obj{"type": "string", "enum": catalog.ObjectTypes()}
+	dateTime := obj{"type": "string", "format": "date-time"}
+	uuidString := obj{"type": "string", "format": "uuid"}
+	stringList := obj{"type": "array", "items": obj{"type": "string"}}
+	url := obj{"type": "string", "format": "uri", "maxLength": monitehooks.MaxURLLength}
+	name := obj{"type": "string", "maxLength": monitehooks.MaxNameLength}
+	nullableOf := func(s obj) obj { return obj{"anyOf": []obj{s, {"type": "null"}}} }
+	return obj{
+		"Subscription": obj{
+			"type": "object",
+			"required": []string{"id", "object_type", "event_types", "url", "name", "status",
+				"created_at", "updated_at"},
+			"properties": obj{
+				"id":          uuidString,
+				"object_type": objectType,
+				"event_types": stringList,
+				"url":         url,
+				"name":        name,
+				"status":      obj{"type": "string", "enum": []string{"enabled", "disabled"}},
+				"created_at":  dateTime,
+				"updated_at":  dateTime,
+			},
+		},
+		"SubscriptionWithSecret": obj{
+			"allOf": []obj{ref("schemas", "Subscription"), {
+				"type":       "object",
+				"required":   []string{"secret"},
+				"properties": obj{"secret": obj{"type": "string", "description": "The signing secret, shown only here."}},
+			}},
+		},
+		"SubscriptionList": listSchema("Subscription"),
+		"SubscriptionCreate": obj{
+			"type":                 "object",
+			"additionalProperties": false,
+			"required":             []string{"object_type", "url"},
+			"properties": obj{
+				"object_type": objectType,
+				"url":         url,
+				"event_types": nullableOf(stringList),
+				"name":        nullableOf(name),
+			},
+		},
+		"SubscriptionUpdate": obj{
+			"type":                 "object",
+			"additionalProperties": false,
+			"properties": obj{
+				"object_type": nullableOf(objectType),
+				"url":         nullableOf(url),
+				"event_types": nullableOf(stringList),
+				"name":        nullableOf(name),
+			},
+		},
+		"RegenerateSecret": obj{
+			"type":                 "object",
+			"additionalProperties": false,
+			"properties": obj{
+				"expire_previous_in_seconds": obj{
+					"type": []string{"integer", "null"}, "minimum": 0,
+					"maximum":     int64(monitehooks.MaxSecretOverlap / time.Second),
+					"description": "How long the previous secret stays valid. Defaults to 0: at once.",
+				},
+			},
+		},
+		"DeleteMessage": obj{
+			"type":       "object",
+			"required":   []string{"message"},
+			"properties": obj{"message": obj{"type": "string"}},
+		},
+		"Delivery": obj{
+			"type": "object",
+			"required": []string{"id", "event_id", "requests_made_count", "response",
+				"response_status_code", "url", "was_successful"},
+			"properties": obj{
+				"id":                   uuidString,
+				"event_id":             uuidString,
+				"requests_made_count":  obj{"type": "integer", "minimum": 0},
+				"response":             obj{"type": []string{"string", "null"}, "maxLength": monitehooks.MaxResponseExcerpt},
+				"response_status_code": nullable("integer"),
+				"url":                  nullable("string"),
+				"was_successful":       obj{"type": "boolean"},
+			},
+		},
+		"DeliveryList": listSchema("Delivery"),
+		"Event": obj{
+			"type":     "object",
+			"required": []string{"id", "object_type", "event_type", "object_id", "entity_id", "created_at"},
+			"properties": obj{
+				"id":          uuidString,
+				"object_type": obj{"type": "string"},
+				"event_type":  obj{"type": "string"},
+				"object_id":   obj{"type": "string"},
+				"entity_id":   nullable("string"),
+				"object":      obj{"type": "object"},
+				"created_at":  dateTime,
+			},
+		},
+		"EventList": listSchema("Event"),
+		"EventCreate": obj{
+			"type":                 "object",
+			"additionalProperties": false,
+			"required":             []string{"object_type", "event_type"},
+			"properties": obj{
+				"object_type": objectType,
+				"event_type":  obj{"type": "string"},
+				"object_id":   obj{"type": []string{"string", "null"}, "description": "Defaults to a new UUID."},
+				"entity_id":   nullable("string"),
+				"object":      obj{"type": []string{"object", "null"}, "description": "A snapshot of the object."},
+			},
+		},
+		"Error": obj{
+			"type":     "object",
+			"required": []string{"error"},
+			"properties": obj{"error": obj{
+				"type":       "object",
+				"required":   []string{"message"},
+				"properties": obj{"message": obj{"type": "string"}},
+			}},
+		},
+		"HTTPValidationError": obj{
+			"type":     "object",
+			"required": []string{"detail"},
+			"properties": obj{"detail": obj{
+				"type": "array",
+				"items": obj{
+					"type":     "object",
+					"required": []string{"loc", "msg", "type"},
+					"properties": obj{
+						"loc":  obj{"type": "array", "items": obj{"type": []string{"string", "integer"}}},
+						"msg":  obj{"type": "string"},
+						"type": obj{"type": "string"},
+					},
+				},
+			}},
+		},
+		"OpenAPI": obj{"type": "object", "description": "An OpenAPI 3.1 document."},
+	}
+}
