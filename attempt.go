@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"strings"
@@ -152,16 +153,7 @@ func (e *Emitter) finish(c Claim, a Attempt, status DeliveryStatus, next time.Ti
 		e.log.Error("monitehooks: recording attempt", "delivery_id", c.DeliveryID, "err", err)
 		return
 	}
-	log := e.log.With("delivery_id", c.DeliveryID, "event_id", c.Event.ID, "subscription_id", c.SubscriptionID,
-		"attempt", c.Attempts+1, "status_code", a.StatusCode)
-	switch status {
-	case DeliverySucceeded:
-		log.Debug("monitehooks: delivered")
-	case DeliveryPending:
-		log.Info("monitehooks: attempt failed; will retry", "error_class", a.ErrorClass, "err", a.Error, "next_attempt_at", next)
-	default:
-		log.Warn("monitehooks: delivery failed for good", "error_class", a.ErrorClass, "err", a.Error)
-	}
+	e.logOutcome(c, &a, status, next)
 	if a.ErrorClass != ErrorSubscriptionGone && a.StatusCode != http.StatusGone {
 		disabled, err := e.reg.recordOutcome(context.WithoutCancel(e.baseCtx), c.SubscriptionID, a.ErrorClass == "", a.At, e.disableAfter)
 		if err != nil {
@@ -180,6 +172,34 @@ func (e *Emitter) finish(c Claim, a Attempt, status DeliveryStatus, next time.Ti
 	if status != DeliveryPending && e.obs.DeliveryDone != nil {
 		e.obs.DeliveryDone(info)
 	}
+}
+
+// logOutcome logs an attempt's outcome, building nothing when the level is
+// off: this runs for every delivery.
+func (e *Emitter) logOutcome(c Claim, a *Attempt, status DeliveryStatus, next time.Time) {
+	level, msg := slog.LevelDebug, "monitehooks: delivered"
+	switch status {
+	case DeliveryPending:
+		level, msg = slog.LevelInfo, "monitehooks: attempt failed; will retry"
+	case DeliveryFailed:
+		level, msg = slog.LevelWarn, "monitehooks: delivery failed for good"
+	}
+	ctx := context.Background()
+	if !e.log.Enabled(ctx, level) {
+		return
+	}
+	attrs := []slog.Attr{
+		slog.String("delivery_id", c.DeliveryID), slog.String("event_id", c.Event.ID),
+		slog.String("subscription_id", c.SubscriptionID), slog.Int("attempt", c.Attempts+1),
+		slog.Int("status_code", a.StatusCode),
+	}
+	if status != DeliverySucceeded {
+		attrs = append(attrs, slog.String("error_class", string(a.ErrorClass)), slog.String("err", a.Error))
+	}
+	if status == DeliveryPending {
+		attrs = append(attrs, slog.Time("next_attempt_at", next))
+	}
+	e.log.LogAttrs(ctx, level, msg, attrs...)
 }
 
 func (e *Emitter) subscriptionDisabled(c Claim, reason string) {

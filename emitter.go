@@ -245,7 +245,6 @@ func NewEmitter(store Store, reg *Registry, cfg *EmitterConfig) (*Emitter, error
 			MaxIdleConnsPerHost:   e.perSub,
 			IdleConnTimeout:       90 * time.Second,
 			TLSHandshakeTimeout:   10 * time.Second,
-			ResponseHeaderTimeout: e.timeout,
 			ExpectContinueTimeout: time.Second,
 		}
 	}

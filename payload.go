@@ -102,16 +102,15 @@ func (t *template) appendPayload(dst []byte, sub *Subscription) []byte {
 
 // appendObject appends the "object" of a subscriptions-format payload: the
 // snapshot with the object's ID first, unless the snapshot has an "id" of
-// its own.
+// its own. snapshot is empty or a valid JSON object (Emit checked it).
 func appendObject(dst []byte, objectID string, snapshot []byte) []byte {
 	snapshot = bytes.TrimSpace(snapshot)
-	var keys map[string]json.RawMessage
-	if len(snapshot) == 0 || json.Unmarshal(snapshot, &keys) != nil {
+	if len(snapshot) == 0 {
 		dst = append(dst, `{"id":`...)
 		dst = appendJSONString(dst, objectID)
 		return append(dst, '}')
 	}
-	if _, ok := keys["id"]; ok {
+	if hasTopLevelKey(snapshot, "id") {
 		return append(dst, snapshot...)
 	}
 	dst = append(dst, `{"id":`...)
@@ -121,6 +120,49 @@ func appendObject(dst []byte, objectID string, snapshot []byte) []byte {
 		dst = append(dst, ',')
 	}
 	return append(dst, rest...)
+}
+
+// hasTopLevelKey reports whether obj, a valid JSON object, has the key at
+// its top level. It scans without decoding, so it does not allocate for
+// keys written without escapes.
+func hasTopLevelKey(obj []byte, key string) bool {
+	depth := 0
+	expectKey := false
+	for i := 0; i < len(obj); i++ {
+		switch c := obj[i]; c {
+		case '{':
+			depth++
+			expectKey = depth == 1
+		case '[':
+			depth++
+		case '}', ']':
+			depth--
+		case ',':
+			expectKey = depth == 1
+		case '"':
+			end, escaped := i+1, false
+			for ; end < len(obj) && obj[end] != '"'; end++ {
+				if obj[end] == '\\' {
+					escaped = true
+					end++
+				}
+			}
+			if expectKey {
+				s := obj[i+1 : end]
+				if escaped {
+					var k string
+					if json.Unmarshal(obj[i:end+1], &k) == nil && k == key {
+						return true
+					}
+				} else if string(s) == key {
+					return true
+				}
+				expectKey = false
+			}
+			i = end
+		}
+	}
+	return false
 }
 
 // appendJSONString appends s as a JSON string. Invalid UTF-8 becomes

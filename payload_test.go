@@ -35,6 +35,11 @@ func TestAppendObject(t *testing.T) {
 		{"fields", `{"a":1,"b":[2]}`, `{"id":"o1","a":1,"b":[2]}`},
 		{"own id kept", `{"id":"other","a":1}`, `{"id":"other","a":1}`},
 		{"spaces", " \n{\n \"a\" : 1 }\n", "{\"id\":\"o1\",\"a\" : 1 }"},
+		{"nested id is not the object's", `{"owner":{"id":"x"},"list":[{"id":1}]}`, `{"id":"o1","owner":{"id":"x"},"list":[{"id":1}]}`},
+		{"id as a value", `{"ref":"id","k":["id"]}`, `{"id":"o1","ref":"id","k":["id"]}`},
+		{"escaped id key", `{"\u0069d":"own"}`, `{"\u0069d":"own"}`},
+		{"escaped quote in a string", `{"a":"x\"id","b":1}`, `{"id":"o1","a":"x\"id","b":1}`},
+		{"id after nesting", `{"a":{"b":[1,{"c":2}]},"id":"own"}`, `{"a":{"b":[1,{"c":2}]},"id":"own"}`},
 	}
 	for _, tt := range tests {
 		got := string(monitehooks.AppendObject(nil, "o1", []byte(tt.snapshot)))
