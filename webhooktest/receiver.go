@@ -125,15 +125,21 @@ type Receiver struct {
 // Secrets to verify with may be given now or later with SetSecrets.
 func NewReceiver(tb testing.TB, secrets ...string) *Receiver {
 	tb.Helper()
+	r := newReceiver(secrets...)
+	tb.Cleanup(r.Close)
+	return r
+}
+
+// newReceiver is NewReceiver without a testing.TB, for testscript.
+func newReceiver(secrets ...string) *Receiver {
 	r := &Receiver{
 		now:     time.Now,
-		secrets: secrets,
+		secrets: append([]string(nil), secrets...),
 		arrived: make(chan struct{}),
 		closed:  make(chan struct{}),
 	}
 	r.srv = httptest.NewServer(http.HandlerFunc(r.serve))
 	r.URL = r.srv.URL
-	tb.Cleanup(r.Close)
 	return r
 }
 
@@ -208,6 +214,15 @@ func (r *Receiver) WaitForEvent(tb testing.TB, eventID string) Request {
 // naming what if that does not happen within DefaultWait.
 func (r *Receiver) WaitForFunc(tb testing.TB, what string, done func([]Request) bool) []Request {
 	tb.Helper()
+	reqs, err := r.wait(what, done)
+	if err != nil {
+		tb.Fatalf("%v", err)
+	}
+	return reqs
+}
+
+// wait is WaitForFunc answering an error instead of failing a test.
+func (r *Receiver) wait(what string, done func([]Request) bool) ([]Request, error) {
 	deadline := time.NewTimer(DefaultWait)
 	defer deadline.Stop()
 	for {
@@ -216,13 +231,12 @@ func (r *Receiver) WaitForFunc(tb testing.TB, what string, done func([]Request) 
 		r.mu.Unlock()
 		reqs := r.Requests()
 		if done(reqs) {
-			return reqs
+			return reqs, nil
 		}
 		select {
 		case <-arrived:
 		case <-deadline.C:
-			tb.Fatalf("webhooktest: waited %v for %s; the receiver got %d requests", DefaultWait, what, len(reqs))
-			return nil
+			return reqs, fmt.Errorf("webhooktest: waited %v for %s; the receiver got %d requests", DefaultWait, what, len(reqs))
 		}
 	}
 }
