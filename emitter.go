@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"net/netip"
@@ -146,8 +147,14 @@ type Emitter struct {
 	closed bool
 
 	wakeCh chan struct{} // capacity 1: a pending wake-up for the dispatcher
-	jobs   chan Claim    // dispatcher → workers, unbuffered
-	done   chan struct{} // closed when the dispatcher has stopped claiming
+	// plannedWake is when, in Now's terms and unix nanoseconds, the
+	// dispatcher will look for due deliveries without being woken:
+	// math.MaxInt64 while every worker is busy (a finishing worker wakes
+	// it), and 0 while it is awake. Emit wakes it only for a delivery due
+	// before then.
+	plannedWake atomic.Int64
+	jobs        chan Claim    // dispatcher → workers, unbuffered
+	done        chan struct{} // closed when the dispatcher has stopped claiming
 
 	baseCtx context.Context // canceled by Close: ends attempts in flight
 	cancel  context.CancelFunc
@@ -314,7 +321,7 @@ func (e *Emitter) Emit(ctx context.Context, ev Event) (Event, error) {
 	if err := e.store.CreateEvent(ctx, &ev, ids, now.Add(first)); err != nil {
 		return Event{}, fmt.Errorf("monitehooks: storing event: %w", err)
 	}
-	if len(ids) > 0 {
+	if len(ids) > 0 && now.Add(first).UnixNano() < e.plannedWake.Load() {
 		e.Wake()
 	}
 	return ev, nil
@@ -469,10 +476,16 @@ func (e *Emitter) dispatch() {
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	for {
-		next := e.claim()
+		e.plannedWake.Store(0) // awake: every Emit wakes us again
+		next, saturated := e.claim()
 		wait := e.poll
 		if !next.IsZero() {
 			wait = min(max(next.Sub(e.now()), 0), e.poll)
+		}
+		if saturated {
+			e.plannedWake.Store(math.MaxInt64)
+		} else {
+			e.plannedWake.Store(e.now().Add(wait).UnixNano())
 		}
 		timer.Reset(wait)
 		select {
@@ -485,19 +498,20 @@ func (e *Emitter) dispatch() {
 }
 
 // claim hands due deliveries to idle workers and returns when to look
-// again: the zero time for "when woken or at the poll interval".
-func (e *Emitter) claim() time.Time {
+// again: the zero time for "when woken or at the poll interval". saturated
+// reports that it stopped because every worker is busy.
+func (e *Emitter) claim() (next time.Time, saturated bool) {
 	for {
 		select {
 		case <-e.stopCh:
-			return time.Time{}
+			return time.Time{}, false
 		default:
 		}
 		e.mu.Lock()
 		idle := e.idle
 		e.mu.Unlock()
 		if idle == 0 {
-			return time.Time{} // a finishing worker wakes us
+			return time.Time{}, true // a finishing worker wakes us
 		}
 		var tentative map[string]int
 		res, err := e.store.ClaimDeliveries(e.baseCtx, ClaimParams{
@@ -522,7 +536,7 @@ func (e *Emitter) claim() time.Time {
 			if e.baseCtx.Err() == nil {
 				e.log.Error("monitehooks: claiming deliveries", "err", err)
 			}
-			return time.Time{}
+			return time.Time{}, false
 		}
 		e.mu.Lock()
 		for _, c := range res.Claims {
@@ -534,7 +548,7 @@ func (e *Emitter) claim() time.Time {
 			e.jobs <- c
 		}
 		if len(res.Claims) < idle || res.NextDue.IsZero() || res.NextDue.After(e.now()) {
-			return res.NextDue
+			return res.NextDue, false
 		}
 		// The claim was cut short by Limit: more are due.
 	}
