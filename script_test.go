@@ -6,8 +6,17 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/monitehooks/monitehooks/internal/cli"
 	"github.com/monitehooks/monitehooks/webhooktest"
 )
+
+// TestMain lets scripts run the CLI as "exec monitehooks …": testscript
+// re-executes this test binary under that name.
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"monitehooks": func() { os.Exit(cli.Main()) },
+	})
+}
 
 // TestScripts runs the scenarios in testdata/*.txtar, each against its own
 // fake Monite (webhooktest.ScriptSetup) with the harness's commands.

@@ -1,0 +1,24 @@
+// Package cli implements the monitehooks command: demo, serve, listen and
+// trigger.
+//
+// [Main] is the whole program; [Run] is its testable core, which takes the
+// arguments (without the program name), the output streams and a context
+// whose cancellation stands for SIGINT or SIGTERM. Neither keeps state
+// between calls, so tests and testscript may run them many times in one
+// process.
+//
+// # Exit codes
+//
+//	0  success, including a graceful stop on SIGINT or SIGTERM
+//	1  failure (a delivery that did not verify, an API error, an address
+//	   already in use, …)
+//	2  usage error: an unknown command, a bad flag or a missing argument;
+//	   the message names the flag and the usage follows on stderr
+//
+// # Output
+//
+// Results go to stdout, one stable line (or JSON line) per result: the
+// serving address of serve, the JSON lines of listen, the event resource of
+// trigger, the verified deliveries of demo. Logs and diagnostics go to
+// stderr.
+package cli

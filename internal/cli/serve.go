@@ -1,0 +1,200 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/monitehooks/monitehooks"
+)
+
+const serveUsage = `usage: monitehooks serve [--addr ADDR] [--token T]... [--retry-schedule LIST]
+                         [--attempt-timeout D] [--catalog default|monite]
+
+Serve the webhook REST API at http://ADDR/v1 over an in-memory store, with
+POST /events enabled to emit events. It is a local fake of Monite:
+subscriptions may use http:// URLs, and deliveries may go to loopback and
+private addresses.
+
+The first line on stdout is "monitehooks: serving on http://ADDR/v1", with
+the address actually bound; logs go to stderr. SIGINT or SIGTERM stops it
+gracefully: it stops accepting requests, lets the delivery attempts in
+flight finish, and exits 0 within 10 seconds. Deliveries still pending are
+lost with the in-memory store.
+
+Flags:
+
+  --addr ADDR            address to listen on; port 0 picks a free one
+                         (default 127.0.0.1:8080)
+  --token T              bearer token to accept; repeat it for more partners.
+                         The n-th --token belongs to partner "partner-n".
+                         Without any, the token "dev-token" is accepted, for
+                         partner "partner-1".
+  --retry-schedule LIST  delays before each attempt, comma-separated
+                         durations, so its length is the number of attempts,
+                         such as 0s,1s,10s (default 0s,5s,5m,30m,2h,5h,10h,10h
+                         with ±10% jitter; a given schedule has no jitter)
+  --attempt-timeout D    time limit of one delivery attempt (default 15s)
+  --catalog NAME         the object and event types accepted: "default" (the
+                         seed's) or "monite" (Monite's current list)
+                         (default "default")
+`
+
+// devToken is the bearer token serve accepts when given no --token.
+const devToken = "dev-token"
+
+func runServe(ctx context.Context, cmd *command, args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet(cmd)
+	addr := fs.String("addr", "127.0.0.1:8080", "")
+	tokens := stringsFlag(fs, "token", "", checkSecretLike)
+	policy := scheduleFlag(fs, "retry-schedule", "")
+	timeout := positiveDurationFlag(fs, "attempt-timeout", monitehooks.DefaultAttemptTimeout, "")
+	catalog := catalogFlag(fs, "catalog", "")
+	pos, code, ok := parseCommandLine(cmd, fs, args, stdout, stderr)
+	if !ok {
+		return code
+	}
+	if code, ok := noArguments(cmd, pos, stderr); !ok {
+		return code
+	}
+
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+	partners := partnerTokens(*tokens)
+	if len(*tokens) == 0 {
+		log.Info("monitehooks: no --token given; accepting the development token",
+			"token", devToken, "partner", partners[devToken])
+	} else {
+		log.Info("monitehooks: accepting the --token bearer tokens", "partners", len(partners))
+	}
+
+	fm, err := newFakeMonite(ctx, fakeMoniteConfig{
+		catalog:        *catalog,
+		tokens:         partners,
+		retryPolicy:    *policy,
+		attemptTimeout: *timeout,
+		logger:         log,
+		observer: &monitehooks.Observer{
+			// The emitter logs failed attempts itself, successes only at
+			// debug level: a local fake shows them.
+			DeliveryDone: func(d monitehooks.DeliveryInfo) {
+				if d.Status == monitehooks.DeliverySucceeded {
+					log.Info("monitehooks: delivered", "delivery_id", d.DeliveryID, "event_id", d.EventID,
+						"subscription_id", d.SubscriptionID, "attempt", d.AttemptNumber,
+						"status_code", d.Attempt.StatusCode, "url", d.Attempt.URL)
+				}
+			},
+		},
+	})
+	if err != nil {
+		return failure(cmd, stderr, "%v", err)
+	}
+	srv, err := startServer(*addr, logRequests(log, fm.handler), log)
+	if err != nil {
+		fm.emitter.Close()
+		return failure(cmd, stderr, "%v", err)
+	}
+	fmt.Fprintf(stdout, "monitehooks: serving on %s%s\n", srv.url(), apiPrefix)
+	if f, ok := stdout.(interface{ Flush() error }); ok {
+		f.Flush()
+	}
+	log.Info("monitehooks: serving", "url", srv.url()+apiPrefix, "catalog", catalogName(*catalog),
+		"retry_schedule", scheduleString(*policy), "attempt_timeout", *timeout)
+
+	code = exitOK
+	select {
+	case <-ctx.Done():
+		log.Info("monitehooks: shutting down")
+	case <-srv.done:
+		log.Error("monitehooks: server stopped", "err", srv.err)
+		code = exitFailure
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	if err := srv.shutdown(sctx); err != nil && code == exitOK {
+		log.Warn("monitehooks: HTTP shutdown", "err", err)
+	}
+	if err := fm.emitter.Shutdown(sctx); err != nil {
+		log.Warn("monitehooks: attempts still in flight at the shutdown deadline were canceled", "err", err)
+	}
+	log.Info("monitehooks: stopped")
+	return code
+}
+
+// partnerTokens maps the tokens to partners "partner-1", "partner-2", … in
+// order, or devToken to "partner-1" when there are none.
+func partnerTokens(tokens []string) map[string]string {
+	if len(tokens) == 0 {
+		tokens = []string{devToken}
+	}
+	m := make(map[string]string, len(tokens))
+	for i, t := range tokens {
+		m[t] = fmt.Sprintf("partner-%d", i+1)
+	}
+	return m
+}
+
+func catalogName(c *monitehooks.Catalog) string {
+	for name, known := range catalogs {
+		if c == known {
+			return name
+		}
+	}
+	return "custom"
+}
+
+// scheduleString describes a retry policy for the log.
+func scheduleString(p monitehooks.RetryPolicy) string {
+	s, ok := p.(*monitehooks.Schedule)
+	switch {
+	case p == nil:
+		s = monitehooks.DefaultRetryPolicy()
+	case !ok:
+		return fmt.Sprintf("%T", p)
+	}
+	parts := make([]string, len(s.Delays))
+	for i, d := range s.Delays {
+		parts[i] = d.String()
+	}
+	out := strings.Join(parts, ",")
+	if s.Jitter > 0 {
+		out += fmt.Sprintf(" ±%g%%", s.Jitter*100)
+	}
+	return out
+}
+
+// logRequests logs every request h serves.
+func logRequests(log *slog.Logger, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		h.ServeHTTP(sw, r)
+		log.Info("monitehooks: request", "method", r.Method, "path", r.URL.Path,
+			"status", sw.status, "duration", time.Since(start).Round(time.Microsecond))
+	})
+}
+
+// statusWriter remembers the status a handler answers.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	wrote  bool
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if !w.wrote {
+		w.status, w.wrote = code, true
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	w.wrote = true
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

@@ -1,0 +1,191 @@
+package cli_test
+
+import (
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/monitehooks/monitehooks"
+)
+
+var servingLine = regexp.MustCompile(`^monitehooks: serving on (http://127\.0\.0\.1:[0-9]+/v1)$`)
+
+// startServe runs serve on a free port and returns it and the API's URL
+// from its first line.
+func startServe(t *testing.T, args ...string) (*running, string) {
+	t.Helper()
+	r := start(t, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
+	line := r.stdout.next(t, "serving")
+	m := servingLine.FindStringSubmatch(line)
+	if m == nil {
+		t.Fatalf("first stdout line = %q; want it to match %s", line, servingLine)
+	}
+	return r, m[1]
+}
+
+// apiRequest calls the API and returns the status and decoded body.
+func apiRequest(t *testing.T, method, url, token, body string) (int, map[string]any) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), method, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, url, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v map[string]any
+	if len(b) > 0 {
+		if err := json.Unmarshal(b, &v); err != nil {
+			t.Fatalf("%s %s answered %d with a body that is not a JSON object: %q", method, url, resp.StatusCode, b)
+		}
+	}
+	return resp.StatusCode, v
+}
+
+// delivery is a request a test receiver got.
+type delivery struct {
+	header http.Header
+	body   []byte
+}
+
+// newTestReceiver starts a receiver that answers 200 and passes on every
+// request it gets.
+func newTestReceiver(t *testing.T) (*httptest.Server, chan delivery) {
+	t.Helper()
+	got := make(chan delivery, 16)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		got <- delivery{header: r.Header.Clone(), body: b}
+	}))
+	t.Cleanup(srv.Close)
+	return srv, got
+}
+
+func TestServe(t *testing.T) {
+	t.Parallel()
+	r, api := startServe(t, "--token", "t1", "--token", "t2", "--retry-schedule", "0s,50ms", "--attempt-timeout", "5s")
+
+	// The API answers at /v1 with the tokens, and only with them.
+	if code, _ := apiRequest(t, "GET", api+"/webhook_subscriptions", "", ""); code != http.StatusUnauthorized {
+		t.Errorf("GET /webhook_subscriptions without a token = %d; want 401", code)
+	}
+	if code, _ := apiRequest(t, "GET", api+"/webhook_subscriptions", "dev-token", ""); code != http.StatusUnauthorized {
+		t.Errorf("GET /webhook_subscriptions with dev-token while --token is given = %d; want 401", code)
+	}
+	code, list := apiRequest(t, "GET", api+"/webhook_subscriptions", "t1", "")
+	if code != http.StatusOK {
+		t.Fatalf("GET /webhook_subscriptions = %d %v; want 200", code, list)
+	}
+
+	// A subscription of partner t1 to a local http:// receiver.
+	rcv, got := newTestReceiver(t)
+	code, sub := apiRequest(t, "POST", api+"/webhook_subscriptions", "t1",
+		`{"object_type":"entity","url":"`+rcv.URL+`/hook"}`)
+	if code != http.StatusCreated {
+		t.Fatalf("POST /webhook_subscriptions = %d %v; want 201", code, sub)
+	}
+	secret, _ := sub["secret"].(string)
+
+	// The tokens are different partners.
+	if code, list := apiRequest(t, "GET", api+"/webhook_subscriptions", "t2", ""); code != http.StatusOK || len(list["data"].([]any)) != 0 {
+		t.Errorf("GET /webhook_subscriptions as t2 = %d %v; want 200 and no subscription of t1", code, list)
+	}
+
+	// An event triggered through the API reaches the receiver, signed.
+	tcode, tout, terr := run(t, "trigger", "--api", api, "--token", "t1", "entity", "created", "--entity-id", "ent-1")
+	if tcode != 0 {
+		t.Fatalf("Run(trigger) = %d; want 0\nstderr:\n%s", tcode, terr)
+	}
+	var ev struct {
+		ID         string `json:"id"`
+		ObjectType string `json:"object_type"`
+		EventType  string `json:"event_type"`
+		EntityID   string `json:"entity_id"`
+	}
+	if err := json.Unmarshal([]byte(tout), &ev); err != nil {
+		t.Fatalf("trigger stdout %q: %v", tout, err)
+	}
+	if ev.ID == "" || ev.ObjectType != "entity" || ev.EventType != "created" || ev.EntityID != "ent-1" {
+		t.Errorf("trigger printed %+v; want an id, entity, created, ent-1", ev)
+	}
+	select {
+	case d := <-got:
+		if id := d.header.Get(monitehooks.WebhookIDHeader); id != ev.ID {
+			t.Errorf("delivery Webhook-Id = %q; want the event id %q", id, ev.ID)
+		}
+		if err := monitehooks.Verify(d.header.Get(monitehooks.SignatureHeader), d.body, monitehooks.VerifyParams{Secrets: []string{secret}}); err != nil {
+			t.Errorf("delivery signature: %v", err)
+		}
+	case <-time.After(wait):
+		t.Fatalf("no delivery within %v; serve stderr:\n%s", wait, r.stderr.String())
+	}
+
+	// A bad event type is the API's 422, reported by trigger.
+	tcode, _, terr = run(t, "trigger", "--api", api, "--token", "t1", "entity", "bogus")
+	if tcode != 1 || !strings.Contains(terr, `"bogus" is not an event type of entity`) || !strings.Contains(terr, "422") {
+		t.Errorf("Run(trigger entity bogus) = %d, stderr %q; want 1 and the API's 422 message", tcode, terr)
+	}
+
+	if code := r.stop(t); code != 0 {
+		t.Errorf("serve after cancellation = %d; want 0\nstderr:\n%s", code, r.stderr.String())
+	}
+	if extra := strings.TrimPrefix(r.stdout.String(), "monitehooks: serving on "+api+"\n"); extra != "" {
+		t.Errorf("serve stdout after the first line = %q; want nothing", extra)
+	}
+	if !strings.Contains(r.stderr.String(), "monitehooks: stopped") {
+		t.Errorf("serve stderr does not say it stopped:\n%s", r.stderr.String())
+	}
+}
+
+func TestServeDevToken(t *testing.T) {
+	t.Parallel()
+	r, api := startServe(t, "--catalog", "monite")
+	if code, body := apiRequest(t, "GET", api+"/webhook_subscriptions", "dev-token", ""); code != http.StatusOK {
+		t.Errorf("GET /webhook_subscriptions with dev-token = %d %v; want 200", code, body)
+	}
+	// --catalog monite accepts Monite's types.
+	code, body := apiRequest(t, "POST", api+"/events", "dev-token", `{"object_type":"payable","event_type":"paid"}`)
+	if code != http.StatusCreated {
+		t.Errorf("POST /events payable.paid with --catalog monite = %d %v; want 201", code, body)
+	}
+	if code := r.stop(t); code != 0 {
+		t.Errorf("serve after cancellation = %d; want 0", code)
+	}
+	if !strings.Contains(r.stderr.String(), "dev-token") {
+		t.Errorf("serve stderr does not mention dev-token:\n%s", r.stderr.String())
+	}
+}
+
+func TestServeAddressInUse(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	code, stdout, stderr := run(t, "serve", "--addr", ln.Addr().String())
+	if code != 1 {
+		t.Errorf("Run(serve) on a busy address = %d; want 1", code)
+	}
+	if stdout != "" || !strings.Contains(stderr, "monitehooks serve: ") {
+		t.Errorf("stdout = %q, stderr = %q; want no stdout and the error on stderr", stdout, stderr)
+	}
+}
