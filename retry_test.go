@@ -107,3 +107,36 @@ func TestParseRetryAfter(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseRetryAfter feeds receivers' Retry-After headers, outside input,
+// to the parser: it must not panic and never answer a negative delay.
+func FuzzParseRetryAfter(f *testing.F) {
+	for _, s := range []string{"120", "0", "-1", "", "Wed, 21 Oct 2015 07:28:00 GMT", "99999999999999999999", " 5 ", "1e3"} {
+		f.Add(s)
+	}
+	now := time.Date(2026, 3, 11, 6, 49, 55, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, h string) {
+		d, ok := monitehooks.ParseRetryAfter(h, now)
+		if d < 0 || (!ok && d != 0) {
+			t.Errorf("parseRetryAfter(%q) = %v, %v", h, d, ok)
+		}
+	})
+}
+
+// FuzzParseSchedule feeds the CLI's --retry-schedule value to the parser.
+func FuzzParseSchedule(f *testing.F) {
+	for _, s := range []string{"0s,5s,5m", "", "1s,,2s", "-1s", "1h,x", "0"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		sched, err := monitehooks.ParseSchedule(s)
+		if err != nil {
+			return
+		}
+		for i, d := range sched.Delays {
+			if d < 0 {
+				t.Errorf("ParseSchedule(%q): delay %d is %v", s, i, d)
+			}
+		}
+	})
+}
