@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -502,10 +503,8 @@ func (e *Emitter) dispatch() {
 // reports that it stopped because every worker is busy.
 func (e *Emitter) claim() (next time.Time, saturated bool) {
 	for {
-		select {
-		case <-e.stopCh:
+		if e.stopping() {
 			return time.Time{}, false
-		default:
 		}
 		e.mu.Lock()
 		idle := e.idle
@@ -513,36 +512,12 @@ func (e *Emitter) claim() (next time.Time, saturated bool) {
 		if idle == 0 {
 			return time.Time{}, true // a finishing worker wakes us
 		}
-		var tentative map[string]int
-		res, err := e.store.ClaimDeliveries(e.baseCtx, ClaimParams{
-			Now:   e.now(),
-			Limit: idle,
-			Lease: e.lease,
-			Allow: func(sub string) bool {
-				e.mu.Lock()
-				n := e.inflight[sub]
-				e.mu.Unlock()
-				if n+tentative[sub] >= e.perSub {
-					return false
-				}
-				if tentative == nil {
-					tentative = make(map[string]int)
-				}
-				tentative[sub]++
-				return true
-			},
-		})
+		res, err := e.claimDue(idle)
 		if err != nil {
-			if e.baseCtx.Err() == nil {
-				e.log.Error("monitehooks: claiming deliveries", "err", err)
-			}
 			return time.Time{}, false
 		}
 		e.mu.Lock()
-		for _, c := range res.Claims {
-			e.inflight[c.SubscriptionID]++
-			e.idle--
-		}
+		e.idle -= len(res.Claims)
 		e.mu.Unlock()
 		for _, c := range res.Claims {
 			e.jobs <- c
@@ -554,19 +529,93 @@ func (e *Emitter) claim() (next time.Time, saturated bool) {
 	}
 }
 
-// work runs attempts until the jobs channel closes.
+// claimDue claims up to limit due deliveries. Allow reserves a place under
+// each delivery's subscription cap as the store admits it, and places the
+// store did not turn into claims are given back, so that the dispatcher and
+// the workers, claiming at once, never run more than the cap allows.
+func (e *Emitter) claimDue(limit int) (ClaimResult, error) {
+	var reserved []string
+	res, err := e.store.ClaimDeliveries(e.baseCtx, ClaimParams{
+		Now:   e.now(),
+		Limit: limit,
+		Lease: e.lease,
+		Allow: func(sub string) bool {
+			e.mu.Lock()
+			defer e.mu.Unlock()
+			if e.inflight[sub] >= e.perSub {
+				return false
+			}
+			e.inflight[sub]++
+			reserved = append(reserved, sub)
+			return true
+		},
+	})
+	if err != nil {
+		res.Claims = nil
+		if e.baseCtx.Err() == nil {
+			e.log.Error("monitehooks: claiming deliveries", "err", err)
+		}
+	}
+	if len(reserved) != len(res.Claims) {
+		e.mu.Lock()
+		for _, c := range res.Claims {
+			if i := slices.Index(reserved, c.SubscriptionID); i >= 0 {
+				reserved[i] = reserved[len(reserved)-1]
+				reserved = reserved[:len(reserved)-1]
+			}
+		}
+		for _, sub := range reserved {
+			e.doneWithLocked(sub)
+		}
+		e.mu.Unlock()
+	}
+	return res, err
+}
+
+// doneWithLocked gives back a place under the subscription's cap. e.mu
+// must be held.
+func (e *Emitter) doneWithLocked(sub string) {
+	if n := e.inflight[sub] - 1; n > 0 {
+		e.inflight[sub] = n
+	} else {
+		delete(e.inflight, sub)
+	}
+}
+
+// stopping reports whether Shutdown or Close has begun.
+func (e *Emitter) stopping() bool {
+	select {
+	case <-e.stopCh:
+		return true
+	default:
+		return false
+	}
+}
+
+// work runs attempts until the jobs channel closes. After each attempt the
+// worker claims its next delivery itself, so that under load deliveries go
+// from the store to a worker without a hand-off through the dispatcher;
+// only when nothing is due does it go back to waiting for a job.
 func (e *Emitter) work() {
 	defer e.workersWG.Done()
 	defer e.goroutines.Add(-1) // before Done: Wait then sees it
 	w := newWorkerState()
 	for c := range e.jobs {
-		e.attempt(w, c)
-		e.mu.Lock()
-		if n := e.inflight[c.SubscriptionID] - 1; n > 0 {
-			e.inflight[c.SubscriptionID] = n
-		} else {
-			delete(e.inflight, c.SubscriptionID)
+		for {
+			e.attempt(w, c)
+			e.mu.Lock()
+			e.doneWithLocked(c.SubscriptionID)
+			e.mu.Unlock()
+			if e.stopping() {
+				break
+			}
+			res, err := e.claimDue(1)
+			if err != nil || len(res.Claims) == 0 {
+				break
+			}
+			c = res.Claims[0]
 		}
+		e.mu.Lock()
 		e.idle++
 		e.mu.Unlock()
 		e.Wake()
