@@ -18,7 +18,7 @@ import (
 )
 
 // snapshot250 is a 250-byte JSON object, the body size the benchmarks use.
-var snapshot250 = []byte(`{"name":"Acme Corporation","status":"active","legal_form":"GmbH","address":{"line1":"Hauptstrasse 1","city":"Berlin","postal_code":"10115","country":"DE"},"email":"billing@acme.example","phone":"+49301234567","tax_id":"DE123456789","note":"x"}`)
+var snapshot250 = []byte(`{"name":"Acme Corporation","status":"active","legal_form":"GmbH","address":{"line1":"Hauptstrasse 1","city":"Berlin","postal_code":"10115","country":"DE"},"email":"billing@acme.example","phone":"+49301234567","tax_id":"DE123456789","note":"xxxxxxxx"}`)
 
 // counter signals when a number of deliveries have finished.
 type counter struct {
@@ -196,16 +196,21 @@ func benchmarkThroughput(b *testing.B, latency time.Duration) {
 	b.ReportMetric(emitterRate/baselineRate, "ratio")
 }
 
-// BenchmarkEmit measures Emit with one matching subscription among 10,000
-// others (other partners, and the partner's other object types). The
-// deliveries are due in an hour, so no worker runs during the benchmark.
-// Goal: ≤ 1 µs and ≤ 4 allocs per Emit.
+// BenchmarkEmit measures Emit with one matching subscription among 0 and
+// among 10,000 others (other partners, and the partner's other object
+// types), without and with a 250-byte object. The deliveries are due in an
+// hour, so no worker runs during the benchmark. Goal: ≤ 1 µs and ≤ 4
+// allocs per Emit.
 func BenchmarkEmit(b *testing.B) {
-	for _, withObject := range []bool{false, true} {
-		b.Run(fmt.Sprintf("object=%v", withObject), func(b *testing.B) {
+	for _, tc := range []struct {
+		others int
+		object []byte
+	}{{0, nil}, {10_000, nil}, {10_000, snapshot250}} {
+		name := fmt.Sprintf("others=%d/object=%dB", tc.others, len(tc.object))
+		b.Run(name, func(b *testing.B) {
 			be := newBenchEmitter(b, &monitehooks.EmitterConfig{RetryPolicy: &monitehooks.Schedule{Delays: []time.Duration{time.Hour}}})
 			types := monitehooks.DefaultCatalog.ObjectTypes()
-			for i := range 10_000 {
+			for i := range tc.others {
 				partner, ot := fmt.Sprintf("partner-%d", i%100), types[i%len(types)]
 				if partner == "partner-0" && ot == "entity" {
 					partner = "partner-x"
@@ -213,10 +218,8 @@ func BenchmarkEmit(b *testing.B) {
 				be.subscribe(b, partner, ot, "https://example.com/")
 			}
 			be.subscribe(b, "partner-0", "entity", "https://example.com/")
-			ev := monitehooks.Event{PartnerID: "partner-0", ObjectType: "entity", Type: "created", ObjectID: "3fa85f64-5717-4562-b3fc-2c963f66afa6"}
-			if withObject {
-				ev.Object = snapshot250
-			}
+			ev := monitehooks.Event{PartnerID: "partner-0", ObjectType: "entity", Type: "created",
+				ObjectID: "3fa85f64-5717-4562-b3fc-2c963f66afa6", Object: tc.object}
 			ctx := context.Background()
 			b.ReportAllocs()
 			b.ResetTimer()
@@ -225,6 +228,29 @@ func BenchmarkEmit(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
+		})
+	}
+}
+
+// BenchmarkEmitFanout measures Emit of an event matching 1, 10 and 100
+// subscriptions: one stored event and one delivery per subscription.
+func BenchmarkEmitFanout(b *testing.B) {
+	for _, fanout := range []int{1, 10, 100} {
+		b.Run(fmt.Sprintf("matching=%d", fanout), func(b *testing.B) {
+			be := newBenchEmitter(b, &monitehooks.EmitterConfig{RetryPolicy: &monitehooks.Schedule{Delays: []time.Duration{time.Hour}}})
+			for i := range fanout {
+				be.subscribe(b, "p", "entity", fmt.Sprintf("https://h%d.example/", i))
+			}
+			ev := monitehooks.Event{PartnerID: "p", ObjectType: "entity", Type: "created",
+				ObjectID: "3fa85f64-5717-4562-b3fc-2c963f66afa6", Object: snapshot250}
+			ctx := context.Background()
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := be.em.Emit(ctx, ev); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*fanout), "ns/delivery")
 		})
 	}
 }
