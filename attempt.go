@@ -67,9 +67,12 @@ func (e *Emitter) attempt(w *workerState, c Claim) {
 	status, retryAfter, err := e.send(w, sub.URL, c.Event.ID)
 	a.Duration = time.Since(start)
 	if err != nil && e.baseCtx.Err() != nil {
-		// Closed mid-attempt: not the endpoint's fault. Release the
-		// delivery so the next emitter attempts it afresh.
-		e.release(c)
+		// Closed mid-attempt: the request may have reached the endpoint,
+		// so the attempt is recorded, as canceled, not as the endpoint's
+		// failure; the delivery is due again at once, for the next
+		// emitter.
+		a.ErrorClass, a.Error = ErrorCanceled, "the emitter was closed during the attempt"
+		e.finish(c, a, DeliveryPending, now)
 		return
 	}
 	a.StatusCode = status
@@ -154,7 +157,9 @@ func (e *Emitter) finish(c Claim, a Attempt, status DeliveryStatus, next time.Ti
 		return
 	}
 	e.logOutcome(c, &a, status, next)
-	if a.ErrorClass != ErrorSubscriptionGone && a.StatusCode != http.StatusGone {
+	// A subscription's failure record counts the endpoint's failures only:
+	// not a missing subscription, a 410 (handled apart) or our own close.
+	if a.ErrorClass != ErrorSubscriptionGone && a.ErrorClass != ErrorCanceled && a.StatusCode != http.StatusGone {
 		disabled, err := e.reg.recordOutcome(context.WithoutCancel(e.baseCtx), c.SubscriptionID, a.ErrorClass == "", a.At, e.disableAfter)
 		if err != nil {
 			e.log.Error("monitehooks: recording subscription outcome", "subscription_id", c.SubscriptionID, "err", err)

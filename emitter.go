@@ -434,10 +434,11 @@ func (e *Emitter) Shutdown(ctx context.Context) error {
 	return err
 }
 
-// Close stops the emitter at once: attempts in flight are canceled and
-// their deliveries released, due again for the next emitter. It returns
-// when every goroutine of the emitter has ended. Close may be called more
-// than once.
+// Close stops the emitter at once: attempts in flight are canceled,
+// recorded as attempts of class ErrorCanceled (the request may have
+// reached the endpoint), and their deliveries are due again at once for the
+// next emitter. It returns when every goroutine of the emitter has ended.
+// Close may be called more than once.
 func (e *Emitter) Close() error {
 	e.cancel()
 	e.stop()

@@ -576,7 +576,11 @@ func TestShutdown(t *testing.T) {
 		if counts != (monitehooks.DeliveryCounts{Pending: 1}) {
 			t.Errorf("counts = %+v; want the canceled delivery pending", counts)
 		}
-		// Released, not leased: a new emitter on the store delivers it.
+		page, _ := b.store.ListDeliveries(context.Background(), "partner-a", monitehooks.ListParams{})
+		if len(page.Data) != 1 || len(page.Data[0].Attempts) != 1 || page.Data[0].Attempts[0].ErrorClass != monitehooks.ErrorCanceled {
+			t.Errorf("deliveries = %+v; want one with its canceled attempt recorded", page.Data)
+		}
+		// Due at once, not leased: a new emitter on the store delivers it.
 		rc.setRespond(nil)
 		em2, err := monitehooks.NewEmitter(b.store, b.reg, &monitehooks.EmitterConfig{Now: b.clock.Now, AllowPrivateNetworks: true})
 		if err != nil {
