@@ -15,32 +15,16 @@ import (
 
 	"github.com/monitehooks/monitehooks"
 	"github.com/monitehooks/monitehooks/memstore"
+	"github.com/monitehooks/monitehooks/webhooktest"
 )
 
-// testClock is a clock tests move by hand.
-type testClock struct {
-	mu  sync.Mutex // guards now
-	now time.Time
-}
-
-func newTestClock() *testClock {
-	return &testClock{now: time.Date(2026, 3, 11, 6, 49, 55, 0, time.UTC)}
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
+// newTestClock returns the harness's manual clock at a fixed time.
+func newTestClock() *webhooktest.Clock {
+	return webhooktest.NewClock(time.Date(2026, 3, 11, 6, 49, 55, 0, time.UTC))
 }
 
 type registryBundle struct {
-	clock *testClock
+	clock *webhooktest.Clock
 	store monitehooks.Store
 	reg   *monitehooks.Registry
 }

@@ -176,20 +176,30 @@ func (h *handler) getSubscription(w http.ResponseWriter, r *http.Request, partne
 	return nil
 }
 
-func (h *handler) updateSubscription(w http.ResponseWriter, r *http.Request, partner string) error {
+// subscriptionBody reads the {id} of a route on one subscription and the
+// request's JSON object body (which may be empty when optional). An
+// unknown ID answers 404 before the body is looked at.
+func (h *handler) subscriptionBody(w http.ResponseWriter, r *http.Request, partner string, optional bool, fields ...string) (string, *object, error) {
 	id, ok := pathID(r)
 	if !ok {
-		return monitehooks.ErrSubscriptionNotFound
+		return "", nil, monitehooks.ErrSubscriptionNotFound
 	}
-	// Unknown IDs answer 404 before the body is looked at.
 	if _, err := h.reg.Get(r.Context(), partner, id); err != nil {
-		return err
+		return "", nil, err
 	}
 	body, err := readBody(w, r)
 	if err != nil {
-		return err
+		return "", nil, err
 	}
-	o, err := decodeObject(body, false, updateFields...)
+	o, err := decodeObject(body, optional, fields...)
+	if err != nil {
+		return "", nil, err
+	}
+	return id, o, nil
+}
+
+func (h *handler) updateSubscription(w http.ResponseWriter, r *http.Request, partner string) error {
+	id, o, err := h.subscriptionBody(w, r, partner, false, updateFields...)
 	if err != nil {
 		return err
 	}
@@ -258,18 +268,7 @@ func (h *handler) setStatus(enable bool) serveFunc {
 }
 
 func (h *handler) regenerateSecret(w http.ResponseWriter, r *http.Request, partner string) error {
-	id, ok := pathID(r)
-	if !ok {
-		return monitehooks.ErrSubscriptionNotFound
-	}
-	if _, err := h.reg.Get(r.Context(), partner, id); err != nil {
-		return err
-	}
-	body, err := readBody(w, r)
-	if err != nil {
-		return err
-	}
-	o, err := decodeObject(body, true, regenerateFields...)
+	id, o, err := h.subscriptionBody(w, r, partner, true, regenerateFields...)
 	if err != nil {
 		return err
 	}
