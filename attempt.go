@@ -66,6 +66,7 @@ func (e *Emitter) attempt(w *workerState, c Claim) {
 	start := time.Now()
 	status, retryAfter, err := e.send(w, sub.URL, c.Event.ID)
 	a.Duration = time.Since(start)
+	answered := e.now() // delays count from the answer, not the request
 	if err != nil && e.baseCtx.Err() != nil {
 		// Closed mid-attempt: the request may have reached the endpoint,
 		// so the attempt is recorded, as canceled, not as the endpoint's
@@ -88,12 +89,14 @@ func (e *Emitter) attempt(w *workerState, c Claim) {
 	case a.ErrorClass == "":
 		e.finish(c, a, DeliverySucceeded, time.Time{})
 	case status == http.StatusGone:
-		e.finish(c, a, DeliveryFailed, time.Time{})
-		if disabled, err := e.reg.disableGone(e.baseCtx, c.SubscriptionID); err != nil {
+		// Disable first, so that whoever hears of the failed delivery
+		// finds the subscription disabled and no later event queued to it.
+		if disabled, err := e.reg.disableGone(context.WithoutCancel(e.baseCtx), c.SubscriptionID); err != nil {
 			e.log.Error("monitehooks: disabling subscription after 410 Gone", "subscription_id", c.SubscriptionID, "err", err)
 		} else if disabled {
 			e.subscriptionDisabled(c, "gone")
 		}
+		e.finish(c, a, DeliveryFailed, time.Time{})
 	default:
 		delay, more := e.policy.Delay(c.Attempts + 1)
 		if !more {
@@ -103,7 +106,7 @@ func (e *Emitter) attempt(w *workerState, c Claim) {
 		if retryAfter > 0 {
 			delay = max(delay, min(retryAfter, e.maxRetry))
 		}
-		e.finish(c, a, DeliveryPending, now.Add(delay))
+		e.finish(c, a, DeliveryPending, answered.Add(delay))
 	}
 }
 

@@ -47,8 +47,8 @@ type EmitterConfig struct {
 	Workers int
 	// PerSubscription caps the attempts running at once to one
 	// subscription, so a slow endpoint with a backlog cannot hold every
-	// worker. Defaults to DefaultPerSubscription, or Workers when that is
-	// smaller.
+	// worker. It must not exceed Workers. Defaults to
+	// DefaultPerSubscription, or half of Workers when that is smaller.
 	PerSubscription int
 	// RetryPolicy decides when attempts are made. Defaults to
 	// DefaultRetryPolicy().
@@ -65,6 +65,12 @@ type EmitterConfig struct {
 	// PollInterval is the longest the emitter waits before looking for due
 	// deliveries. Defaults to DefaultPollInterval.
 	PollInterval time.Duration
+	// Lease is how long a claimed delivery stays reserved for this
+	// emitter, on the Now clock, before another may claim it (a crashed
+	// process's deliveries come back after it). Defaults to twice
+	// AttemptTimeout plus a minute. Tests that move Now by hand further
+	// than that while attempts are in flight must set it longer.
+	Lease time.Duration
 	// Now is the clock. Defaults to time.Now. Tests that move a clock by
 	// hand call [Emitter.Wake] after moving it.
 	Now func() time.Time
@@ -127,7 +133,6 @@ type DeliveryInfo struct {
 type Emitter struct {
 	store        Store
 	reg          *Registry
-	catalog      *Catalog
 	now          func() time.Time
 	policy       RetryPolicy
 	client       *http.Client
@@ -152,10 +157,9 @@ type Emitter struct {
 	// dispatcher will look for due deliveries without being woken:
 	// math.MaxInt64 while every worker is busy (a finishing worker wakes
 	// it), and 0 while it is awake. Emit wakes it only for a delivery due
-	// before then.
+	// before then (or while it is awake).
 	plannedWake atomic.Int64
-	jobs        chan Claim    // dispatcher → workers, unbuffered
-	done        chan struct{} // closed when the dispatcher has stopped claiming
+	jobs        chan Claim // dispatcher → workers, unbuffered
 
 	baseCtx context.Context // canceled by Close: ends attempts in flight
 	cancel  context.CancelFunc
@@ -190,7 +194,6 @@ func NewEmitter(store Store, reg *Registry, cfg *EmitterConfig) (*Emitter, error
 	e := &Emitter{
 		store:        store,
 		reg:          reg,
-		catalog:      reg.Catalog(),
 		now:          cfg.Now,
 		policy:       cfg.RetryPolicy,
 		log:          cfg.Logger,
@@ -203,7 +206,6 @@ func NewEmitter(store Store, reg *Registry, cfg *EmitterConfig) (*Emitter, error
 		templates:    newTemplateCache(4096),
 		wakeCh:       make(chan struct{}, 1),
 		jobs:         make(chan Claim),
-		done:         make(chan struct{}),
 		stopCh:       make(chan struct{}),
 		inflight:     make(map[string]int),
 	}
@@ -223,7 +225,8 @@ func NewEmitter(store Store, reg *Registry, cfg *EmitterConfig) (*Emitter, error
 		e.workers = DefaultWorkers
 	}
 	if e.perSub == 0 {
-		e.perSub = min(DefaultPerSubscription, e.workers)
+		// Below the worker count, so one endpoint cannot hold them all.
+		e.perSub = min(DefaultPerSubscription, max(1, e.workers/2))
 	}
 	if e.timeout == 0 {
 		e.timeout = DefaultAttemptTimeout
@@ -238,7 +241,10 @@ func NewEmitter(store Store, reg *Registry, cfg *EmitterConfig) (*Emitter, error
 		e.poll = DefaultPollInterval
 	}
 	// A lease outlives any attempt, so only a crashed worker's lease ends.
-	e.lease = 2*e.timeout + time.Minute
+	e.lease = cfg.Lease
+	if e.lease == 0 {
+		e.lease = 2*e.timeout + time.Minute
+	}
 	e.client = &http.Client{
 		Transport:     cfg.Transport,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
@@ -276,8 +282,15 @@ func (c *EmitterConfig) validate() error {
 	if c.PerSubscription < 0 {
 		v.add("PerSubscription", KindInvalid, "must not be negative")
 	}
-	if c.Workers > 0 && c.PerSubscription > c.Workers {
-		v.add("PerSubscription", KindInvalid, "must not exceed Workers")
+	workers := c.Workers
+	if workers == 0 {
+		workers = DefaultWorkers
+	}
+	if c.PerSubscription > workers {
+		v.add("PerSubscription", KindInvalid, fmt.Sprintf("must not exceed Workers (%d)", workers))
+	}
+	if c.Lease < 0 {
+		v.add("Lease", KindInvalid, "must not be negative")
 	}
 	if c.AttemptTimeout < 0 {
 		v.add("AttemptTimeout", KindInvalid, "must not be negative")
@@ -322,8 +335,12 @@ func (e *Emitter) Emit(ctx context.Context, ev Event) (Event, error) {
 	if err := e.store.CreateEvent(ctx, &ev, ids, now.Add(first)); err != nil {
 		return Event{}, fmt.Errorf("monitehooks: storing event: %w", err)
 	}
-	if len(ids) > 0 && now.Add(first).UnixNano() < e.plannedWake.Load() {
-		e.Wake()
+	if len(ids) > 0 {
+		// Wake the dispatcher while it is awake (0: its claim may have
+		// missed this delivery) or when it would sleep past the delivery.
+		if pw := e.plannedWake.Load(); pw == 0 || now.Add(first).UnixNano() < pw {
+			e.Wake()
+		}
 	}
 	return ev, nil
 }
@@ -331,8 +348,12 @@ func (e *Emitter) Emit(ctx context.Context, ev Event) (Event, error) {
 // validateEvent checks an event to emit. It allocates only when the event
 // is invalid.
 func (e *Emitter) validateEvent(ev *Event) error {
-	ok := ev.PartnerID != "" && ev.ObjectID != "" && e.catalog.Has(ev.ObjectType, ev.Type) &&
-		(len(ev.Object) == 0 || isJSONObject(ev.Object)) && validTime(ev.CreatedAt)
+	objectErr := ""
+	if len(ev.Object) > 0 {
+		objectErr = checkObject(ev.Object, ev.ObjectID)
+	}
+	ok := ev.PartnerID != "" && ev.ObjectID != "" && e.reg.catalog.Has(ev.ObjectType, ev.Type) &&
+		objectErr == "" && validTime(ev.CreatedAt)
 	if ok {
 		return nil
 	}
@@ -343,18 +364,18 @@ func (e *Emitter) validateEvent(ev *Event) error {
 	switch {
 	case ev.ObjectType == "":
 		v.add("object_type", KindMissing, "is required")
-	case !e.catalog.HasObjectType(ev.ObjectType):
+	case !e.reg.catalog.HasObjectType(ev.ObjectType):
 		v.add("object_type", KindEnum, fmt.Sprintf("unknown object type %q", ev.ObjectType))
 	case ev.Type == "":
 		v.add("event_type", KindMissing, "is required")
-	case !e.catalog.Has(ev.ObjectType, ev.Type):
+	case !e.reg.catalog.Has(ev.ObjectType, ev.Type):
 		v.add("event_type", KindEnum, fmt.Sprintf("%q is not an event type of %s", ev.Type, ev.ObjectType))
 	}
 	if ev.ObjectID == "" {
 		v.add("object_id", KindMissing, "is required")
 	}
-	if len(ev.Object) > 0 && !isJSONObject(ev.Object) {
-		v.add("object", KindJSON, "must be a JSON object")
+	if objectErr != "" {
+		v.add("object", KindJSON, objectErr)
 	}
 	if !validTime(ev.CreatedAt) {
 		v.add("created_at", KindInvalid, "must be between years 1 and 9999")

@@ -229,6 +229,18 @@ func TestEmitUnnamedSettingsPayload(t *testing.T) {
 	}
 }
 
+func TestSubscriptionsPayloadWithoutEntity(t *testing.T) {
+	t.Parallel()
+	b := setupEmitter(t, nil)
+	rc := newReceiver(t, nil)
+	b.create(t, monitehooks.SubscriptionParams{ObjectType: "role", URL: rc.URL})
+	b.emit(t, monitehooks.Event{ObjectType: "role", Type: "created", ObjectID: "r-1"})
+	body := rc.next(t).Body
+	if !strings.Contains(string(body), `"entity_id":null,"object":{"id":"r-1"}`) {
+		t.Errorf("body = %s; want entity_id null and object {\"id\":\"r-1\"}", body)
+	}
+}
+
 func TestEmitValidation(t *testing.T) {
 	t.Parallel()
 	b := setupEmitter(t, nil)
@@ -243,6 +255,9 @@ func TestEmitValidation(t *testing.T) {
 		{"missing event type", monitehooks.Event{PartnerID: "p", ObjectType: "entity", ObjectID: "o"}, []string{"event_type"}},
 		{"object not JSON", monitehooks.Event{PartnerID: "p", ObjectType: "entity", Type: "created", ObjectID: "o", Object: []byte(`{"a":`)}, []string{"object"}},
 		{"object an array", monitehooks.Event{PartnerID: "p", ObjectType: "entity", Type: "created", ObjectID: "o", Object: []byte(`[1]`)}, []string{"object"}},
+		{"object not UTF-8", monitehooks.Event{PartnerID: "p", ObjectType: "entity", Type: "created", ObjectID: "o", Object: []byte("{\"n\":\"\xff\"}")}, []string{"object"}},
+		{"object with another id", monitehooks.Event{PartnerID: "p", ObjectType: "entity", Type: "created", ObjectID: "o", Object: []byte(`{"id":"other"}`)}, []string{"object"}},
+		{"object with a numeric id", monitehooks.Event{PartnerID: "p", ObjectType: "entity", Type: "created", ObjectID: "1", Object: []byte(`{"id":1}`)}, []string{"object"}},
 		{"year 10000", monitehooks.Event{PartnerID: "p", ObjectType: "entity", Type: "created", ObjectID: "o", CreatedAt: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)}, []string{"created_at"}},
 	}
 	for _, tt := range tests {
@@ -262,10 +277,70 @@ func TestEmitValidation(t *testing.T) {
 			}
 		})
 	}
+	t.Run("object with its own id", func(t *testing.T) {
+		t.Parallel()
+		_, err := b.em.Emit(context.Background(), monitehooks.Event{PartnerID: "q", ObjectType: "entity", Type: "created", ObjectID: "o", Object: []byte(`{"id":"o","a":1}`)})
+		if err != nil {
+			t.Errorf("Emit(object with id = object_id) = %v; want nil", err)
+		}
+	})
 	page, err := b.store.ListEvents(context.Background(), "p", monitehooks.ListParams{})
 	if err != nil || len(page.Data) != 0 {
 		t.Errorf("ListEvents after invalid emits = %v, %v; want none stored", page.Data, err)
 	}
+}
+
+// claimHookStore runs a hook once, the next time the dispatcher's claim
+// has read the store (a claim for more than one delivery: workers claim
+// one at a time).
+type claimHookStore struct {
+	monitehooks.Store
+	mu   sync.Mutex // guards hook
+	hook func()
+}
+
+func (s *claimHookStore) ClaimDeliveries(ctx context.Context, p monitehooks.ClaimParams) (monitehooks.ClaimResult, error) {
+	res, err := s.Store.ClaimDeliveries(ctx, p)
+	s.mu.Lock()
+	hook := s.hook
+	if p.Limit > 1 {
+		s.hook = nil
+	}
+	s.mu.Unlock()
+	if hook != nil && p.Limit > 1 {
+		hook()
+	}
+	return res, err
+}
+
+// TestEmitWakesAwakeDispatcher emits just after the dispatcher's claim
+// read the store, while it is awake: Emit must still wake it, or the
+// delivery waits for the poll interval (an hour here).
+func TestEmitWakesAwakeDispatcher(t *testing.T) {
+	t.Parallel()
+	rb := setupRegistry(t, &monitehooks.RegistryConfig{AllowInsecureURLs: true})
+	store := &claimHookStore{Store: rb.store}
+	done := make(chan monitehooks.DeliveryInfo, 1)
+	em, err := monitehooks.NewEmitter(store, rb.reg, &monitehooks.EmitterConfig{
+		PollInterval: time.Hour, Workers: 4, Now: rb.clock.Now, AllowPrivateNetworks: true,
+		Observer: &monitehooks.Observer{DeliveryDone: func(i monitehooks.DeliveryInfo) { done <- i }},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { em.Close() })
+	rc := newReceiver(t, nil)
+	rb.create(t, monitehooks.SubscriptionParams{ObjectType: "entity", URL: rc.URL})
+
+	store.mu.Lock()
+	store.hook = func() {
+		if _, err := em.Emit(context.Background(), monitehooks.Event{PartnerID: "partner-a", ObjectType: "entity", Type: "created", ObjectID: "o"}); err != nil {
+			t.Error(err)
+		}
+	}
+	store.mu.Unlock()
+	em.Wake() // the dispatcher claims, and the hook emits behind its back
+	wait(t, done, "the delivery emitted during a claim (a lost wake-up leaves it for the hour-long poll)")
 }
 
 func TestRetrySchedule(t *testing.T) {
@@ -352,6 +427,11 @@ func TestGoneDisablesSubscription(t *testing.T) {
 	info := wait(t, b.done, "the delivery to fail")
 	if info.Status != monitehooks.DeliveryFailed || info.AttemptNumber != 1 {
 		t.Errorf("delivery = %s after %d attempts; want failed after 1", info.Status, info.AttemptNumber)
+	}
+	// Disabled before the failure is told: whoever hears of it finds the
+	// subscription disabled.
+	if s, _ := b.reg.Get(context.Background(), "partner-a", sub.ID); s.Status != monitehooks.StatusDisabled {
+		t.Errorf("when the failed delivery was reported, status = %s; want disabled", s.Status)
 	}
 	if got := wait(t, b.disabled, "the subscription to be disabled"); got != sub.ID+" gone" {
 		t.Errorf("disabled = %q; want %q", got, sub.ID+" gone")

@@ -61,9 +61,11 @@ func newTemplate(ev *Event) *template {
 	t.subsHead, b = b, nil
 	b = append(b, `,"description":`...)
 	b = appendJSONString(b, string(ev.ObjectType)+"_"+string(ev.Type))
+	b = append(b, `,"entity_id":`...) // always present in this format
 	if ev.EntityID != "" {
-		b = append(b, `,"entity_id":`...)
 		b = appendJSONString(b, ev.EntityID)
+	} else {
+		b = append(b, "null"...)
 	}
 	b = append(b, `,"object":`...)
 	b = appendObject(b, ev.ObjectID, ev.Object)
@@ -102,7 +104,8 @@ func (t *template) appendPayload(dst []byte, sub *Subscription) []byte {
 
 // appendObject appends the "object" of a subscriptions-format payload: the
 // snapshot with the object's ID first, unless the snapshot has an "id" of
-// its own. snapshot is empty or a valid JSON object (Emit checked it).
+// its own (which Emit checked is the object ID). snapshot is empty or a
+// valid JSON object.
 func appendObject(dst []byte, objectID string, snapshot []byte) []byte {
 	snapshot = bytes.TrimSpace(snapshot)
 	if len(snapshot) == 0 {
@@ -248,8 +251,22 @@ func (c *templateCache) get(ev *Event) *template {
 	return t
 }
 
-// isJSONObject reports whether b is one valid JSON object.
-func isJSONObject(b []byte) bool {
-	b = bytes.TrimLeft(b, " \t\r\n")
-	return len(b) > 0 && b[0] == '{' && json.Valid(b)
+// checkObject returns what is wrong with an event's object snapshot, or "":
+// it must be one JSON object in valid UTF-8 (it goes into the signed body
+// as it is), and an "id" of its own must be the event's object ID, since
+// the payload's object.id is the object ID.
+func checkObject(b []byte, objectID string) string {
+	b = bytes.TrimSpace(b)
+	switch {
+	case len(b) == 0 || b[0] != '{' || !json.Valid(b):
+		return "must be a JSON object"
+	case !utf8.Valid(b):
+		return "must be valid UTF-8"
+	case hasTopLevelKey(b, "id"):
+		var own struct{ ID any }
+		if json.Unmarshal(b, &own) != nil || own.ID != objectID {
+			return "has an \"id\" that is not the object_id"
+		}
+	}
+	return ""
 }
