@@ -1,8 +1,10 @@
 package monitehooks
 
 import (
+	"context"
 	"net/netip"
 	"syscall"
+	"time"
 )
 
 // EmitterGoroutines returns how many goroutines of e are running.
@@ -20,4 +22,9 @@ var (
 func GuardControl(allowAll bool, allowed []netip.Prefix) func(network, address string, c syscall.RawConn) error {
 	g := &guard{allowAll: allowAll, allowed: allowed}
 	return g.control
+}
+
+// RecordOutcome is the registry's auto-disable bookkeeping.
+func RecordOutcome(r *Registry, id string, ok bool, at time.Time, disableAfter time.Duration) (bool, error) {
+	return r.recordOutcome(context.Background(), id, ok, at, disableAfter)
 }

@@ -57,6 +57,11 @@ type Registry struct {
 	// them in the same order.
 	writeMu sync.Mutex
 
+	successMu sync.Mutex // guards lastSuccess
+	// lastSuccess holds, per subscription ID, when its latest successful
+	// attempt in this process started; see recordOutcome.
+	lastSuccess map[string]time.Time
+
 	mu sync.RWMutex // guards byID and index
 	// byID holds every subscription by ID. The pointed-to values are never
 	// modified: a change replaces the pointer.
@@ -124,6 +129,7 @@ func NewRegistry(ctx context.Context, store Store, cfg *RegistryConfig) (*Regist
 		catalog:       cfg.Catalog,
 		now:           cfg.Now,
 		allowInsecure: cfg.AllowInsecureURLs,
+		lastSuccess:   make(map[string]time.Time),
 	}
 	if r.catalog == nil {
 		r.catalog = DefaultCatalog
@@ -167,7 +173,8 @@ func (r *Registry) Reload(ctx context.Context) error {
 }
 
 // Match returns the enabled subscriptions of the partner that accept events
-// of type et on objects of type ot, oldest first. The slice and the
+// of type et on objects of type ot, in the order they were last created,
+// enabled or changed. The slice and the
 // subscriptions are shared: callers must not modify them. Match does not
 // allocate.
 func (r *Registry) Match(partnerID string, ot ObjectType, et EventType) []*Subscription {
@@ -304,6 +311,9 @@ func (r *Registry) Delete(ctx context.Context, partnerID, id string) error {
 		return fmt.Errorf("monitehooks: deleting subscription: %w", err)
 	}
 	r.publish(old, Subscription{})
+	r.successMu.Lock()
+	delete(r.lastSuccess, id)
+	r.successMu.Unlock()
 	return nil
 }
 
@@ -355,30 +365,46 @@ func (r *Registry) RegenerateSecret(ctx context.Context, partnerID, id string, o
 	})
 }
 
-// recordOutcome keeps the subscription's failure record for auto-disable:
-// a success clears FailingSince; a failure sets it if unset, and disables
-// the subscription once it has failed continuously for disableAfter (0
-// never). It writes to the store only when something changes and reports
+// recordOutcome keeps the subscription's failure record for auto-disable,
+// from an attempt that started at at: a success clears FailingSince when
+// the failures it records began no later; a failure sets it when no
+// success is known from at or after at, and disables the subscription
+// once it has failed continuously for disableAfter (0 or less: never).
+//
+// Attempts to one subscription run concurrently and finish in any order,
+// so outcomes are compared by when their attempts started: a slow failure
+// that finishes after a quicker, later success does not start a failure
+// record. It writes to the store only when something changes and reports
 // whether this call disabled the subscription.
 func (r *Registry) recordOutcome(ctx context.Context, id string, ok bool, at time.Time, disableAfter time.Duration) (disabled bool, err error) {
+	if ok {
+		r.successMu.Lock()
+		if at.After(r.lastSuccess[id]) {
+			r.lastSuccess[id] = at
+		}
+		r.successMu.Unlock()
+	}
 	s, found := r.lookup(id)
-	if !found || (ok && s.FailingSince.IsZero()) {
+	if !found {
 		return false, nil
 	}
-	if !ok && !s.FailingSince.IsZero() && (disableAfter <= 0 || at.Sub(s.FailingSince) < disableAfter || s.Status != StatusEnabled) {
+	// Most outcomes change nothing; tell without taking writeMu. change
+	// decides again under it.
+	if !r.outcomeChanges(s, ok, at, disableAfter) {
 		return false, nil
 	}
 	_, err = r.change(ctx, s.PartnerID, id, func(s *Subscription) error {
-		switch {
+		if !r.outcomeChanges(s, ok, at, disableAfter) {
+			return errNoChange
+		}
+		switch since := r.failingSince(s); {
 		case ok:
 			s.FailingSince = time.Time{}
-		case s.FailingSince.IsZero():
+		case since.IsZero():
 			s.FailingSince = at.UTC()
-		case s.Status == StatusEnabled && disableAfter > 0 && at.Sub(s.FailingSince) >= disableAfter:
+		default:
 			s.Status = StatusDisabled
 			disabled = true
-		default:
-			return errNoChange
 		}
 		return nil
 	})
@@ -386,6 +412,33 @@ func (r *Registry) recordOutcome(ctx context.Context, id string, ok bool, at tim
 		return false, nil
 	}
 	return disabled, err
+}
+
+// outcomeChanges reports whether recordOutcome has something to write.
+func (r *Registry) outcomeChanges(s *Subscription, ok bool, at time.Time, disableAfter time.Duration) bool {
+	since := r.failingSince(s)
+	switch {
+	case ok:
+		return !s.FailingSince.IsZero() && !s.FailingSince.After(at)
+	case since.IsZero():
+		return at.After(r.lastSuccessOf(s.ID))
+	default:
+		return s.Status == StatusEnabled && disableAfter > 0 && at.Sub(since) >= disableAfter
+	}
+}
+
+// failingSince is s.FailingSince unless a success is known from then on.
+func (r *Registry) failingSince(s *Subscription) time.Time {
+	if s.FailingSince.IsZero() || !s.FailingSince.After(r.lastSuccessOf(s.ID)) {
+		return time.Time{}
+	}
+	return s.FailingSince
+}
+
+func (r *Registry) lastSuccessOf(id string) time.Time {
+	r.successMu.Lock()
+	defer r.successMu.Unlock()
+	return r.lastSuccess[id]
 }
 
 // disableGone disables a subscription whose endpoint answered 410 Gone and

@@ -426,6 +426,49 @@ func TestRegistryConcurrent(t *testing.T) {
 	}
 }
 
+// TestRegistryOutcomesOutOfOrder: attempts to one subscription finish in
+// any order, so a slow failure recorded after a later success must not
+// start a failure record, and only continuous failure disables.
+func TestRegistryOutcomesOutOfOrder(t *testing.T) {
+	t.Parallel()
+	b := setupRegistry(t, nil)
+	s := b.create(t, monitehooks.SubscriptionParams{ObjectType: "entity"})
+	t0, day := b.clock.Now(), 24*time.Hour
+	const after = 5 * 24 * time.Hour
+	steps := []struct {
+		name         string
+		ok           bool
+		at           time.Time
+		wantSince    time.Time
+		wantDisabled bool
+	}{
+		{"a success", true, t0.Add(time.Second), time.Time{}, false},
+		{"a failure that started before it, recorded after", false, t0, time.Time{}, false},
+		{"a failure that started after it", false, t0.Add(2 * time.Second), t0.Add(2 * time.Second), false},
+		{"a success that started before that failure", true, t0.Add(1500 * time.Millisecond), t0.Add(2 * time.Second), false},
+		{"failing for less than DisableAfter", false, t0.Add(2*time.Second + after - time.Second), t0.Add(2 * time.Second), false},
+		{"failing for DisableAfter", false, t0.Add(2*time.Second + after), t0.Add(2 * time.Second), true},
+		{"a success after re-enabling", true, t0.Add(6 * day), time.Time{}, false},
+	}
+	for _, st := range steps {
+		if st.name == "a success after re-enabling" {
+			if _, err := b.reg.Enable(context.Background(), "partner-a", s.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		disabled, err := monitehooks.RecordOutcome(b.reg, s.ID, st.ok, st.at, after)
+		if err != nil {
+			t.Fatalf("%s: %v", st.name, err)
+		}
+		got, _ := b.reg.Get(context.Background(), "partner-a", s.ID)
+		if disabled != st.wantDisabled || !got.FailingSince.Equal(st.wantSince) ||
+			(got.Status == monitehooks.StatusDisabled) != st.wantDisabled {
+			t.Errorf("%s: disabled %v, status %s, FailingSince %v; want disabled %v, FailingSince %v",
+				st.name, disabled, got.Status, got.FailingSince, st.wantDisabled, st.wantSince)
+		}
+	}
+}
+
 func TestNewRegistryNilStore(t *testing.T) {
 	t.Parallel()
 	if _, err := monitehooks.NewRegistry(context.Background(), nil, nil); err == nil || !strings.Contains(err.Error(), "store") {
