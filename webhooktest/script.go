@@ -65,7 +65,8 @@ func ScriptSetup(env *testscript.Env, cfg *ServerConfig) error {
 //	    Emit an event from Go, set $EVENT_ID and print it. With !, expect
 //	    a validation error and print it.
 //	receiver NAME [RESPONSE]...
-//	    Start a receiver (or add to its script), setting $NAME_URL. Each
+//	    Start a receiver on the fake Monite's clock (or add to its
+//	    script), setting $NAME_URL. Each
 //	    RESPONSE answers one request in turn: a status (500), a status
 //	    with a Retry-After in seconds (429:120), hang, or reset; then 200.
 //	requests NAME [N]
@@ -266,6 +267,7 @@ func cmdReceiver(ts *testscript.TestScript, neg bool, args []string) {
 	r, ok := st.receivers[args[0]]
 	if !ok {
 		r = newReceiver()
+		r.SetClock(st.server.Clock.Now) // signatures are made on the server's clock
 		st.receivers[args[0]] = r
 		ts.Setenv(args[0]+"_URL", r.URL)
 	}

@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -31,6 +33,10 @@ const (
 // clock, without jitter. Since the clock only moves when the test moves
 // it, a retry happens exactly when the test advances past it.
 var FastSchedule = []time.Duration{0, time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second}
+
+// leaseOnTestClock is the lease of a Server's emitter: the clock may be
+// advanced up to a year while an attempt is in flight.
+const leaseOnTestClock = 365 * 24 * time.Hour
 
 // Clock is a clock that moves only when told to. It is safe for concurrent
 // use.
@@ -103,6 +109,9 @@ type Server struct {
 	srv      *httptest.Server
 	attempts chan struct{} // one value per finished attempt, dropped when full
 
+	mu       sync.Mutex      // guards partners
+	partners map[string]bool // every partner with a token or an emitted event
+
 	closeOnce sync.Once
 }
 
@@ -143,6 +152,10 @@ func startServer(cfg *ServerConfig) (*Server, error) {
 		Clock:    NewClock(start),
 		Store:    memstore.New(),
 		attempts: make(chan struct{}, 1),
+		partners: map[string]bool{},
+	}
+	for _, partner := range tokens {
+		s.partners[partner] = true
 	}
 	// The default partner: DefaultToken's when present, else the first
 	// token in sorted order.
@@ -160,10 +173,14 @@ func startServer(cfg *ServerConfig) (*Server, error) {
 	}
 	s.Registry = reg
 	em, err := monitehooks.NewEmitter(s.Store, reg, &monitehooks.EmitterConfig{
-		RetryPolicy:          &monitehooks.Schedule{Delays: schedule},
-		AttemptTimeout:       timeout,
-		DisableAfter:         cfg.DisableAfter,
-		Now:                  s.Clock.Now,
+		RetryPolicy:    &monitehooks.Schedule{Delays: schedule},
+		AttemptTimeout: timeout,
+		DisableAfter:   cfg.DisableAfter,
+		Now:            s.Clock.Now,
+		// Leases run on the server's clock, which the test may move by
+		// hours while an attempt is in flight: a lease that ended would let
+		// the same delivery be sent twice.
+		Lease:                leaseOnTestClock,
 		AllowPrivateNetworks: true,
 		Observer: &monitehooks.Observer{AttemptDone: func(monitehooks.DeliveryInfo) {
 			select {
@@ -240,6 +257,9 @@ func (s *Server) emit(ev monitehooks.Event) (monitehooks.Event, error) {
 	if ev.ObjectID == "" {
 		ev.ObjectID = uuid.NewString()
 	}
+	s.mu.Lock()
+	s.partners[ev.PartnerID] = true
+	s.mu.Unlock()
 	return s.Emitter.Emit(context.Background(), ev)
 }
 
@@ -306,7 +326,7 @@ func (s *Server) dueCount() (int, error) {
 		return 0, err
 	}
 	now := s.Clock.Now()
-	partners, err := s.partners()
+	partners, err := s.partnerIDs()
 	if err != nil {
 		return 0, err
 	}
@@ -325,21 +345,30 @@ func (s *Server) dueCount() (int, error) {
 	return due, nil
 }
 
-// partners lists every partner with subscriptions.
-func (s *Server) partners() ([]string, error) {
+// partnerIDs lists every partner that may have deliveries: those with a
+// token, with an event emitted from Go, or with a subscription (events
+// posted to /events come from partners with a token).
+func (s *Server) partnerIDs() ([]string, error) {
 	subs, err := s.Store.LoadSubscriptions(context.Background())
 	if err != nil {
 		return nil, err
 	}
-	seen := map[string]bool{}
-	var out []string
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	for _, sub := range subs {
-		if !seen[sub.PartnerID] {
-			seen[sub.PartnerID] = true
-			out = append(out, sub.PartnerID)
-		}
+		s.partners[sub.PartnerID] = true
 	}
-	return out, nil
+	return slices.Sorted(maps.Keys(s.partners)), nil
+}
+
+// NewReceiver starts a receiver on the server's clock, so that signatures
+// made at the server's time verify however far the test moves the clock,
+// and registers its Close with tb.Cleanup.
+func (s *Server) NewReceiver(tb testing.TB, secrets ...string) *Receiver {
+	tb.Helper()
+	r := NewReceiver(tb, secrets...)
+	r.SetClock(s.Clock.Now)
+	return r
 }
 
 // Do sends a request to the REST API with the default partner's token and

@@ -70,3 +70,43 @@ func TestServerRESTAPI(t *testing.T) {
 		t.Errorf("GET list: %d", status)
 	}
 }
+
+// TestServerAdvanceDuringAttempt moves the clock far while an attempt
+// hangs: the delivery must not be claimed and sent again behind the
+// in-flight attempt's back, so every request the receiver gets is a
+// recorded attempt.
+func TestServerAdvanceDuringAttempt(t *testing.T) {
+	t.Parallel()
+	monite := webhooktest.NewServer(t, &webhooktest.ServerConfig{AttemptTimeout: 500 * time.Millisecond})
+	hook := monite.NewReceiver(t)
+	hook.Script(webhooktest.Hang())
+	monite.Subscribe(t, monitehooks.SubscriptionParams{ObjectType: "entity", URL: hook.URL})
+	monite.Emit(t, monitehooks.Event{ObjectType: "entity", Type: "created"})
+	hook.WaitFor(t, 1) // the attempt hangs
+	monite.Advance(2 * time.Hour)
+	monite.Settle(t) // until the hanging attempt times out
+	monite.Advance(webhooktest.FastSchedule[1])
+	monite.Settle(t)
+
+	d := monite.Deliveries(t, monite.PartnerID)[0]
+	if got := hook.Len(); got != len(d.Attempts) || d.Status != monitehooks.DeliverySucceeded {
+		t.Errorf("receiver got %d requests; the log has %d attempts, status %s; want them equal, succeeded", got, len(d.Attempts), d.Status)
+	}
+}
+
+// TestServerReceiverOnServerClock: a receiver made by the server verifies
+// signatures made after the test moved the clock past the tolerance.
+func TestServerReceiverOnServerClock(t *testing.T) {
+	t.Parallel()
+	monite := webhooktest.NewServer(t, nil)
+	hook := monite.NewReceiver(t)
+	hook.Script(webhooktest.RetryAfter(http.StatusTooManyRequests, 600))
+	sub := monite.Subscribe(t, monitehooks.SubscriptionParams{ObjectType: "entity", URL: hook.URL})
+	hook.SetSecrets(sub.CurrentSecret())
+	monite.Emit(t, monitehooks.Event{ObjectType: "entity", Type: "updated"})
+	monite.Settle(t)
+	monite.Advance(10 * time.Minute)
+	monite.Settle(t)
+	hook.WaitFor(t, 2)
+	hook.AssertAllVerified(t)
+}
