@@ -10,14 +10,20 @@ import (
 func TestIDGen(t *testing.T) {
 	var g idGen
 	seen := make(map[id]bool)
+	prev := ""
 	for range 3 * idBatch { // across refills
 		u := g.new()
 		if seen[u] {
 			t.Fatalf("ID %s made twice", u)
 		}
 		seen[u] = true
-		if u.Version() != 4 || u.Variant() != uuid.RFC4122 {
-			t.Fatalf("ID %s: version %d, variant %v; want 4, RFC 4122", u, u.Version(), u.Variant())
+		if u.Version() != 8 || u.Variant() != uuid.RFC4122 {
+			t.Fatalf("ID %s: version %d, variant %v; want 8, RFC 4122", u, u.Version(), u.Variant())
+		}
+		if s := u.String(); s <= prev {
+			t.Fatalf("ID %s made after %s sorts before it; want creation order", s, prev)
+		} else {
+			prev = s
 		}
 		if back, ok := parseID(u.String()); !ok || back != u {
 			t.Fatalf("parseID(%s) = %s, %v", u, back, ok)

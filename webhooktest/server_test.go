@@ -110,3 +110,22 @@ func TestServerReceiverOnServerClock(t *testing.T) {
 	hook.WaitFor(t, 2)
 	hook.AssertAllVerified(t)
 }
+
+// TestServerOrderUnderFrozenClock: events emitted at the same instant of
+// the server's clock list in the order they were emitted.
+func TestServerOrderUnderFrozenClock(t *testing.T) {
+	t.Parallel()
+	monite := webhooktest.NewServer(t, &webhooktest.ServerConfig{RetrySchedule: []time.Duration{time.Hour}})
+	monite.Subscribe(t, monitehooks.SubscriptionParams{ObjectType: "entity", URL: "http://127.0.0.1:1/"})
+	var want []string
+	for range 20 {
+		want = append(want, monite.Emit(t, monitehooks.Event{ObjectType: "entity", Type: "created"}).ID)
+	}
+	var got []string
+	for _, d := range monite.Deliveries(t, monite.PartnerID) {
+		got = append(got, d.EventID)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("deliveries' events in list order (-want +got):\n%s", diff)
+	}
+}
