@@ -35,8 +35,11 @@ func TestIsPublicAddr(t *testing.T) {
 		{"::ffff:169.254.169.254", false},
 		{"::ffff:10.0.0.1", false},
 		{"::ffff:93.184.216.34", true},
-		{"64:ff9b::a00:1", false}, // NAT64 of 10.0.0.1
-		{"2002:a00:1::", false},   // 6to4 of 10.0.0.1
+		{"64:ff9b::a00:1", false},  // NAT64 of 10.0.0.1
+		{"2002:a00:1::", false},    // 6to4 of 10.0.0.1
+		{"::7f00:1", false},        // IPv4-compatible 127.0.0.1
+		{"::ffff:0:7f00:1", false}, // IPv4-translated 127.0.0.1
+		{"fec0::1", false},         // site-local
 	}
 	for _, tt := range tests {
 		if got := monitehooks.IsPublicAddr(netip.MustParseAddr(tt.addr)); got != tt.want {
