@@ -432,12 +432,14 @@ func (e *Emitter) RecoverFailed(ctx context.Context, partnerID, subscriptionID s
 // cancels the attempts in flight as Close does, waits for them to stop,
 // and returns ctx.Err().
 func (e *Emitter) Shutdown(ctx context.Context) error {
-	e.stop()
+	// Stopping waits for an Emit in the store and for the dispatcher's
+	// claim, which a slow store can make long: wait for it under ctx too.
 	finished := make(chan struct{})
 	e.goroutines.Add(1)
 	go func() {
 		defer close(finished)
 		defer e.goroutines.Add(-1)
+		e.stop()
 		e.workersWG.Wait()
 	}()
 	var err error
@@ -449,7 +451,6 @@ func (e *Emitter) Shutdown(ctx context.Context) error {
 		<-finished
 	}
 	e.cancel()
-	<-finished // the waiting goroutine has ended too
 	e.client.CloseIdleConnections()
 	e.reportPending()
 	return err
