@@ -325,8 +325,17 @@ func testListCreatedBounds(t *testing.T, b *bundle, k listKind) {
 }
 
 func testListObjectType(t *testing.T, b *bundle, k listKind) {
-	specs := tieSpecs()
-	var entity []int
+	specs, entity := tieSpecsWithRoles()
+	ids := k.make(b, partnerA, specs)
+	want := filterOrder(listOrder(k, specs, ids, "", ""), ids, entity)
+	walk(t, b, k, partnerA, monitehooks.ListParams{ObjectType: "entity", Limit: 2}, want)
+	walk(t, b, k, partnerA, monitehooks.ListParams{ObjectType: "payment"}, nil)
+}
+
+// tieSpecsWithRoles returns tieSpecs with every third item a role, and
+// the indexes of the others, the entities.
+func tieSpecsWithRoles() (specs []itemSpec, entity []int) {
+	specs = tieSpecs()
 	for i := range specs {
 		if i%3 == 0 {
 			specs[i].objectType = "role"
@@ -334,10 +343,7 @@ func testListObjectType(t *testing.T, b *bundle, k listKind) {
 			entity = append(entity, i)
 		}
 	}
-	ids := k.make(b, partnerA, specs)
-	want := filterOrder(listOrder(k, specs, ids, "", ""), ids, entity)
-	walk(t, b, k, partnerA, monitehooks.ListParams{ObjectType: "entity", Limit: 2}, want)
-	walk(t, b, k, partnerA, monitehooks.ListParams{ObjectType: "payment"}, nil)
+	return specs, entity
 }
 
 func testListEventType(t *testing.T, b *bundle, k listKind) {
@@ -384,15 +390,7 @@ func testListDefaultLimit(t *testing.T, b *bundle, k listKind) {
 }
 
 func testListCursorCarriesQuery(t *testing.T, b *bundle, k listKind) {
-	specs := tieSpecs()
-	var entity []int
-	for i := range specs {
-		if i%3 == 0 {
-			specs[i].objectType = "role"
-		} else {
-			entity = append(entity, i)
-		}
-	}
+	specs, entity := tieSpecsWithRoles()
 	ids := k.make(b, partnerA, specs)
 	want := filterOrder(listOrder(k, specs, ids, monitehooks.SortCreatedAt, monitehooks.OrderDesc), ids, entity)
 
