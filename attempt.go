@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -19,17 +20,26 @@ import (
 // userAgent is the User-Agent of every delivery.
 const userAgent = "monitehooks/" + Version
 
-// workerState holds one worker's reusable buffers.
+// workerState holds one worker's context and reusable buffers.
 type workerState struct {
+	// ctx is canceled by Close. Each worker has its own, a child of the
+	// emitter's, so that the attempts' contexts are registered with their
+	// worker's rather than all with one shared parent.
+	ctx     context.Context
+	claimer *claimer
 	body    []byte
+	scratch []byte // for rendering templates
 	sig     []byte
 	secrets []string
 	resp    []byte
 }
 
-func newWorkerState() *workerState {
+func newWorkerState(ctx context.Context, e *Emitter) *workerState {
 	return &workerState{
+		ctx:     ctx,
+		claimer: newClaimer(e),
 		body:    make([]byte, 0, 1024),
+		scratch: make([]byte, 0, 1024),
 		sig:     make([]byte, 0, 256),
 		secrets: make([]string, 0, 2),
 		resp:    make([]byte, MaxResponseRead),
@@ -56,7 +66,8 @@ func (e *Emitter) attempt(w *workerState, c Claim) {
 		return
 	}
 
-	tmpl := e.templates.get(&c.Event)
+	var tmpl template
+	tmpl, w.scratch = e.templates.get(&c.Event, sub.APIFormat, w.scratch)
 	w.body = tmpl.appendPayload(w.body[:0], sub)
 	w.secrets = sub.LiveSecrets(w.secrets[:0], now)
 	w.sig = AppendSignature(w.sig[:0], w.body, now, w.secrets)
@@ -113,23 +124,30 @@ func (e *Emitter) attempt(w *workerState, c Claim) {
 // send posts the body in w to url and reads the start of the answer into
 // w.resp. It returns the status, the Retry-After delay of a 429 or 503
 // answer, and the error of a request that got no answer.
-func (e *Emitter) send(w *workerState, url, eventID string) (status int, retryAfter time.Duration, err error) {
+func (e *Emitter) send(w *workerState, target, eventID string) (status int, retryAfter time.Duration, err error) {
 	w.resp = w.resp[:0]
-	ctx, cancel := context.WithTimeout(e.baseCtx, e.timeout)
+	ctx, cancel := context.WithTimeout(w.ctx, e.timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(w.body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(w.body))
 	if err != nil {
 		return 0, 0, &invalidURLError{err}
 	}
+	values := []string{"application/json", userAgent, string(w.sig), eventID}
 	req.Header = http.Header{
-		"Content-Type":  {"application/json"},
-		"User-Agent":    {userAgent},
-		SignatureHeader: {string(w.sig)},
-		WebhookIDHeader: {eventID},
+		"Content-Type":  values[0:1:1],
+		"User-Agent":    values[1:2:2],
+		SignatureHeader: values[2:3:3],
+		WebhookIDHeader: values[3:4:4],
 	}
-	resp, err := e.client.Do(req)
+	// The transport directly, not an http.Client: redirects are not
+	// followed, and the registry refuses URLs with credentials, so a
+	// client would only add work to every attempt.
+	resp, err := e.transport.RoundTrip(req)
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, &url.Error{Op: "Post", URL: target, Err: err}
+	}
+	if resp == nil {
+		return 0, 0, fmt.Errorf("monitehooks: transport %T returned no response and no error", e.transport)
 	}
 	defer resp.Body.Close()
 	// Read what we keep, and a little more so that a short body is drained

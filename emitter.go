@@ -135,7 +135,7 @@ type Emitter struct {
 	reg          *Registry
 	now          func() time.Time
 	policy       RetryPolicy
-	client       *http.Client
+	transport    http.RoundTripper
 	log          *slog.Logger
 	obs          Observer
 	workers      int
@@ -245,13 +245,10 @@ func NewEmitter(store Store, reg *Registry, cfg *EmitterConfig) (*Emitter, error
 	if e.lease == 0 {
 		e.lease = 2*e.timeout + time.Minute
 	}
-	e.client = &http.Client{
-		Transport:     cfg.Transport,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}
-	if e.client.Transport == nil {
+	e.transport = cfg.Transport
+	if e.transport == nil {
 		g := &guard{allowAll: cfg.AllowPrivateNetworks, allowed: cfg.AllowedNetworks}
-		e.client.Transport = &http.Transport{
+		e.transport = &http.Transport{
 			Proxy:                 nil, // a proxy would dial for us, past the guard
 			DialContext:           g.dialer(cfg.Resolver),
 			ForceAttemptHTTP2:     true,
@@ -451,7 +448,7 @@ func (e *Emitter) Shutdown(ctx context.Context) error {
 		<-finished
 	}
 	e.cancel()
-	e.client.CloseIdleConnections()
+	e.closeIdleConnections()
 	e.reportPending()
 	return err
 }
@@ -465,8 +462,16 @@ func (e *Emitter) Close() error {
 	e.cancel()
 	e.stop()
 	e.workersWG.Wait()
-	e.client.CloseIdleConnections()
+	e.closeIdleConnections()
 	return nil
+}
+
+// closeIdleConnections closes the transport's idle connections, if it
+// keeps any.
+func (e *Emitter) closeIdleConnections() {
+	if t, ok := e.transport.(interface{ CloseIdleConnections() }); ok {
+		t.CloseIdleConnections()
+	}
 }
 
 // stop ends intake and the dispatcher, once.
@@ -499,9 +504,10 @@ func (e *Emitter) dispatch() {
 	defer e.goroutines.Add(-1) // before Done: Wait then sees it
 	timer := time.NewTimer(0)
 	defer timer.Stop()
+	cl := newClaimer(e)
 	for {
 		e.plannedWake.Store(0) // awake: every Emit wakes us again
-		next, saturated := e.claim()
+		next, saturated := e.claim(cl)
 		wait := e.poll
 		if !next.IsZero() {
 			wait = min(max(next.Sub(e.now()), 0), e.poll)
@@ -524,7 +530,7 @@ func (e *Emitter) dispatch() {
 // claim hands due deliveries to idle workers and returns when to look
 // again: the zero time for "when woken or at the poll interval". saturated
 // reports that it stopped because every worker is busy.
-func (e *Emitter) claim() (next time.Time, saturated bool) {
+func (e *Emitter) claim(cl *claimer) (next time.Time, saturated bool) {
 	for {
 		if e.stopping() {
 			return time.Time{}, false
@@ -535,7 +541,7 @@ func (e *Emitter) claim() (next time.Time, saturated bool) {
 		if idle == 0 {
 			return time.Time{}, true // a finishing worker wakes us
 		}
-		res, err := e.claimDue(idle)
+		res, err := cl.claim(idle)
 		if err != nil {
 			return time.Time{}, false
 		}
@@ -552,26 +558,45 @@ func (e *Emitter) claim() (next time.Time, saturated bool) {
 	}
 }
 
-// claimDue claims up to limit due deliveries. Allow reserves a place under
-// each delivery's subscription cap as the store admits it, and places the
-// store did not turn into claims are given back, so that the dispatcher and
-// the workers, claiming at once, never run more than the cap allows.
-func (e *Emitter) claimDue(limit int) (ClaimResult, error) {
-	var reserved []string
+// claimer claims due deliveries for the dispatcher or one worker. Its
+// Allow reserves a place under each delivery's subscription cap as the
+// store admits it, and places the store did not turn into claims are given
+// back, so that the dispatcher and the workers, claiming at once, never run
+// more than the cap allows. It is made once per goroutine so that a claim
+// allocates neither the Allow function nor the list of reservations.
+type claimer struct {
+	e        *Emitter
+	reserved []string // subscriptions given a place during the claim
+	allow    func(subscriptionID string) bool
+}
+
+func newClaimer(e *Emitter) *claimer {
+	c := &claimer{e: e}
+	c.allow = c.reserve
+	return c
+}
+
+func (c *claimer) reserve(sub string) bool {
+	e := c.e
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.inflight[sub] >= e.perSub {
+		return false
+	}
+	e.inflight[sub]++
+	c.reserved = append(c.reserved, sub)
+	return true
+}
+
+// claim claims up to limit due deliveries.
+func (c *claimer) claim(limit int) (ClaimResult, error) {
+	e := c.e
+	c.reserved = c.reserved[:0]
 	res, err := e.store.ClaimDeliveries(e.baseCtx, ClaimParams{
 		Now:   e.now(),
 		Limit: limit,
 		Lease: e.lease,
-		Allow: func(sub string) bool {
-			e.mu.Lock()
-			defer e.mu.Unlock()
-			if e.inflight[sub] >= e.perSub {
-				return false
-			}
-			e.inflight[sub]++
-			reserved = append(reserved, sub)
-			return true
-		},
+		Allow: c.allow,
 	})
 	if err != nil {
 		res.Claims = nil
@@ -579,10 +604,10 @@ func (e *Emitter) claimDue(limit int) (ClaimResult, error) {
 			e.log.Error("monitehooks: claiming deliveries", "err", err)
 		}
 	}
-	if len(reserved) != len(res.Claims) {
+	if reserved := c.reserved; len(reserved) != len(res.Claims) {
 		e.mu.Lock()
-		for _, c := range res.Claims {
-			if i := slices.Index(reserved, c.SubscriptionID); i >= 0 {
+		for _, cl := range res.Claims {
+			if i := slices.Index(reserved, cl.SubscriptionID); i >= 0 {
 				reserved[i] = reserved[len(reserved)-1]
 				reserved = reserved[:len(reserved)-1]
 			}
@@ -592,6 +617,7 @@ func (e *Emitter) claimDue(limit int) (ClaimResult, error) {
 		}
 		e.mu.Unlock()
 	}
+	clear(c.reserved[:cap(c.reserved)]) // keep no subscription ID alive
 	return res, err
 }
 
@@ -622,7 +648,9 @@ func (e *Emitter) stopping() bool {
 func (e *Emitter) work() {
 	defer e.workersWG.Done()
 	defer e.goroutines.Add(-1) // before Done: Wait then sees it
-	w := newWorkerState()
+	ctx, cancel := context.WithCancel(e.baseCtx)
+	defer cancel()
+	w := newWorkerState(ctx, e)
 	for c := range e.jobs {
 		for {
 			e.attempt(w, c)
@@ -632,7 +660,7 @@ func (e *Emitter) work() {
 			if e.stopping() {
 				break
 			}
-			res, err := e.claimDue(1)
+			res, err := w.claimer.claim(1)
 			if err != nil || len(res.Claims) == 0 {
 				break
 			}

@@ -18,6 +18,16 @@ var (
 	Excerpt          = excerpt
 )
 
+// RenderPayload renders the body of a delivery of ev to sub, as an
+// attempt does.
+func RenderPayload(ev *Event, sub *Subscription) []byte {
+	t, _ := newTemplate(ev, sub.APIFormat, nil)
+	return t.appendPayload(nil, sub)
+}
+
+// CheckObject returns what is wrong with an event's object, or "".
+var CheckObject = checkObject
+
 // GuardControl returns the SSRF guard's dial hook.
 func GuardControl(allowAll bool, allowed []netip.Prefix) func(network, address string, c syscall.RawConn) error {
 	g := &guard{allowAll: allowAll, allowed: allowed}

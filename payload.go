@@ -8,98 +8,97 @@ import (
 	"unicode/utf8"
 )
 
-// A delivery's body is its event's payload with a few per-subscription
-// values spliced in (the subscription's ID, and its name or API version).
-// template holds the event's part of both formats, rendered once per event
-// and format; appendPayload splices the rest per attempt.
+// A delivery's body is its event's payload in the subscription's format,
+// with a few per-subscription values spliced in: the subscription's ID,
+// and its name (settings format) or API version (subscriptions format).
+// template holds the event's part of one format, rendered once per event
+// and format; appendPayload splices the rest in per attempt.
 type template struct {
-	// settings format: head + name + mid + subscription ID + tail.
-	settingsHead, settingsMid, settingsTail []byte
-	// defaultName is "<object_type> <event_type>", for unnamed
+	// buf holds the parts one after another: buf[:cut1] + name or version
+	// + buf[cut1:cut2] + subscription ID + buf[cut2:cut3]; in the settings
+	// format buf[cut3:] is the default name as a JSON string, for unnamed
 	// subscriptions.
-	defaultName string
-	// subscriptions format: head + api_version + mid + subscription ID +
-	// tail.
-	subsHead, subsMid, subsTail []byte
+	buf              []byte
+	cut1, cut2, cut3 int
 }
 
-// newTemplate renders ev's part of both payload formats. ev has been
-// validated: Object, when set, is a JSON object.
-func newTemplate(ev *Event) *template {
-	t := &template{defaultName: string(ev.ObjectType) + " " + string(ev.Type)}
-	created := ev.CreatedAt.UTC().Format(time.RFC3339Nano)
-
-	var b []byte
-	b = append(b, `{"id":`...)
-	b = appendJSONString(b, ev.ID)
-	b = append(b, `,"object_id":`...)
-	b = appendJSONString(b, ev.ObjectID)
-	b = append(b, `,"object_type":`...)
-	b = appendJSONString(b, string(ev.ObjectType))
-	b = append(b, `,"action":`...)
-	b = appendJSONString(b, SettingsAction(ev.ObjectType, ev.Type))
-	b = append(b, `,"name":`...)
-	t.settingsHead, b = b, nil
-	if ev.EntityID != "" {
-		b = append(b, `,"entity_id":`...)
-		b = appendJSONString(b, ev.EntityID)
-	}
-	b = append(b, `,"webhook_subscription_id":`...)
-	t.settingsMid, b = b, nil
-	b = append(b, `,"created_at":`...)
-	b = appendJSONString(b, created)
-	b = append(b, '}')
-	t.settingsTail, b = b, nil
-
-	b = append(b, `{"id":`...)
-	b = appendJSONString(b, ev.ID)
-	b = append(b, `,"created_at":`...)
-	b = appendJSONString(b, created)
-	b = append(b, `,"action":`...)
-	b = appendJSONString(b, string(ev.ObjectType)+"."+string(ev.Type))
-	b = append(b, `,"api_version":`...)
-	t.subsHead, b = b, nil
-	b = append(b, `,"description":`...)
-	b = appendJSONString(b, string(ev.ObjectType)+"_"+string(ev.Type))
-	b = append(b, `,"entity_id":`...) // always present in this format
-	if ev.EntityID != "" {
-		b = appendJSONString(b, ev.EntityID)
+// newTemplate renders ev's part of the format f. ev has been validated:
+// Object, when set, is a JSON object. scratch is working space; the
+// template's buffer is allocated once, at its final size.
+func newTemplate(ev *Event, f APIFormat, scratch []byte) (t template, _ []byte) {
+	b := scratch[:0]
+	if f == FormatSettings {
+		b = append(b, `{"id":`...)
+		b = appendJSONString(b, ev.ID)
+		b = append(b, `,"object_id":`...)
+		b = appendJSONString(b, ev.ObjectID)
+		b = append(b, `,"object_type":`...)
+		b = appendJSONString(b, string(ev.ObjectType))
+		b = append(b, `,"action":`...)
+		b = appendJSONString(b, SettingsAction(ev.ObjectType, ev.Type))
+		b = append(b, `,"name":`...)
+		t.cut1 = len(b)
+		if ev.EntityID != "" {
+			b = append(b, `,"entity_id":`...)
+			b = appendJSONString(b, ev.EntityID)
+		}
+		b = append(b, `,"webhook_subscription_id":`...)
+		t.cut2 = len(b)
+		b = append(b, `,"created_at":`...)
+		b = appendJSONTime(b, ev.CreatedAt)
+		b = append(b, '}')
+		t.cut3 = len(b)
+		b = appendJSONJoin(b, string(ev.ObjectType), ' ', string(ev.Type))
 	} else {
-		b = append(b, "null"...)
+		b = append(b, `{"id":`...)
+		b = appendJSONString(b, ev.ID)
+		b = append(b, `,"created_at":`...)
+		b = appendJSONTime(b, ev.CreatedAt)
+		b = append(b, `,"action":`...)
+		b = appendJSONJoin(b, string(ev.ObjectType), '.', string(ev.Type))
+		b = append(b, `,"api_version":`...)
+		t.cut1 = len(b)
+		b = append(b, `,"description":`...)
+		b = appendJSONJoin(b, string(ev.ObjectType), '_', string(ev.Type))
+		b = append(b, `,"entity_id":`...) // always present in this format
+		if ev.EntityID != "" {
+			b = appendJSONString(b, ev.EntityID)
+		} else {
+			b = append(b, "null"...)
+		}
+		b = append(b, `,"object":`...)
+		b = appendObject(b, ev.ObjectID, ev.Object)
+		b = append(b, `,"object_type":`...)
+		b = appendJSONString(b, string(ev.ObjectType))
+		b = append(b, `,"webhook_subscription_id":`...)
+		t.cut2 = len(b)
+		b = append(b, '}')
+		t.cut3 = len(b)
 	}
-	b = append(b, `,"object":`...)
-	b = appendObject(b, ev.ObjectID, ev.Object)
-	b = append(b, `,"object_type":`...)
-	b = appendJSONString(b, string(ev.ObjectType))
-	b = append(b, `,"webhook_subscription_id":`...)
-	t.subsMid, b = b, nil
-	t.subsTail = append(b, '}')
-	return t
+	t.buf = append([]byte(nil), b...)
+	return t, b
 }
 
 // appendPayload appends the body of a delivery of the template's event to
-// sub.
+// sub, whose format the template is in.
 func (t *template) appendPayload(dst []byte, sub *Subscription) []byte {
+	dst = append(dst, t.buf[:t.cut1]...)
 	if sub.APIFormat == FormatSettings {
-		dst = append(dst, t.settingsHead...)
-		name := sub.Name
-		if name == "" {
-			name = t.defaultName
+		if sub.Name == "" {
+			dst = append(dst, t.buf[t.cut3:]...)
+		} else {
+			dst = appendJSONString(dst, sub.Name)
 		}
-		dst = appendJSONString(dst, name)
-		dst = append(dst, t.settingsMid...)
-		dst = appendJSONString(dst, sub.ID)
-		return append(dst, t.settingsTail...)
+	} else {
+		version := sub.APIVersion
+		if version == "" {
+			version = DefaultAPIVersion
+		}
+		dst = appendJSONString(dst, version)
 	}
-	dst = append(dst, t.subsHead...)
-	version := sub.APIVersion
-	if version == "" {
-		version = DefaultAPIVersion
-	}
-	dst = appendJSONString(dst, version)
-	dst = append(dst, t.subsMid...)
+	dst = append(dst, t.buf[t.cut1:t.cut2]...)
 	dst = appendJSONString(dst, sub.ID)
-	return append(dst, t.subsTail...)
+	return append(dst, t.buf[t.cut2:t.cut3]...)
 }
 
 // appendObject appends the "object" of a subscriptions-format payload: the
@@ -171,8 +170,32 @@ func hasTopLevelKey(obj []byte, key string) bool {
 // appendJSONString appends s as a JSON string. Invalid UTF-8 becomes
 // U+FFFD, as encoding/json does.
 func appendJSONString(dst []byte, s string) []byte {
-	const hex = "0123456789abcdef"
 	dst = append(dst, '"')
+	dst = appendJSONChars(dst, s)
+	return append(dst, '"')
+}
+
+// appendJSONJoin appends a, sep and b as one JSON string; sep needs no
+// escaping.
+func appendJSONJoin(dst []byte, a string, sep byte, b string) []byte {
+	dst = append(dst, '"')
+	dst = appendJSONChars(dst, a)
+	dst = append(dst, sep)
+	dst = appendJSONChars(dst, b)
+	return append(dst, '"')
+}
+
+// appendJSONTime appends t in UTC as an RFC 3339 JSON string; t is within
+// the years 1 to 9999, so it needs no escaping.
+func appendJSONTime(dst []byte, t time.Time) []byte {
+	dst = append(dst, '"')
+	dst = t.UTC().AppendFormat(dst, time.RFC3339Nano)
+	return append(dst, '"')
+}
+
+// appendJSONChars appends s as the inside of a JSON string.
+func appendJSONChars(dst []byte, s string) []byte {
+	const hex = "0123456789abcdef"
 	start := 0
 	for i := 0; i < len(s); {
 		c := s[i]
@@ -208,47 +231,54 @@ func appendJSONString(dst []byte, s string) []byte {
 		}
 		i += size
 	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
+	return append(dst, s[start:]...)
 }
 
 // templateCache keeps the templates of recent events, so that an event's
-// payload is rendered once however many subscriptions and attempts it has.
-// It holds at most size templates, dropping the oldest first; a dropped
-// template is rendered again if needed. It is safe for concurrent use.
+// payload is rendered once per format however many subscriptions and
+// attempts it has. It holds at most limit templates, dropping the oldest
+// first; a dropped template is rendered again if needed. It is safe for
+// concurrent use.
 type templateCache struct {
 	mu    sync.Mutex // guards m, ring and next
-	m     map[string]*template
-	ring  []string // event IDs in insertion order
-	next  int      // ring slot to fill next
+	m     map[templateKey]template
+	ring  []templateKey // keys in insertion order
+	next  int           // ring slot to fill next
 	limit int
 }
 
-func newTemplateCache(limit int) *templateCache {
-	return &templateCache{m: make(map[string]*template, limit), ring: make([]string, limit), limit: limit}
+type templateKey struct {
+	eventID string
+	format  APIFormat
 }
 
-// get returns ev's template, rendering it on first use.
-func (c *templateCache) get(ev *Event) *template {
+func newTemplateCache(limit int) *templateCache {
+	return &templateCache{m: make(map[templateKey]template, limit), ring: make([]templateKey, limit), limit: limit}
+}
+
+// get returns the template of ev in the format f, rendering it on first
+// use with scratch as working space; it returns scratch, perhaps grown.
+func (c *templateCache) get(ev *Event, f APIFormat, scratch []byte) (template, []byte) {
+	key := templateKey{ev.ID, f}
 	c.mu.Lock()
-	t, ok := c.m[ev.ID]
+	t, ok := c.m[key]
 	c.mu.Unlock()
 	if ok {
-		return t
+		return t, scratch
 	}
-	t = newTemplate(ev)
+	t, scratch = newTemplate(ev, f, scratch)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if have, ok := c.m[ev.ID]; ok {
-		return have // rendered concurrently
+	if have, ok := c.m[key]; ok {
+		return have, scratch // rendered concurrently
 	}
-	if old := c.ring[c.next]; old != "" {
+	if old := c.ring[c.next]; old.eventID != "" {
 		delete(c.m, old)
 	}
-	c.ring[c.next] = ev.ID
+	c.ring[c.next] = key
 	c.next = (c.next + 1) % c.limit
-	c.m[ev.ID] = t
-	return t
+	c.m[key] = t
+	return t, scratch
 }
 
 // checkObject returns what is wrong with an event's object snapshot, or "":

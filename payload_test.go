@@ -4,8 +4,10 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/monitehooks/monitehooks"
 )
 
@@ -21,6 +23,72 @@ func FuzzAppendJSONString(f *testing.F) {
 		}
 		if want := strings.ToValidUTF8(s, "\uFFFD"); utf8.ValidString(s) && got != want {
 			t.Errorf("round trip of %q = %q", s, got)
+		}
+	})
+}
+
+// FuzzPayload renders both formats of arbitrary events for arbitrary
+// subscriptions and checks, by decoding them, that each is one JSON object
+// with exactly the fields DESIGN section 5 gives.
+func FuzzPayload(f *testing.F) {
+	f.Add("ev-1", "obj-1", "ent-1", "entity", "created", `{"name":"Acme"}`, "My hook", "sub-1", "2024-05-25", int64(1700000000123456789))
+	f.Add(`e"v`, "o\xffid", "", "role", "deleted", "", "", "s\u2028", "", int64(0))
+	f.Add("e", "o", "", "payment", "updated", ` {"id":"o","n":[1,{"id":2}]} `, "\x00", "s", "2020-01-01", int64(-1))
+	f.Fuzz(func(t *testing.T, id, objectID, entityID, ot, et, object, name, subID, version string, ns int64) {
+		ev := &monitehooks.Event{ID: id, ObjectID: objectID, EntityID: entityID, ObjectType: monitehooks.ObjectType(ot),
+			Type: monitehooks.EventType(et), CreatedAt: time.Unix(0, ns)}
+		if object != "" {
+			ev.Object = []byte(object)
+			if monitehooks.CheckObject(ev.Object, objectID) != "" {
+				return // Emit refuses it
+			}
+		}
+		// Each invalid byte becomes U+FFFD, as encoding/json does.
+		str := func(s string) string { return string([]rune(s)) }
+		var entity any
+		if entityID != "" {
+			entity = str(entityID)
+		}
+		created := ev.CreatedAt.UTC().Format(time.RFC3339Nano)
+		for _, format := range []monitehooks.APIFormat{monitehooks.FormatSettings, monitehooks.FormatSubscriptions} {
+			sub := &monitehooks.Subscription{ID: subID, Name: name, APIVersion: version, APIFormat: format}
+			body := monitehooks.RenderPayload(ev, sub)
+			var got map[string]any
+			if err := json.Unmarshal(body, &got); err != nil {
+				t.Fatalf("%s payload %s: %v", format, body, err)
+			}
+			var want map[string]any
+			if format == monitehooks.FormatSettings {
+				wantName := name
+				if name == "" {
+					wantName = ot + " " + et
+				}
+				want = map[string]any{"id": str(id), "object_id": str(objectID), "object_type": str(ot),
+					"action": str(monitehooks.SettingsAction(ev.ObjectType, ev.Type)), "name": str(wantName),
+					"webhook_subscription_id": str(subID), "created_at": created}
+				if entity != nil {
+					want["entity_id"] = entity
+				}
+			} else {
+				wantVersion := version
+				if version == "" {
+					wantVersion = monitehooks.DefaultAPIVersion
+				}
+				obj := map[string]any{"id": str(objectID)}
+				if object != "" {
+					obj = nil
+					if err := json.Unmarshal([]byte(object), &obj); err != nil {
+						t.Fatal(err)
+					}
+					obj["id"] = str(objectID)
+				}
+				want = map[string]any{"id": str(id), "created_at": created, "action": str(ot + "." + et),
+					"api_version": str(wantVersion), "description": str(ot + "_" + et), "entity_id": entity,
+					"object": obj, "object_type": str(ot), "webhook_subscription_id": str(subID)}
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("%s payload %s (-want +got):\n%s", format, body, diff)
+			}
 		}
 	})
 }
