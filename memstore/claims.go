@@ -75,7 +75,7 @@ func (s *Store) ClaimDeliveries(ctx context.Context, p monitehooks.ClaimParams) 
 			res.Claims = make([]monitehooks.Claim, 0, min(p.Limit, 16))
 		}
 		res.Claims = append(res.Claims, monitehooks.Claim{
-			DeliveryID:     d.id.String(),
+			DeliveryID:     d.idStr,
 			SubscriptionID: sq.idStr,
 			PartnerID:      d.ev.ev.PartnerID,
 			Attempts:       len(d.attempts),
@@ -106,7 +106,7 @@ func (s *Store) leasedLocked(deliveryID, leaseToken string) (*delivery, error) {
 	did, ok := parseID(deliveryID)
 	var d *delivery
 	if ok {
-		d = s.deliveries[did]
+		d = s.deliveryByIDLocked(did)
 	}
 	if d == nil {
 		return nil, fmt.Errorf("memstore: delivery %q: %w", deliveryID, monitehooks.ErrDeliveryNotFound)

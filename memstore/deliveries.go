@@ -15,7 +15,7 @@ func (s *Store) deliveryLocked(partnerID, deliveryID string) *delivery {
 	if !ok {
 		return nil
 	}
-	if d := s.deliveries[did]; d != nil && d.ev.ev.PartnerID == partnerID {
+	if d := s.deliveryByIDLocked(did); d != nil && d.ev.ev.PartnerID == partnerID {
 		return d
 	}
 	return nil
@@ -72,7 +72,7 @@ func (s *Store) ListDeliveries(ctx context.Context, partnerID string, lp moniteh
 	var events []*event
 	if q.EventID != "" {
 		if eid, ok := parseID(q.EventID); ok {
-			if e := s.events[eid]; e != nil && e.ev.PartnerID == partnerID {
+			if e := s.eventLocked(eid); e != nil && e.ev.PartnerID == partnerID {
 				events = []*event{e}
 			}
 		}

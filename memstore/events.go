@@ -23,31 +23,35 @@ func (s *Store) CreateEvent(ctx context.Context, ev *monitehooks.Event, subscrip
 		return fmt.Errorf("memstore: nil event: %w", monitehooks.ErrInvalid)
 	}
 	n := len(subscriptionIDs)
-	var buf [16]id
+	var buf [16]subRef
 	subs := buf[:0]
 	if n > len(buf) {
-		subs = make([]id, 0, n)
+		subs = make([]subRef, 0, n)
 	}
 	for _, str := range subscriptionIDs {
 		sid, ok := parseID(str)
 		if !ok {
 			return fmt.Errorf("memstore: subscription ID %q is not one the store gave out: %w", str, monitehooks.ErrInvalid)
 		}
-		subs = append(subs, sid)
+		subs = append(subs, subRef{sid, str})
 	}
 	if n > 1 {
 		// Deliveries get random IDs, so which goes to which subscription
 		// does not matter: sorting finds duplicates without a map.
-		slices.SortFunc(subs, func(a, b id) int { return bytes.Compare(a[:], b[:]) })
+		slices.SortFunc(subs, func(a, b subRef) int { return bytes.Compare(a.id[:], b.id[:]) })
 		for i := 1; i < n; i++ {
-			if subs[i] == subs[i-1] {
-				return fmt.Errorf("memstore: subscription ID %s listed twice: %w", subs[i], monitehooks.ErrInvalid)
+			if subs[i].id == subs[i-1].id {
+				return fmt.Errorf("memstore: subscription ID %s listed twice: %w", subs[i].str, monitehooks.ErrInvalid)
 			}
 		}
 	}
 
-	e := &event{ev: *ev, due: due}
-	e.ev.Object = slices.Clone(ev.Object)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e := s.newEventLocked()
+	e.ev = *ev
+	e.ev.Object = s.copyObjectLocked(ev.Object)
+	e.due = due
 	if n > 0 {
 		e.first.ev = e
 		if n > 1 {
@@ -57,25 +61,35 @@ func (s *Store) CreateEvent(ctx context.Context, ev *monitehooks.Event, subscrip
 			}
 		}
 	}
-	s.ids.fillEvent(e)
-	e.ev.ID = e.id.String()
+	// The event's ID, then its deliveries' in order: the slot table
+	// relies on their sequence numbers following on.
+	s.ids.mu.Lock()
+	e.id, e.ev.ID = s.ids.take()
+	for i := range n {
+		d := e.delivery(i)
+		d.id, d.idStr = s.ids.take()
+	}
+	s.ids.mu.Unlock()
+	first := seqOf(&e.id)
+	s.slots.set(first, first+uint64(n), e)
 
-	s.mu.Lock()
 	p := s.partnerLocked(e.ev.PartnerID, true)
 	p.events = append(p.events, e)
-	s.events[e.id] = e
-	for i, sid := range subs {
+	for i, sub := range subs {
 		d := e.delivery(i)
-		d.sq = s.queueLocked(sid)
+		d.sq = s.queueLocked(sub.id, sub.str)
 		d.next, d.updated = due, due
-		s.deliveries[d.id] = d
 		s.enqueueLocked(d)
 	}
 	s.counts.Pending += n
-	s.mu.Unlock()
-
 	ev.ID = e.ev.ID
 	return nil
+}
+
+// subRef is a subscription ID in both forms.
+type subRef struct {
+	id  id
+	str string
 }
 
 // GetEvent returns the partner's event with the ID. Its Object is shared
@@ -86,7 +100,7 @@ func (s *Store) GetEvent(ctx context.Context, partnerID, eventID string) (monite
 	}
 	if eid, ok := parseID(eventID); ok {
 		s.mu.RLock()
-		e := s.events[eid]
+		e := s.eventLocked(eid)
 		s.mu.RUnlock()
 		// Events are never modified once stored.
 		if e != nil && e.ev.PartnerID == partnerID {

@@ -3,6 +3,8 @@ package memstore
 import (
 	"crypto/rand"
 	"encoding/binary"
+	"encoding/hex"
+	"strings"
 	"sync"
 
 	"github.com/google/uuid"
@@ -15,59 +17,87 @@ type id = uuid.UUID
 // idBatch is how many IDs one read of crypto/rand provides.
 const idBatch = 256
 
+// idText is the length of an ID's canonical text form.
+const idText = 36
+
 // idGen makes the store's IDs: UUIDs of version 8 (RFC 9562's custom
-// layout) whose first 48 bits count up from 1 in the order the IDs are
-// made, and whose other 74 bits are random. IDs therefore sort in creation
-// order, so items created at the same instant (as under a test's frozen
-// clock) list in the order they were made rather than at random; the
-// random bits keep them unguessable. The random bytes come from a buffer
-// of crypto/rand bytes refilled a batch at a time, so that an ID costs no
-// system call and no allocation. It is owned by one Store: unlike
-// uuid.EnableRandPool it changes no process-wide state.
+// layout) whose first 48 bits, the sequence number, count up from 1 in the
+// order the IDs are made, and whose other 74 bits are random. IDs therefore
+// sort in creation order, so items created at the same instant (as under a
+// test's frozen clock) list in the order they were made rather than at
+// random; the random bits keep them unguessable, and the sequence number
+// lets the store find a record without a map (see slots.go).
+//
+// It makes IDs a batch at a time, from one read of crypto/rand, and writes
+// the batch's text forms into one string that the IDs' strings share, so
+// that an ID costs no system call and no allocation of its own. It is owned
+// by one Store: unlike uuid.EnableRandPool it changes no process-wide
+// state.
 type idGen struct {
-	mu   sync.Mutex         // guards buf, used and seq
-	buf  [idBatch * 16]byte // random bytes not yet handed out start at used
-	used int                // bytes of buf already handed out
-	seq  uint64             // the sequence number of the last ID made
+	mu    sync.Mutex // guards the fields below
+	batch [idBatch]id
+	text  string // batch[i] as text is text[i*idText : (i+1)*idText]
+	used  int    // how many IDs of the batch were handed out
+	seq   uint64 // the sequence number of the last ID of the batch
 }
 
-// new returns a new ID.
-func (g *idGen) new() id {
-	var u id
+// new returns a new ID and its text form.
+func (g *idGen) new() (id, string) {
 	g.mu.Lock()
-	g.take(&u)
-	g.mu.Unlock()
-	return u
+	defer g.mu.Unlock()
+	return g.take()
 }
 
-// fillEvent sets the ID of e and of each of its deliveries.
-func (g *idGen) fillEvent(e *event) {
-	g.mu.Lock()
-	g.take(&e.id)
-	for i := range e.more {
-		g.take(&e.more[i].id)
+// take returns the next ID and its text form; g.mu must be held.
+func (g *idGen) take() (id, string) {
+	if g.used == len(g.batch) || g.text == "" {
+		g.refill()
 	}
-	if e.first.ev != nil {
-		g.take(&e.first.id)
-	}
-	g.mu.Unlock()
+	i := g.used
+	g.used++
+	return g.batch[i], g.text[i*idText : (i+1)*idText]
 }
 
-// take sets u to the next ID; g.mu must be held.
-func (g *idGen) take(u *id) {
-	if g.used == 0 || g.used == len(g.buf) {
-		// rand.Read never fails: it crashes the program when the system's
-		// randomness source does.
-		rand.Read(g.buf[:])
-		g.used = 0
+// refill makes the next batch; g.mu must be held.
+func (g *idGen) refill() {
+	var random [idBatch * 16]byte
+	// rand.Read never fails: it crashes the program when the system's
+	// randomness source does.
+	rand.Read(random[:])
+	var text strings.Builder
+	text.Grow(idBatch * idText)
+	var buf [idText]byte
+	for i := range g.batch {
+		u := &g.batch[i]
+		copy(u[:], random[i*16:])
+		g.seq++
+		u[0], u[1], u[2] = byte(g.seq>>40), byte(g.seq>>32), byte(g.seq>>24)
+		u[3], u[4], u[5] = byte(g.seq>>16), byte(g.seq>>8), byte(g.seq)
+		u[6] = (u[6] & 0x0f) | 0x80 // version 8
+		u[8] = (u[8] & 0x3f) | 0x80 // variant 10 (RFC 9562)
+		encodeID(&buf, u)
+		text.Write(buf[:])
 	}
-	copy(u[:], g.buf[g.used:g.used+16])
-	g.used += 16
-	g.seq++
-	u[0], u[1], u[2] = byte(g.seq>>40), byte(g.seq>>32), byte(g.seq>>24)
-	u[3], u[4], u[5] = byte(g.seq>>16), byte(g.seq>>8), byte(g.seq)
-	u[6] = (u[6] & 0x0f) | 0x80 // version 8
-	u[8] = (u[8] & 0x3f) | 0x80 // variant 10 (RFC 9562)
+	g.text = text.String()
+	g.used = 0
+}
+
+// encodeID writes u in its canonical text form.
+func encodeID(dst *[idText]byte, u *id) {
+	hex.Encode(dst[0:8], u[0:4])
+	dst[8] = '-'
+	hex.Encode(dst[9:13], u[4:6])
+	dst[13] = '-'
+	hex.Encode(dst[14:18], u[6:8])
+	dst[18] = '-'
+	hex.Encode(dst[19:23], u[8:10])
+	dst[23] = '-'
+	hex.Encode(dst[24:], u[10:])
+}
+
+// seqOf returns the sequence number of an ID the store made.
+func seqOf(u *id) uint64 {
+	return uint64(u[0])<<40 | uint64(u[1])<<32 | uint64(u[2])<<24 | uint64(u[3])<<16 | uint64(u[4])<<8 | uint64(u[5])
 }
 
 // parseID reads an ID in the canonical text form the store hands out

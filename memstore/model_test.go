@@ -75,10 +75,13 @@ func runModel(t *testing.T, seed uint64, steps int) {
 			if err := s.CreateEvent(ctx, &ev, to, due); err != nil {
 				t.Fatalf("step %d: CreateEvent: %v", step, err)
 			}
-			e := s.events[mustParse(t, ev.ID)]
+			e := s.eventLocked(mustParse(t, ev.ID))
 			for i := range e.numDeliveries() {
 				d := e.delivery(i)
-				md := &modelDelivery{id: d.id.String(), sub: d.sq.idStr, status: monitehooks.DeliveryPending, next: due}
+				if d.idStr != d.id.String() {
+					t.Fatalf("step %d: delivery ID %s has the text %s", step, d.id, d.idStr)
+				}
+				md := &modelDelivery{id: d.idStr, sub: d.sq.idStr, status: monitehooks.DeliveryPending, next: due}
 				model[md.id] = md
 				ids = append(ids, md.id)
 			}

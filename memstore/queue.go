@@ -40,12 +40,12 @@ func dueBefore(a, b *delivery) bool {
 	return idLess(&a.id, &b.id)
 }
 
-// queueLocked returns the queue of the subscription, making it if needed.
-// s.mu must be held for writing.
-func (s *Store) queueLocked(subID id) *subQueue {
+// queueLocked returns the queue of the subscription, making it if needed;
+// idStr is the subscription's ID as text. s.mu must be held for writing.
+func (s *Store) queueLocked(subID id, idStr string) *subQueue {
 	sq := s.queues[subID]
 	if sq == nil {
-		sq = &subQueue{id: subID, idStr: subID.String(), idx: -1}
+		sq = &subQueue{id: subID, idStr: idStr, idx: -1}
 		s.queues[subID] = sq
 	}
 	return sq

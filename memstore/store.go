@@ -4,12 +4,14 @@
 //
 // # Costs
 //
-// Storing an event with one subscription costs three allocations: the event
-// record (which holds its first delivery inline), its copy of the object
-// and its ID string. With more subscriptions the other deliveries share one
-// more allocation, and the object is stored once per event, not per
-// delivery. A pending delivery of a 250-byte object fanned out to ten
-// subscriptions takes about 230 bytes with its indexes (see
+// Storing an event costs no allocation of its own most of the time: its
+// record comes from a block of records, its copy of the object from a
+// block of bytes (an object over 2 KiB gets its own), and the text of its
+// ID and its deliveries' IDs from a string shared by a batch of IDs (see
+// slots.go and id.go). An event with more than one subscription costs one
+// allocation for its other deliveries. The object is stored once per
+// event, not per delivery. A pending delivery of a 250-byte object fanned
+// out to ten subscriptions takes about 250 bytes with its indexes (see
 // BenchmarkPendingDeliveryMemory). Nothing is ever removed: events and
 // deliveries stay until the process exits.
 //
@@ -22,8 +24,9 @@
 // the last claim and n the size of the heaps involved, however many
 // deliveries the refused subscriptions have waiting.
 //
-// Gets and counts are O(1). RecordAttempt, ReleaseDelivery and
-// RequeueDelivery are a map look-up and O(log n) heap updates. Lists filter
+// Gets and counts are O(1), and find events and deliveries without a map:
+// an ID's sequence number indexes a table. RecordAttempt, ReleaseDelivery and
+// RequeueDelivery are such a look-up and O(log n) heap updates. Lists filter
 // and sort the partner's items, O(m log m) for m items, holding the read
 // lock only while they collect the items (and, for deliveries, while they
 // copy the page); RequeueFailed scans the partner's deliveries under the
@@ -52,14 +55,15 @@ type Store struct {
 
 	mu         sync.RWMutex        // guards the fields below and every record they reach
 	partners   map[string]*partner // by partner ID
-	events     map[id]*event       // every event, by ID
-	deliveries map[id]*delivery    // every delivery, by ID
+	slots      slots               // every event and delivery, by its ID's sequence number (see slots.go)
 	queues     map[id]*subQueue    // per subscription ID, made at its first delivery
 	ready      []*subQueue         // heap of the non-empty queues by their head (see queue.go)
 	leases     []lease             // heap of leased deliveries by lease end
 	counts     monitehooks.DeliveryCounts
 	lastToken  uint64      // the last lease token handed out
 	refused    []*subQueue // scratch space of ClaimDeliveries
+	freeEvents []event     // event records not yet used
+	freeBytes  []byte      // space not yet used for object copies
 }
 
 var _ monitehooks.Store = (*Store)(nil)
@@ -67,10 +71,8 @@ var _ monitehooks.Store = (*Store)(nil)
 // New returns an empty store.
 func New() *Store {
 	return &Store{
-		partners:   make(map[string]*partner),
-		events:     make(map[id]*event),
-		deliveries: make(map[id]*delivery),
-		queues:     make(map[id]*subQueue),
+		partners: make(map[string]*partner),
+		queues:   make(map[id]*subQueue),
 	}
 }
 
@@ -162,9 +164,10 @@ const (
 // delivery is a stored delivery. Its fields after sq are guarded by
 // Store.mu; the fields before are fixed once stored.
 type delivery struct {
-	ev *event
-	sq *subQueue // the queue of its subscription, which also holds the subscription ID
-	id id
+	ev    *event
+	sq    *subQueue // the queue of its subscription, which also holds the subscription ID
+	id    id
+	idStr string // id as text
 
 	// token is the lease token of the last claim while that claim holds
 	// the delivery, and 0 otherwise. A lease that ended is not revoked
@@ -184,7 +187,7 @@ type delivery struct {
 func (d *delivery) view() monitehooks.Delivery {
 	e := d.ev
 	return monitehooks.Delivery{
-		ID:             d.id.String(),
+		ID:             d.idStr,
 		EventID:        e.ev.ID,
 		SubscriptionID: d.sq.idStr,
 		PartnerID:      e.ev.PartnerID,

@@ -15,9 +15,9 @@ func (s *Store) CreateSubscription(ctx context.Context, sub monitehooks.Subscrip
 	if err := ctx.Err(); err != nil {
 		return monitehooks.Subscription{}, err
 	}
-	sid := s.ids.new()
+	sid, sidStr := s.ids.new()
 	sub = sub.Clone()
-	sub.ID = sid.String()
+	sub.ID = sidStr
 	stored := sub.Clone()
 
 	s.mu.Lock()
