@@ -3,6 +3,7 @@ package monitehooks
 import (
 	"bytes"
 	"encoding/json"
+	"hash/maphash"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -236,15 +237,23 @@ func appendJSONChars(dst []byte, s string) []byte {
 
 // templateCache keeps the templates of recent events, so that an event's
 // payload is rendered once per format however many subscriptions and
-// attempts it has. It holds at most limit templates, dropping the oldest
-// first; a dropped template is rendered again if needed. It is safe for
-// concurrent use.
+// attempts it has. It holds at most about limit templates, dropping the
+// oldest first; a dropped template is rendered again if needed. It is safe
+// for concurrent use: it is split into shards by a hash of the event ID,
+// so that the workers seldom wait for one another.
 type templateCache struct {
-	mu    sync.Mutex // guards m, ring and next
-	m     map[templateKey]template
-	ring  []templateKey // keys in insertion order
-	next  int           // ring slot to fill next
-	limit int
+	seed   maphash.Seed
+	shards [templateShards]templateShard
+}
+
+const templateShards = 16
+
+// templateShard is one shard of a templateCache.
+type templateShard struct {
+	mu   sync.Mutex // guards the fields below
+	m    map[templateKey]template
+	ring []templateKey // keys in insertion order
+	next int           // ring slot to fill next
 }
 
 type templateKey struct {
@@ -253,50 +262,41 @@ type templateKey struct {
 }
 
 func newTemplateCache(limit int) *templateCache {
-	return &templateCache{m: make(map[templateKey]template, limit), ring: make([]templateKey, limit), limit: limit}
+	c := &templateCache{seed: maphash.MakeSeed()}
+	per := max(1, limit/templateShards)
+	for i := range c.shards {
+		c.shards[i].m = make(map[templateKey]template, per)
+		c.shards[i].ring = make([]templateKey, per)
+	}
+	return c
+}
+
+func (c *templateCache) shardOf(eventID string) uint64 {
+	return maphash.String(c.seed, eventID) % templateShards
 }
 
 // get returns the template of ev in the format f, rendering it on first
 // use with scratch as working space; it returns scratch, perhaps grown.
 func (c *templateCache) get(ev *Event, f APIFormat, scratch []byte) (template, []byte) {
 	key := templateKey{ev.ID, f}
-	c.mu.Lock()
-	t, ok := c.m[key]
-	c.mu.Unlock()
+	sh := &c.shards[c.shardOf(ev.ID)]
+	sh.mu.Lock()
+	t, ok := sh.m[key]
+	sh.mu.Unlock()
 	if ok {
 		return t, scratch
 	}
 	t, scratch = newTemplate(ev, f, scratch)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if have, ok := c.m[key]; ok {
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if have, ok := sh.m[key]; ok {
 		return have, scratch // rendered concurrently
 	}
-	if old := c.ring[c.next]; old.eventID != "" {
-		delete(c.m, old)
+	if old := sh.ring[sh.next]; old.eventID != "" {
+		delete(sh.m, old)
 	}
-	c.ring[c.next] = key
-	c.next = (c.next + 1) % c.limit
-	c.m[key] = t
+	sh.ring[sh.next] = key
+	sh.next = (sh.next + 1) % len(sh.ring)
+	sh.m[key] = t
 	return t, scratch
-}
-
-// checkObject returns what is wrong with an event's object snapshot, or "":
-// it must be one JSON object in valid UTF-8 (it goes into the signed body
-// as it is), and an "id" of its own must be the event's object ID, since
-// the payload's object.id is the object ID.
-func checkObject(b []byte, objectID string) string {
-	b = bytes.TrimSpace(b)
-	switch {
-	case len(b) == 0 || b[0] != '{' || !json.Valid(b):
-		return "must be a JSON object"
-	case !utf8.Valid(b):
-		return "must be valid UTF-8"
-	case hasTopLevelKey(b, "id"):
-		var own struct{ ID any }
-		if json.Unmarshal(b, &own) != nil || own.ID != objectID {
-			return "has an \"id\" that is not the object_id"
-		}
-	}
-	return ""
 }
