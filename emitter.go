@@ -329,7 +329,16 @@ func (e *Emitter) Emit(ctx context.Context, ev Event) (Event, error) {
 	if e.closed {
 		return Event{}, ErrEmitterClosed
 	}
-	if err := e.store.CreateEvent(ctx, &ev, ids, now.Add(first)); err != nil {
+	// The store takes the event by pointer, through an interface, which
+	// would move ev to the heap on every call: lend it a pooled Event
+	// instead. CreateEvent keeps a copy, never the pointer.
+	stored := eventPool.Get().(*Event)
+	*stored = ev
+	err := e.store.CreateEvent(ctx, stored, ids, now.Add(first))
+	ev.ID = stored.ID
+	*stored = Event{}
+	eventPool.Put(stored)
+	if err != nil {
 		return Event{}, fmt.Errorf("monitehooks: storing event: %w", err)
 	}
 	if len(ids) > 0 {
@@ -341,6 +350,8 @@ func (e *Emitter) Emit(ctx context.Context, ev Event) (Event, error) {
 	}
 	return ev, nil
 }
+
+var eventPool = sync.Pool{New: func() any { return new(Event) }}
 
 // validateEvent checks an event to emit. It allocates only when the event
 // is invalid.
