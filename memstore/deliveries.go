@@ -69,17 +69,17 @@ func (s *Store) ListDeliveries(ctx context.Context, partnerID string, lp moniteh
 	// them without it, then take the lock again to copy the page.
 	var es []entry[*delivery]
 	s.mu.RLock()
-	var events []*event
+	events := func(func(*event) bool) {}
 	if q.EventID != "" {
 		if eid, ok := parseID(q.EventID); ok {
 			if e := s.eventLocked(eid); e != nil && e.ev.PartnerID == partnerID {
-				events = []*event{e}
+				events = func(yield func(*event) bool) { yield(e) }
 			}
 		}
 	} else if p := s.partners[partnerID]; p != nil {
-		events = p.events
+		events = p.events.all
 	}
-	for _, e := range events {
+	for e := range events {
 		if (q.ObjectType != "" && e.ev.ObjectType != q.ObjectType) ||
 			(q.EventType != "" && e.ev.Type != q.EventType) ||
 			!q.InCreatedRange(e.due) {
@@ -159,7 +159,7 @@ func (s *Store) RequeueFailed(ctx context.Context, partnerID, subscriptionID str
 		return 0, nil
 	}
 	n := 0
-	for _, e := range p.events {
+	for e := range p.events.all {
 		if e.due.Before(since) {
 			continue
 		}

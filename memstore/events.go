@@ -63,18 +63,16 @@ func (s *Store) CreateEvent(ctx context.Context, ev *monitehooks.Event, subscrip
 	}
 	// The event's ID, then its deliveries' in order: the slot table
 	// relies on their sequence numbers following on.
-	s.ids.mu.Lock()
 	e.id, e.ev.ID = s.ids.take()
 	for i := range n {
 		d := e.delivery(i)
 		d.id, d.idStr = s.ids.take()
 	}
-	s.ids.mu.Unlock()
 	first := seqOf(&e.id)
 	s.slots.set(first, first+uint64(n), e)
 
 	p := s.partnerLocked(e.ev.PartnerID, true)
-	p.events = append(p.events, e)
+	p.events.add(e)
 	for i, sub := range subs {
 		d := e.delivery(i)
 		d.sq = s.queueLocked(sub.id, sub.str)
@@ -120,7 +118,7 @@ func (s *Store) ListEvents(ctx context.Context, partnerID string, lp monitehooks
 	if err != nil {
 		return monitehooks.Page[monitehooks.Event]{}, err
 	}
-	var events []*event
+	var events eventList
 	s.mu.RLock()
 	if p := s.partners[partnerID]; p != nil {
 		events = p.events // append-only, and events are never modified
@@ -128,7 +126,7 @@ func (s *Store) ListEvents(ctx context.Context, partnerID string, lp monitehooks
 	s.mu.RUnlock()
 
 	var es []entry[*event]
-	for _, e := range events {
+	for e := range events.all {
 		if (q.ObjectType == "" || e.ev.ObjectType == q.ObjectType) &&
 			(q.EventType == "" || e.ev.Type == q.EventType) &&
 			q.InCreatedRange(e.ev.CreatedAt) {

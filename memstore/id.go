@@ -3,9 +3,7 @@ package memstore
 import (
 	"crypto/rand"
 	"encoding/binary"
-	"encoding/hex"
 	"strings"
-	"sync"
 
 	"github.com/google/uuid"
 )
@@ -31,24 +29,16 @@ const idText = 36
 // It makes IDs a batch at a time, from one read of crypto/rand, and writes
 // the batch's text forms into one string that the IDs' strings share, so
 // that an ID costs no system call and no allocation of its own. It is owned
-// by one Store: unlike uuid.EnableRandPool it changes no process-wide
-// state.
+// by one Store, whose lock guards it: unlike uuid.EnableRandPool it changes
+// no process-wide state.
 type idGen struct {
-	mu    sync.Mutex // guards the fields below
 	batch [idBatch]id
 	text  string // batch[i] as text is text[i*idText : (i+1)*idText]
 	used  int    // how many IDs of the batch were handed out
 	seq   uint64 // the sequence number of the last ID of the batch
 }
 
-// new returns a new ID and its text form.
-func (g *idGen) new() (id, string) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	return g.take()
-}
-
-// take returns the next ID and its text form; g.mu must be held.
+// take returns the next ID and its text form.
 func (g *idGen) take() (id, string) {
 	if g.used == len(g.batch) || g.text == "" {
 		g.refill()
@@ -58,42 +48,52 @@ func (g *idGen) take() (id, string) {
 	return g.batch[i], g.text[i*idText : (i+1)*idText]
 }
 
-// refill makes the next batch; g.mu must be held.
+// refill makes the next batch.
 func (g *idGen) refill() {
-	var random [idBatch * 16]byte
+	var random [idBatch * idRandom]byte
 	// rand.Read never fails: it crashes the program when the system's
 	// randomness source does.
 	rand.Read(random[:])
-	var text strings.Builder
+	var text strings.Builder // String does not copy
 	text.Grow(idBatch * idText)
 	var buf [idText]byte
 	for i := range g.batch {
 		u := &g.batch[i]
-		copy(u[:], random[i*16:])
 		g.seq++
 		u[0], u[1], u[2] = byte(g.seq>>40), byte(g.seq>>32), byte(g.seq>>24)
 		u[3], u[4], u[5] = byte(g.seq>>16), byte(g.seq>>8), byte(g.seq)
+		copy(u[6:], random[i*idRandom:])
 		u[6] = (u[6] & 0x0f) | 0x80 // version 8
 		u[8] = (u[8] & 0x3f) | 0x80 // variant 10 (RFC 9562)
-		encodeID(&buf, u)
-		text.Write(buf[:])
+		text.Write(appendID(buf[:0], u))
 	}
 	g.text = text.String()
 	g.used = 0
 }
 
-// encodeID writes u in its canonical text form.
-func encodeID(dst *[idText]byte, u *id) {
-	hex.Encode(dst[0:8], u[0:4])
-	dst[8] = '-'
-	hex.Encode(dst[9:13], u[4:6])
-	dst[13] = '-'
-	hex.Encode(dst[14:18], u[6:8])
-	dst[18] = '-'
-	hex.Encode(dst[19:23], u[8:10])
-	dst[23] = '-'
-	hex.Encode(dst[24:], u[10:])
+// idRandom is how many random bytes an ID takes: all but the sequence
+// number's, of which the version and variant then overwrite 6 bits.
+const idRandom = 16 - 6
+
+// appendID appends u in its canonical text form.
+func appendID(dst []byte, u *id) []byte {
+	for i, c := range u {
+		if i == 4 || i == 6 || i == 8 || i == 10 {
+			dst = append(dst, '-')
+		}
+		dst = append(dst, hexPairs[2*int(c)], hexPairs[2*int(c)+1])
+	}
+	return dst
 }
+
+// hexPairs holds the two lower-case hex digits of each byte value.
+var hexPairs = func() (t [512]byte) {
+	const digits = "0123456789abcdef"
+	for i := range 256 {
+		t[2*i], t[2*i+1] = digits[i>>4], digits[i&0xf]
+	}
+	return t
+}()
 
 // seqOf returns the sequence number of an ID the store made.
 func seqOf(u *id) uint64 {

@@ -51,9 +51,8 @@ import (
 // Store is an in-memory [monitehooks.Store]. It is safe for concurrent use.
 // Everything it holds is lost when the process exits.
 type Store struct {
-	ids idGen // has its own lock, so IDs are made outside mu
-
 	mu         sync.RWMutex        // guards the fields below and every record they reach
+	ids        idGen               // makes the IDs of subscriptions, events and deliveries
 	partners   map[string]*partner // by partner ID
 	slots      slots               // every event and delivery, by its ID's sequence number (see slots.go)
 	queues     map[id]*subQueue    // per subscription ID, made at its first delivery
@@ -82,10 +81,36 @@ type partner struct {
 	// never modified: an update stores a new one, so readers may use the
 	// values after the lock is released.
 	subs map[id]*monitehooks.Subscription
-	// events holds the partner's events in the order they were stored. It
-	// is only appended to, so a copy of the slice header taken under the
-	// lock stays valid after it.
-	events []*event
+	// events holds the partner's events in the order they were stored.
+	events eventList
+}
+
+// eventList is an append-only list of events, kept in chunks of fixed
+// size so that an append never copies the list. A copy of the list taken
+// under the lock stays valid after it: appends only write past its end.
+type eventList struct {
+	chunks []*[eventChunk]*event
+	n      int
+}
+
+// eventChunk is how many events a chunk of an eventList holds.
+const eventChunk = 256
+
+func (l *eventList) add(e *event) {
+	if l.n == len(l.chunks)*eventChunk {
+		l.chunks = append(l.chunks, new([eventChunk]*event))
+	}
+	l.chunks[l.n/eventChunk][l.n%eventChunk] = e
+	l.n++
+}
+
+// all yields the events of the list, oldest first.
+func (l eventList) all(yield func(*event) bool) {
+	for i := range l.n {
+		if !yield(l.chunks[i/eventChunk][i%eventChunk]) {
+			return
+		}
+	}
 }
 
 // partnerLocked returns the partner's record, making it when create is set;

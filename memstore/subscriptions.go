@@ -15,14 +15,14 @@ func (s *Store) CreateSubscription(ctx context.Context, sub monitehooks.Subscrip
 	if err := ctx.Err(); err != nil {
 		return monitehooks.Subscription{}, err
 	}
-	sid, sidStr := s.ids.new()
 	sub = sub.Clone()
-	sub.ID = sidStr
 	stored := sub.Clone()
-
 	s.mu.Lock()
+	sid, sidStr := s.ids.take()
+	stored.ID = sidStr
 	s.partnerLocked(sub.PartnerID, true).subs[sid] = &stored
 	s.mu.Unlock()
+	sub.ID = sidStr
 	return sub, nil
 }
 
