@@ -203,7 +203,7 @@ func NewEmitter(store Store, reg *Registry, cfg *EmitterConfig) (*Emitter, error
 		maxRetry:     cfg.MaxRetryAfter,
 		disableAfter: cfg.DisableAfter,
 		poll:         cfg.PollInterval,
-		templates:    newTemplateCache(4096),
+		templates:    newTemplateCache(),
 		wakeCh:       make(chan struct{}, 1),
 		jobs:         make(chan Claim),
 		stopCh:       make(chan struct{}),

@@ -237,23 +237,30 @@ func appendJSONChars(dst []byte, s string) []byte {
 
 // templateCache keeps the templates of recent events, so that an event's
 // payload is rendered once per format however many subscriptions and
-// attempts it has. It holds at most about limit templates, dropping the
-// oldest first; a dropped template is rendered again if needed. It is safe
-// for concurrent use: it is split into shards by a hash of the event ID,
-// so that the workers seldom wait for one another.
+// attempts it has. It is a direct-mapped cache of templateSlots entries: a
+// template goes to the entry that a hash of its event ID picks, taking the
+// place of the one there, which is rendered again if it is needed again.
+// It is safe for concurrent use: the entries are split into shards with a
+// lock each, so that the workers seldom wait for one another.
 type templateCache struct {
 	seed   maphash.Seed
 	shards [templateShards]templateShard
 }
 
-const templateShards = 16
+const (
+	templateShards = 16
+	templateSlots  = 4096 // in all
+)
 
 // templateShard is one shard of a templateCache.
 type templateShard struct {
-	mu   sync.Mutex // guards the fields below
-	m    map[templateKey]template
-	ring []templateKey // keys in insertion order
-	next int           // ring slot to fill next
+	mu    sync.Mutex // guards slots
+	slots [templateSlots / templateShards]templateEntry
+}
+
+type templateEntry struct {
+	key templateKey // the zero key while the entry is empty
+	t   template
 }
 
 type templateKey struct {
@@ -261,42 +268,35 @@ type templateKey struct {
 	format  APIFormat
 }
 
-func newTemplateCache(limit int) *templateCache {
-	c := &templateCache{seed: maphash.MakeSeed()}
-	per := max(1, limit/templateShards)
-	for i := range c.shards {
-		c.shards[i].m = make(map[templateKey]template, per)
-		c.shards[i].ring = make([]templateKey, per)
+func newTemplateCache() *templateCache {
+	return &templateCache{seed: maphash.MakeSeed()}
+}
+
+// entry returns the entry for key, in its shard.
+func (c *templateCache) entry(key templateKey) (*templateShard, *templateEntry) {
+	h := maphash.String(c.seed, key.eventID)
+	if key.format == FormatSettings {
+		h = ^h // the two formats of an event go to different entries
 	}
-	return c
+	sh := &c.shards[h%templateShards]
+	return sh, &sh.slots[h/templateShards%uint64(len(sh.slots))]
 }
 
-func (c *templateCache) shardOf(eventID string) uint64 {
-	return maphash.String(c.seed, eventID) % templateShards
-}
-
-// get returns the template of ev in the format f, rendering it on first
-// use with scratch as working space; it returns scratch, perhaps grown.
+// get returns the template of ev in the format f, rendering it if it is
+// not cached, with scratch as working space; it returns scratch, perhaps
+// grown.
 func (c *templateCache) get(ev *Event, f APIFormat, scratch []byte) (template, []byte) {
 	key := templateKey{ev.ID, f}
-	sh := &c.shards[c.shardOf(ev.ID)]
+	sh, e := c.entry(key)
 	sh.mu.Lock()
-	t, ok := sh.m[key]
+	t, ok := e.t, e.key == key
 	sh.mu.Unlock()
 	if ok {
 		return t, scratch
 	}
 	t, scratch = newTemplate(ev, f, scratch)
 	sh.mu.Lock()
-	defer sh.mu.Unlock()
-	if have, ok := sh.m[key]; ok {
-		return have, scratch // rendered concurrently
-	}
-	if old := sh.ring[sh.next]; old.eventID != "" {
-		delete(sh.m, old)
-	}
-	sh.ring[sh.next] = key
-	sh.next = (sh.next + 1) % len(sh.ring)
-	sh.m[key] = t
+	e.key, e.t = key, t
+	sh.mu.Unlock()
 	return t, scratch
 }
