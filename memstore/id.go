@@ -104,23 +104,24 @@ func seqOf(u *id) uint64 {
 // (8-4-4-4-12 lower-case hex digits). It reports false for anything else,
 // so a malformed ID is simply not found.
 func parseID(s string) (u id, ok bool) {
-	if len(s) != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-' {
+	if len(s) != idText || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-' {
 		return id{}, false
 	}
-	j := 0
-	for i := 0; i < 36; i += 2 {
-		if i == 8 || i == 13 || i == 18 || i == 23 {
-			i++
-		}
-		hi, lo := hexDigit[s[i]], hexDigit[s[i+1]]
-		if hi|lo > 0x0f {
-			return id{}, false
-		}
-		u[j] = hi<<4 | lo
-		j++
+	var bad byte
+	for i, at := range idDigits {
+		hi, lo := hexDigit[s[at]], hexDigit[s[at+1]]
+		bad |= hi | lo
+		u[i] = hi<<4 | lo
+	}
+	if bad > 0x0f {
+		return id{}, false
 	}
 	return u, true
 }
+
+// idDigits holds where the two hex digits of each byte of an ID start in
+// its text form.
+var idDigits = [16]int{0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34}
 
 // hexDigit maps a lower-case hex digit to its value and every other byte
 // to 0xff.

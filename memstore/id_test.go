@@ -77,3 +77,12 @@ func BenchmarkID(b *testing.B) {
 		}
 	})
 }
+
+func BenchmarkParseID(b *testing.B) {
+	const s = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
+	for b.Loop() {
+		if _, ok := parseID(s); !ok {
+			b.Fatal("not parsed")
+		}
+	}
+}
