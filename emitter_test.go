@@ -857,3 +857,28 @@ func TestNewEmitterConfigErrors(t *testing.T) {
 		t.Errorf("NewEmitter(nil registry) = nil error")
 	}
 }
+
+// TestEmitAllocs keeps Emit, with memstore, free of allocations of its
+// own for a valid event with an object: the goal is at most 4. It is not
+// parallel: testing.AllocsPerRun refuses to run in a parallel test.
+func TestEmitAllocs(t *testing.T) {
+	if raceEnabled() {
+		t.Skip("the race detector changes allocation counts")
+	}
+	b := setupEmitter(t, &monitehooks.EmitterConfig{RetryPolicy: &monitehooks.Schedule{Delays: []time.Duration{time.Hour}}})
+	b.create(t, monitehooks.SubscriptionParams{ObjectType: "entity", URL: "https://example.com/"})
+	ev := monitehooks.Event{PartnerID: "partner-a", ObjectType: "entity", Type: "updated",
+		ObjectID: "3fa85f64-5717-4562-b3fc-2c963f66afa6", Object: []byte(`{"id":"3fa85f64-5717-4562-b3fc-2c963f66afa6","name":"Acme"}`)}
+	ctx := context.Background()
+	allocs := testing.AllocsPerRun(1000, func() {
+		if _, err := b.em.Emit(ctx, ev); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if allocs != 0 {
+		t.Errorf("Emit: %v allocations; want 0", allocs)
+	}
+	if counts, err := b.store.CountDeliveries(ctx); err != nil || counts.Pending < 1000 {
+		t.Errorf("pending deliveries = %d, %v; want a delivery per Emit", counts.Pending, err)
+	}
+}
