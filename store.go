@@ -51,7 +51,8 @@ type Store interface {
 
 	// CreateEvent stores ev with a new ID, which it sets in ev.ID, and in
 	// the same atomic step one pending delivery per subscription ID, due at
-	// due. A duplicate subscription ID is an error.
+	// due. A duplicate subscription ID is an error. It keeps neither ev nor
+	// ev.Object once it returns: the caller may reuse both.
 	CreateEvent(ctx context.Context, ev *Event, subscriptionIDs []string, due time.Time) error
 	// GetEvent returns the partner's event with the ID, or an error
 	// wrapping ErrEventNotFound.

@@ -119,14 +119,17 @@ func testEventObjectCopied(t *testing.T, b *bundle) {
 	for i := range in.Object {
 		in.Object[i] = 'x'
 	}
-	got, err := b.s.GetEvent(b.ctx, partnerA, ev.ID)
+	id := ev.ID
+	ev = monitehooks.Event{PartnerID: "scribbled", ObjectType: "scribbled", ObjectID: "scribbled"} // the caller reuses it
+	got, err := b.s.GetEvent(b.ctx, partnerA, id)
 	if err != nil {
 		t.Fatalf("GetEvent: %v", err)
 	}
-	if string(got.Object) != want {
-		t.Errorf("after the caller changed its Object, GetEvent Object = %s; want %s", got.Object, want)
+	if string(got.Object) != want || got.ObjectType != in.ObjectType || got.ObjectID != in.ObjectID {
+		t.Errorf("after the caller changed its event and Object, GetEvent = %s %s %s; want %s %s %s",
+			got.ObjectType, got.ObjectID, got.Object, in.ObjectType, in.ObjectID, want)
 	}
-	c := b.claimOne(base, b.deliveriesOf(partnerA, ev.ID, []string{sub})[0])
+	c := b.claimOne(base, b.deliveriesOf(partnerA, id, []string{sub})[0])
 	if string(c.Event.Object) != want {
 		t.Errorf("after the caller changed its Object, claimed Event.Object = %s; want %s", c.Event.Object, want)
 	}
