@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 )
@@ -20,29 +21,26 @@ import (
 // userAgent is the User-Agent of every delivery.
 const userAgent = "monitehooks/" + Version
 
-// workerState holds one worker's context and reusable buffers.
+// workerState holds one worker's deadline, claimer and reusable buffers.
 type workerState struct {
-	// ctx is canceled by Close. Each worker has its own, a child of the
-	// emitter's, so that the attempts' contexts are registered with their
-	// worker's rather than all with one shared parent.
-	ctx     context.Context
-	claimer *claimer
-	body    []byte
-	scratch []byte // for rendering templates
-	sig     []byte
-	secrets []string
-	resp    []byte
+	deadline *deadline
+	claimer  *claimer
+	body     []byte
+	scratch  []byte // for rendering templates
+	sig      []byte
+	secrets  []string
+	resp     []byte
 }
 
-func newWorkerState(ctx context.Context, e *Emitter) *workerState {
+func newWorkerState(e *Emitter) *workerState {
 	return &workerState{
-		ctx:     ctx,
-		claimer: newClaimer(e),
-		body:    make([]byte, 0, 1024),
-		scratch: make([]byte, 0, 1024),
-		sig:     make([]byte, 0, 256),
-		secrets: make([]string, 0, 2),
-		resp:    make([]byte, MaxResponseRead),
+		deadline: newDeadline(e.baseCtx),
+		claimer:  newClaimer(e),
+		body:     make([]byte, 0, 1024),
+		scratch:  make([]byte, 0, 1024),
+		sig:      make([]byte, 0, 256),
+		secrets:  make([]string, 0, 2),
+		resp:     make([]byte, MaxResponseRead),
 	}
 }
 
@@ -126,8 +124,8 @@ func (e *Emitter) attempt(w *workerState, c Claim) {
 // answer, and the error of a request that got no answer.
 func (e *Emitter) send(w *workerState, target, eventID string) (status int, retryAfter time.Duration, err error) {
 	w.resp = w.resp[:0]
-	ctx, cancel := context.WithTimeout(w.ctx, e.timeout)
-	defer cancel()
+	ctx := w.deadline.begin(e.timeout)
+	defer w.deadline.end()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(w.body))
 	if err != nil {
 		return 0, 0, &invalidURLError{err}
@@ -160,6 +158,67 @@ func (e *Emitter) send(w *workerState, target, eventID string) (status int, retr
 		}
 	}
 	return resp.StatusCode, retryAfter, nil
+}
+
+// errAttemptTimeout is the cause an attempt's context is canceled with when
+// the attempt runs out of time.
+var errAttemptTimeout = fmt.Errorf("monitehooks: attempt timed out: %w", context.DeadlineExceeded)
+
+// deadline bounds one worker's attempts, one at a time, with a timer made
+// once: begin arms it and returns the context for the attempt, and end
+// disarms it. When the timer fires, it cancels that context with
+// errAttemptTimeout, and end makes a new one for the next attempt. A
+// context with a deadline per attempt would cost, on every attempt, a
+// context, a timer, and a map of children in the context for the
+// transport's own child context.
+type deadline struct {
+	parent context.Context
+	timer  *time.Timer
+	fired  chan struct{} // the timer's function has canceled ctx
+	ctx    context.Context
+	mu     sync.Mutex // guards cancel, which the timer's function calls
+	cancel context.CancelCauseFunc
+}
+
+func newDeadline(parent context.Context) *deadline {
+	d := &deadline{parent: parent, fired: make(chan struct{}, 1)}
+	d.ctx, d.cancel = context.WithCancelCause(parent)
+	d.timer = time.AfterFunc(time.Hour, d.expire)
+	d.timer.Stop()
+	return d
+}
+
+func (d *deadline) expire() {
+	d.mu.Lock()
+	d.cancel(errAttemptTimeout)
+	d.mu.Unlock()
+	d.fired <- struct{}{}
+}
+
+// begin arms the timer and returns the context for an attempt.
+func (d *deadline) begin(timeout time.Duration) context.Context {
+	d.timer.Reset(timeout)
+	return d.ctx
+}
+
+// end disarms the timer after an attempt.
+func (d *deadline) end() {
+	if d.timer.Stop() {
+		return
+	}
+	// The timer fired: its function has started, and has canceled ctx
+	// once it says so. The next attempt needs a context of its own.
+	<-d.fired
+	d.mu.Lock()
+	d.ctx, d.cancel = context.WithCancelCause(d.parent)
+	d.mu.Unlock()
+}
+
+// close releases the context; the timer is disarmed after every attempt.
+func (d *deadline) close() {
+	d.mu.Lock()
+	d.cancel(context.Canceled)
+	d.mu.Unlock()
 }
 
 // finish records an attempt's outcome, keeps the subscription's failure

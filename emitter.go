@@ -659,9 +659,8 @@ func (e *Emitter) stopping() bool {
 func (e *Emitter) work() {
 	defer e.workersWG.Done()
 	defer e.goroutines.Add(-1) // before Done: Wait then sees it
-	ctx, cancel := context.WithCancel(e.baseCtx)
-	defer cancel()
-	w := newWorkerState(ctx, e)
+	w := newWorkerState(e)
+	defer w.deadline.close()
 	for c := range e.jobs {
 		for {
 			e.attempt(w, c)

@@ -504,6 +504,28 @@ func TestTimeoutAndReset(t *testing.T) {
 	}
 }
 
+// TestTimeoutThenNextAttempt checks that after an attempt runs out of
+// time, the same worker's next attempt runs under a fresh deadline rather
+// than the spent one.
+func TestTimeoutThenNextAttempt(t *testing.T) {
+	t.Parallel()
+	b := setupEmitter(t, &monitehooks.EmitterConfig{Workers: 1, AttemptTimeout: 100 * time.Millisecond})
+	hang := newReceiver(t, func(_ http.ResponseWriter, r *http.Request, _ int) { <-r.Context().Done() })
+	ok := newReceiver(t, nil)
+	b.create(t, monitehooks.SubscriptionParams{ObjectType: "entity", URL: hang.URL})
+	b.create(t, monitehooks.SubscriptionParams{ObjectType: "role", URL: ok.URL})
+	b.emit(t, monitehooks.Event{})
+	if info := wait(t, b.attempts, "the attempt to the hanging endpoint"); info.Attempt.ErrorClass != monitehooks.ErrorTimeout {
+		t.Fatalf("attempt class = %q (%s); want %q", info.Attempt.ErrorClass, info.Attempt.Error, monitehooks.ErrorTimeout)
+	}
+	for range 3 { // each on the one worker, after the timeout
+		b.emit(t, monitehooks.Event{ObjectType: "role", Type: "created"})
+		if info := wait(t, b.attempts, "the next attempt"); info.Status != monitehooks.DeliverySucceeded {
+			t.Fatalf("next attempt = %+v, delivery %s; want it to succeed", info.Attempt, info.Status)
+		}
+	}
+}
+
 func TestSSRFGuard(t *testing.T) {
 	t.Parallel()
 	t.Run("blocked by default", func(t *testing.T) {

@@ -1,6 +1,8 @@
 package monitehooks
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -39,5 +41,33 @@ func TestTemplateCache(t *testing.T) {
 	fresh, _ := c.get(ev, FormatSubscriptions, nil)
 	if &fresh.buf[0] == &subs.buf[0] || string(fresh.buf) != string(subs.buf) {
 		t.Error("a dropped template was not rendered again, or rendered differently")
+	}
+}
+
+// TestDeadline checks a worker's deadline: an attempt that outlives it
+// finds its context canceled with errAttemptTimeout, and the next attempt
+// gets a live context, as does one after an attempt that ended in time.
+func TestDeadline(t *testing.T) {
+	d := newDeadline(context.Background())
+	defer d.close()
+	ctx := d.begin(time.Nanosecond)
+	select {
+	case <-ctx.Done():
+	case <-time.After(10 * time.Second):
+		t.Fatal("the deadline never fired")
+	}
+	if !errors.Is(context.Cause(ctx), context.DeadlineExceeded) {
+		t.Errorf("cause = %v; want errAttemptTimeout", context.Cause(ctx))
+	}
+	d.end()
+	for range 3 {
+		next := d.begin(time.Hour)
+		if next.Err() != nil {
+			t.Fatalf("next attempt's context: %v; want it live", next.Err())
+		}
+		d.end()
+	}
+	if d.ctx.Err() != nil {
+		t.Errorf("context after attempts in time: %v; want it live", d.ctx.Err())
 	}
 }
