@@ -78,7 +78,7 @@ func (s *Store) ClaimDeliveries(ctx context.Context, p monitehooks.ClaimParams) 
 			DeliveryID:     d.idStr,
 			SubscriptionID: sq.idStr,
 			PartnerID:      d.ev.ev.PartnerID,
-			Attempts:       len(d.attempts),
+			Attempts:       d.numAttempts(),
 			CreatedAt:      d.ev.due,
 			Event:          d.ev.ev,
 			LeaseToken:     strconv.FormatUint(d.token, 16),
@@ -138,13 +138,10 @@ func (s *Store) RecordAttempt(ctx context.Context, r monitehooks.AttemptRecord) 
 	}
 	s.unhookLocked(d)
 	d.token = 0
-	if r.Attempt != nil {
-		d.attempts = append(d.attempts, *r.Attempt)
-	}
+	d.record(r.UpdatedAt, r.Attempt)
 	s.countLocked(d.status, st)
 	d.status = st
 	d.next = r.NextAttemptAt
-	d.updated = r.UpdatedAt
 	if st == statusPending {
 		s.enqueueLocked(d)
 	}

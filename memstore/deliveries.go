@@ -90,7 +90,7 @@ func (s *Store) ListDeliveries(ctx context.Context, partnerID string, lp moniteh
 			if (q.SubscriptionID != "" && d.sq.id != wantSub) || (q.Status != "" && d.status != wantSt) {
 				continue
 			}
-			es = append(es, entry[*delivery]{q.sortKey(e.due, d.updated), d.id, d})
+			es = append(es, entry[*delivery]{q.sortKey(e.due, d.updatedAt()), d.id, d})
 		}
 	}
 	s.mu.RUnlock()
@@ -135,7 +135,8 @@ func (s *Store) RequeueDelivery(ctx context.Context, partnerID, deliveryID strin
 func (s *Store) requeueLocked(d *delivery, due time.Time) {
 	s.countLocked(d.status, statusPending)
 	d.status = statusPending
-	d.next, d.updated = due, due
+	d.next = due
+	d.record(due, nil)
 	s.enqueueLocked(d)
 }
 

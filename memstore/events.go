@@ -76,7 +76,7 @@ func (s *Store) CreateEvent(ctx context.Context, ev *monitehooks.Event, subscrip
 	for i, sub := range subs {
 		d := e.delivery(i)
 		d.sq = s.queueLocked(sub.id, sub.str)
-		d.next, d.updated = due, due
+		d.next = due
 		s.enqueueLocked(d)
 	}
 	s.counts.Pending += n

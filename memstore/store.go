@@ -198,13 +198,51 @@ type delivery struct {
 	// the delivery, and 0 otherwise. A lease that ended is not revoked
 	// until the delivery is claimed again, so a late RecordAttempt by the
 	// holder still counts when nobody else has claimed the delivery.
-	token    uint64
-	next     time.Time // NextAttemptAt
+	token  uint64
+	next   time.Time    // NextAttemptAt
+	log    *deliveryLog // nil until the delivery's first outcome or requeue
+	idx    int32        // position in its heap (queue or leases), per where
+	status uint8        // a status* constant
+	where  uint8        // an in* constant
+}
+
+// deliveryLog is what a delivery gains once it has an outcome. A delivery
+// waiting for its first attempt, as most pending ones are, goes without,
+// which keeps the records of a backlog small.
+type deliveryLog struct {
 	updated  time.Time // UpdatedAt
 	attempts []monitehooks.Attempt
-	idx      int32 // position in its heap (queue or leases), per where
-	status   uint8 // a status* constant
-	where    uint8 // an in* constant
+	first    [1]monitehooks.Attempt // attempts' array until a second attempt
+}
+
+// updatedAt returns the delivery's UpdatedAt: its event's due time until
+// it has an outcome.
+func (d *delivery) updatedAt() time.Time {
+	if d.log == nil {
+		return d.ev.due
+	}
+	return d.log.updated
+}
+
+// record notes an outcome or requeue at t, and a, when not nil, as an
+// attempt.
+func (d *delivery) record(t time.Time, a *monitehooks.Attempt) {
+	if d.log == nil {
+		d.log = &deliveryLog{}
+		d.log.attempts = d.log.first[:0] // one allocation for the first attempt too
+	}
+	d.log.updated = t
+	if a != nil {
+		d.log.attempts = append(d.log.attempts, *a)
+	}
+}
+
+// numAttempts returns how many attempts the delivery has.
+func (d *delivery) numAttempts() int {
+	if d.log == nil {
+		return 0
+	}
+	return len(d.log.attempts)
 }
 
 // view returns the delivery as the API shows it, with a copy of its
@@ -219,18 +257,18 @@ func (d *delivery) view() monitehooks.Delivery {
 		ObjectType:     e.ev.ObjectType,
 		EventType:      e.ev.Type,
 		Status:         statusNames[d.status],
-		Attempts:       cloneAttempts(d.attempts),
+		Attempts:       d.cloneAttempts(),
 		NextAttemptAt:  d.next,
 		CreatedAt:      e.due,
-		UpdatedAt:      d.updated,
+		UpdatedAt:      d.updatedAt(),
 	}
 }
 
-func cloneAttempts(a []monitehooks.Attempt) []monitehooks.Attempt {
-	if len(a) == 0 {
+func (d *delivery) cloneAttempts() []monitehooks.Attempt {
+	if d.numAttempts() == 0 {
 		return nil
 	}
-	return append([]monitehooks.Attempt(nil), a...)
+	return append([]monitehooks.Attempt(nil), d.log.attempts...)
 }
 
 // countLocked moves one delivery from the count of state from to that of
