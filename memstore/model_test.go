@@ -49,14 +49,7 @@ func runModel(t *testing.T, seed uint64, steps int) {
 	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	sec := func(n int) time.Duration { return time.Duration(n) * time.Second }
 
-	var subs []string
-	for range 5 {
-		sub, err := s.CreateSubscription(ctx, monitehooks.Subscription{PartnerID: "p"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		subs = append(subs, sub.ID)
-	}
+	subs := createSubs(t, s, "p", 5)
 	model := make(map[string]*modelDelivery)
 	var ids []string // every delivery ID, in creation order
 	var held []heldClaim

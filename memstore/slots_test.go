@@ -14,14 +14,7 @@ import (
 func TestLookupByID(t *testing.T) {
 	ctx := context.Background()
 	s := New()
-	var subs []string
-	for range 3 {
-		sub, err := s.CreateSubscription(ctx, monitehooks.Subscription{PartnerID: "p"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		subs = append(subs, sub.ID)
-	}
+	subs := createSubs(t, s, "p", 3)
 	var events []monitehooks.Event
 	for i := range slotChunk + 10 { // across chunks, with 0 to 3 deliveries each
 		ev := monitehooks.Event{PartnerID: "p", ObjectType: "entity", Type: "created"}
@@ -65,6 +58,20 @@ func TestLookupByID(t *testing.T) {
 	if s.eventLocked(beyond) != nil || s.deliveryByIDLocked(beyond) != nil {
 		t.Fatalf("ID %s beyond the table found", beyond)
 	}
+}
+
+// createSubs stores n subscriptions of the partner and returns their IDs.
+func createSubs(t *testing.T, s *Store, partnerID string, n int) []string {
+	t.Helper()
+	ids := make([]string, n)
+	for i := range ids {
+		sub, err := s.CreateSubscription(context.Background(), monitehooks.Subscription{PartnerID: partnerID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[i] = sub.ID
+	}
+	return ids
 }
 
 // TestEventList checks that an eventList keeps its events in order across
