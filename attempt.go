@@ -139,13 +139,29 @@ func (e *Emitter) send(w *workerState, target, eventID string) (status int, retr
 	}
 	// The transport directly, not an http.Client: redirects are not
 	// followed, and the registry refuses URLs with credentials, so a
-	// client would only add work to every attempt.
+	// client would only add work to every attempt. What else a client
+	// does for a caller like this one is done here.
 	resp, err := e.transport.RoundTrip(req)
 	if err != nil {
+		var tlsErr tls.RecordHeaderError
+		switch {
+		case context.Cause(ctx) == errAttemptTimeout:
+			// Some transports (HTTP/2's among them) answer ctx.Err(),
+			// context.Canceled, rather than the cause.
+			err = errAttemptTimeout
+		case errors.As(err, &tlsErr) && string(tlsErr.RecordHeader[:]) == "HTTP/":
+			err = http.ErrSchemeMismatch
+		}
 		return 0, 0, &url.Error{Op: "Post", URL: target, Err: err}
 	}
 	if resp == nil {
 		return 0, 0, fmt.Errorf("monitehooks: transport %T returned no response and no error", e.transport)
+	}
+	if resp.Body == nil {
+		if resp.ContentLength > 0 {
+			return 0, 0, fmt.Errorf("monitehooks: transport %T returned a response with a length of %d and no body", e.transport, resp.ContentLength)
+		}
+		resp.Body = http.NoBody
 	}
 	defer resp.Body.Close()
 	// Read what we keep, and a little more so that a short body is drained

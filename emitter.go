@@ -76,7 +76,8 @@ type EmitterConfig struct {
 	Now func() time.Time
 	// Transport sends the requests. Defaults to a transport whose dialer
 	// applies the SSRF guard. A Transport given here is used as it is: the
-	// guard is then its owner's business.
+	// guard is then its owner's business. Its RoundTrip is called directly,
+	// with no http.Client around it: redirects are never followed.
 	Transport http.RoundTripper
 	// AllowPrivateNetworks turns the SSRF guard off: deliveries may go to
 	// loopback, private and link-local addresses. Defaults to false.

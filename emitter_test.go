@@ -526,6 +526,76 @@ func TestTimeoutThenNextAttempt(t *testing.T) {
 	}
 }
 
+// TestTimeoutOverHTTP2 checks that an attempt that runs out of time over
+// HTTP/2, whose transport reports context.Canceled rather than the
+// context's cause, is still classed a timeout.
+func TestTimeoutOverHTTP2(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) { <-r.Context().Done() }))
+	srv.EnableHTTP2 = true
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	b := setupEmitter(t, &monitehooks.EmitterConfig{AttemptTimeout: 100 * time.Millisecond, Transport: srv.Client().Transport})
+	b.create(t, monitehooks.SubscriptionParams{ObjectType: "entity", URL: srv.URL})
+	b.emit(t, monitehooks.Event{})
+	info := wait(t, b.attempts, "the attempt")
+	if info.Attempt.ErrorClass != monitehooks.ErrorTimeout || !strings.Contains(info.Attempt.Error, "timed out") {
+		t.Errorf("attempt class = %q (%s); want %q", info.Attempt.ErrorClass, info.Attempt.Error, monitehooks.ErrorTimeout)
+	}
+}
+
+// roundTripFunc is a RoundTripper made of a function.
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// TestTransportAnswers checks what the emitter makes of a transport's
+// answers that an http.Client would have mended: a response without a
+// body, with or without a length.
+func TestTransportAnswers(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name       string
+		resp       *http.Response
+		wantStatus monitehooks.DeliveryStatus
+		wantClass  monitehooks.ErrorClass
+	}{
+		{"no body", &http.Response{StatusCode: 200, Header: http.Header{}}, monitehooks.DeliverySucceeded, ""},
+		{"no body but a length", &http.Response{StatusCode: 200, Header: http.Header{}, ContentLength: 5}, monitehooks.DeliveryPending, monitehooks.ErrorConnection},
+		{"no response", nil, monitehooks.DeliveryPending, monitehooks.ErrorConnection},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			transport := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+				r.Body.Close()
+				return tt.resp, nil
+			})
+			b := setupEmitter(t, &monitehooks.EmitterConfig{Transport: transport})
+			b.create(t, monitehooks.SubscriptionParams{ObjectType: "entity", URL: "https://example.com/"})
+			b.emit(t, monitehooks.Event{})
+			info := wait(t, b.attempts, "the attempt")
+			if info.Status != tt.wantStatus || info.Attempt.ErrorClass != tt.wantClass {
+				t.Errorf("attempt = %q (%s), delivery %s; want %q, %s", info.Attempt.ErrorClass, info.Attempt.Error, info.Status, tt.wantClass, tt.wantStatus)
+			}
+		})
+	}
+}
+
+// TestHTTPSToPlainHTTP checks that an https URL served by a plain HTTP
+// server fails as a connection error that says so, as http.Client words it.
+func TestHTTPSToPlainHTTP(t *testing.T) {
+	t.Parallel()
+	rc := newReceiver(t, nil)
+	b := setupEmitter(t, nil)
+	b.create(t, monitehooks.SubscriptionParams{ObjectType: "entity", URL: strings.Replace(rc.URL, "http://", "https://", 1)})
+	b.emit(t, monitehooks.Event{})
+	info := wait(t, b.attempts, "the attempt")
+	if info.Attempt.ErrorClass != monitehooks.ErrorConnection || !strings.Contains(info.Attempt.Error, "HTTP response to HTTPS client") {
+		t.Errorf("attempt class = %q (%s); want %q saying the server answered in plain HTTP", info.Attempt.ErrorClass, info.Attempt.Error, monitehooks.ErrorConnection)
+	}
+}
+
 func TestSSRFGuard(t *testing.T) {
 	t.Parallel()
 	t.Run("blocked by default", func(t *testing.T) {
@@ -881,8 +951,8 @@ func TestNewEmitterConfigErrors(t *testing.T) {
 }
 
 // TestEmitAllocs keeps Emit, with memstore, free of allocations of its
-// own for a valid event with an object: the goal is at most 4. It is not
-// parallel: testing.AllocsPerRun refuses to run in a parallel test.
+// own for a valid event with an object (the goal allows 4). It is
+// not parallel: testing.AllocsPerRun refuses to run in a parallel test.
 func TestEmitAllocs(t *testing.T) {
 	if raceEnabled() {
 		t.Skip("the race detector changes allocation counts")
