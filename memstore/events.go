@@ -46,11 +46,19 @@ func (s *Store) CreateEvent(ctx context.Context, ev *monitehooks.Event, subscrip
 		}
 	}
 
+	var bigObject []byte // copied before taking the lock
+	if len(ev.Object) > maxBlockObject {
+		bigObject = append([]byte(nil), ev.Object...)
+	}
+
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	e := s.newEventLocked()
 	e.ev = *ev
-	e.ev.Object = s.copyObjectLocked(ev.Object)
+	e.ev.Object = bigObject
+	if bigObject == nil {
+		e.ev.Object = s.copyObjectLocked(ev.Object)
+	}
 	e.due = due
 	if n > 0 {
 		e.first.ev = e

@@ -22,7 +22,8 @@ const (
 	// eventBlock is how many event records are allocated at a time.
 	eventBlock = 128
 	// objectBlock is the size of the blocks object copies are cut from;
-	// objects larger than maxBlockObject get an allocation of their own.
+	// objects larger than maxBlockObject get an allocation of their own,
+	// made before the store's lock is taken.
 	objectBlock    = 64 << 10
 	maxBlockObject = 2 << 10
 )
@@ -92,15 +93,12 @@ func (s *Store) newEventLocked() *event {
 	return e
 }
 
-// copyObjectLocked returns a copy of an event's object, nil when it is
-// empty. s.mu must be held.
+// copyObjectLocked returns a copy of an event's object, of at most
+// maxBlockObject bytes, nil when it is empty. s.mu must be held.
 func (s *Store) copyObjectLocked(b []byte) []byte {
 	n := len(b)
-	switch {
-	case n == 0:
+	if n == 0 {
 		return nil
-	case n > maxBlockObject:
-		return append([]byte(nil), b...)
 	}
 	if len(s.freeBytes) < n {
 		s.freeBytes = make([]byte, objectBlock)

@@ -1,6 +1,8 @@
 package storetest
 
 import (
+	"bytes"
+	"strings"
 	"testing"
 	"time"
 
@@ -109,29 +111,34 @@ func testCreateEventNoSubscriptions(t *testing.T, b *bundle) {
 }
 
 func testEventObjectCopied(t *testing.T, b *bundle) {
-	sub := b.subID(partnerA)
-	in := newEvent(partnerA)
-	want := string(in.Object)
-	ev := in
-	if err := b.s.CreateEvent(b.ctx, &ev, []string{sub}, base); err != nil {
-		t.Fatalf("CreateEvent: %v", err)
-	}
-	for i := range in.Object {
-		in.Object[i] = 'x'
-	}
-	id := ev.ID
-	ev = monitehooks.Event{PartnerID: "scribbled", ObjectType: "scribbled", ObjectID: "scribbled"} // the caller reuses it
-	got, err := b.s.GetEvent(b.ctx, partnerA, id)
-	if err != nil {
-		t.Fatalf("GetEvent: %v", err)
-	}
-	if string(got.Object) != want || got.ObjectType != in.ObjectType || got.ObjectID != in.ObjectID {
-		t.Errorf("after the caller changed its event and Object, GetEvent = %s %s %s; want %s %s %s",
-			got.ObjectType, got.ObjectID, got.Object, in.ObjectType, in.ObjectID, want)
-	}
-	c := b.claimOne(base, b.deliveriesOf(partnerA, id, []string{sub})[0])
-	if string(c.Event.Object) != want {
-		t.Errorf("after the caller changed its Object, claimed Event.Object = %s; want %s", c.Event.Object, want)
+	small := newEvent(partnerA).Object
+	large := []byte(`{"id":"3fa85f64-5717-4562-b3fc-2c963f66afa6","note":"` + strings.Repeat("x", 64<<10) + `"}`)
+	for _, object := range [][]byte{small, large} { // stores may keep the two apart
+		sub := b.subID(partnerA)
+		in := newEvent(partnerA)
+		in.Object = bytes.Clone(object)
+		want := string(in.Object)
+		ev := in
+		if err := b.s.CreateEvent(b.ctx, &ev, []string{sub}, base); err != nil {
+			t.Fatalf("CreateEvent: %v", err)
+		}
+		for i := range in.Object {
+			in.Object[i] = 'x'
+		}
+		id := ev.ID
+		ev = monitehooks.Event{PartnerID: "scribbled", ObjectType: "scribbled", ObjectID: "scribbled"} // the caller reuses it
+		got, err := b.s.GetEvent(b.ctx, partnerA, id)
+		if err != nil {
+			t.Fatalf("GetEvent: %v", err)
+		}
+		if string(got.Object) != want || got.ObjectType != in.ObjectType || got.ObjectID != in.ObjectID {
+			t.Errorf("after the caller changed its event and its %d-byte Object, GetEvent = %s %s %.40s…; want %s %s %.40s…",
+				len(want), got.ObjectType, got.ObjectID, got.Object, in.ObjectType, in.ObjectID, want)
+		}
+		c := b.claimOne(base, b.deliveriesOf(partnerA, id, []string{sub})[0])
+		if string(c.Event.Object) != want {
+			t.Errorf("after the caller changed its %d-byte Object, claimed Event.Object = %.40s…; want %.40s…", len(want), c.Event.Object, want)
+		}
 	}
 }
 
