@@ -227,10 +227,12 @@ func demoCheckLog(ctx context.Context, api *apiClient, n int) error {
 	return nil
 }
 
-// short abbreviates an ID for display.
+// short abbreviates an ID for display to its last 8 characters: the
+// store's IDs start with a sequence number, so their starts look alike
+// ("00000000") while their ends are random.
 func short(id string) string {
 	if len(id) > 8 {
-		return id[:8]
+		return id[len(id)-8:]
 	}
 	return id
 }

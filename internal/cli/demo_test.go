@@ -45,6 +45,15 @@ func TestDemo(t *testing.T) {
 			t.Errorf("stdout shows no delivery in the %s format:\n%s", format, stdout)
 		}
 	}
+	// Each subscription shows as a sub of its own.
+	subs := regexp.MustCompile(`(?m)^subscribed \S+ → sub (\S+) `).FindAllStringSubmatch(stdout, -1)
+	seen := map[string]bool{}
+	for _, m := range subs {
+		seen[m[1]] = true
+	}
+	if len(subs) != len(c.ObjectTypes()) || len(seen) != len(subs) {
+		t.Errorf("stdout names the %d subscriptions %d different ways; want %d subscriptions told apart:\n%s", len(subs), len(seen), len(c.ObjectTypes()), stdout)
+	}
 	wantLast := fmt.Sprintf("all %d deliveries verified and recorded as successful (%d subscriptions, %d events)",
 		pairs, len(c.ObjectTypes()), pairs)
 	if last := lines[len(lines)-1]; last != wantLast {
