@@ -75,7 +75,7 @@ func (s *Store) ClaimDeliveries(ctx context.Context, p monitehooks.ClaimParams) 
 			res.Claims = make([]monitehooks.Claim, 0, min(p.Limit, 16))
 		}
 		res.Claims = append(res.Claims, monitehooks.Claim{
-			DeliveryID:     d.idStr,
+			DeliveryID:     d.id.String(),
 			SubscriptionID: sq.idStr,
 			PartnerID:      d.ev.ev.PartnerID,
 			Attempts:       d.numAttempts(),

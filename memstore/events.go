@@ -63,18 +63,18 @@ func (s *Store) CreateEvent(ctx context.Context, ev *monitehooks.Event, subscrip
 	if n > 0 {
 		e.first.ev = e
 		if n > 1 {
-			e.more = make([]delivery, n-1)
-			for i := range e.more {
-				e.more[i].ev = e
+			more := make([]delivery, n-1)
+			for i := range more {
+				more[i].ev = e
 			}
+			e.more = &more
 		}
 	}
 	// The event's ID, then its deliveries' in order: the slot table
 	// relies on their sequence numbers following on.
-	e.id, e.ev.ID = s.ids.take()
+	e.id, e.ev.ID = s.ids.takeText()
 	for i := range n {
-		d := e.delivery(i)
-		d.id, d.idStr = s.ids.take()
+		e.delivery(i).id = s.ids.take()
 	}
 	first := seqOf(&e.id)
 	s.slots.set(first, first+uint64(n), e)

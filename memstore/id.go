@@ -26,26 +26,42 @@ const idText = 36
 // random; the random bits keep them unguessable, and the sequence number
 // lets the store find a record without a map (see slots.go).
 //
-// It makes IDs a batch at a time, from one read of crypto/rand, and writes
-// the batch's text forms into one string that the IDs' strings share, so
-// that an ID costs no system call and no allocation of its own. It is owned
-// by one Store, whose lock guards it: unlike uuid.EnableRandPool it changes
-// no process-wide state.
+// It makes IDs a batch at a time, from one read of crypto/rand, so that an
+// ID costs no system call and no allocation of its own. The text of the
+// IDs that need one (events' and subscriptions'; a delivery's is made when
+// it leaves the store) is written into a shared buffer that the IDs'
+// strings point into. It is owned by one Store, whose lock guards it:
+// unlike uuid.EnableRandPool it changes no process-wide state.
 type idGen struct {
 	batch [idBatch]id
-	text  string // batch[i] as text is text[i*idText : (i+1)*idText]
 	used  int    // how many IDs of the batch were handed out
 	seq   uint64 // the sequence number of the last ID of the batch
+	// text holds the text of IDs handed out with takeText. A
+	// strings.Builder only appends, so a string its String returned stays
+	// as it was while more is written.
+	text strings.Builder
 }
 
-// take returns the next ID and its text form.
-func (g *idGen) take() (id, string) {
-	if g.used == len(g.batch) || g.text == "" {
+// take returns the next ID.
+func (g *idGen) take() id {
+	if g.used == 0 || g.used == len(g.batch) {
 		g.refill()
 	}
-	i := g.used
 	g.used++
-	return g.batch[i], g.text[i*idText : (i+1)*idText]
+	return g.batch[g.used-1]
+}
+
+// takeText returns the next ID and its text form.
+func (g *idGen) takeText() (id, string) {
+	u := g.take()
+	if g.text.Cap()-g.text.Len() < idText {
+		g.text = strings.Builder{} // the old buffer stays with its strings
+		g.text.Grow(idBatch * idText)
+	}
+	var buf [idText]byte
+	start := g.text.Len()
+	g.text.Write(appendID(buf[:0], &u))
+	return u, g.text.String()[start:]
 }
 
 // refill makes the next batch.
@@ -54,9 +70,6 @@ func (g *idGen) refill() {
 	// rand.Read never fails: it crashes the program when the system's
 	// randomness source does.
 	rand.Read(random[:])
-	var text strings.Builder // String does not copy
-	text.Grow(idBatch * idText)
-	var buf [idText]byte
 	for i := range g.batch {
 		u := &g.batch[i]
 		g.seq++
@@ -65,9 +78,7 @@ func (g *idGen) refill() {
 		copy(u[6:], random[i*idRandom:])
 		u[6] = (u[6] & 0x0f) | 0x80 // version 8
 		u[8] = (u[8] & 0x3f) | 0x80 // variant 10 (RFC 9562)
-		text.Write(appendID(buf[:0], u))
 	}
-	g.text = text.String()
 	g.used = 0
 }
 

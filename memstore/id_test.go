@@ -10,11 +10,16 @@ import (
 func TestIDGen(t *testing.T) {
 	var g idGen
 	seen := make(map[id]bool)
+	texts := make(map[id]string)
 	prev := ""
-	for i := range 3 * idBatch { // across refills
-		u, text := g.take()
-		if text != u.String() {
-			t.Fatalf("ID %s has the text %s", u, text)
+	for i := range 3 * idBatch { // across refills and text buffers
+		var u id
+		if i%3 == 0 {
+			u = g.take()
+		} else {
+			var text string
+			u, text = g.takeText()
+			texts[u] = text
 		}
 		if seqOf(&u) != uint64(i+1) {
 			t.Fatalf("ID %s is number %d; want %d", u, seqOf(&u), i+1)
@@ -33,6 +38,12 @@ func TestIDGen(t *testing.T) {
 		}
 		if back, ok := parseID(u.String()); !ok || back != u {
 			t.Fatalf("parseID(%s) = %s, %v", u, back, ok)
+		}
+	}
+	// Checked at the end: later IDs' text must not overwrite earlier ones'.
+	for u, text := range texts {
+		if text != u.String() {
+			t.Fatalf("ID %s has the text %s", u, text)
 		}
 	}
 }
@@ -65,7 +76,14 @@ func BenchmarkID(b *testing.B) {
 		var g idGen
 		b.ReportAllocs()
 		for b.Loop() {
-			_, _ = g.take()
+			_ = g.take()
+		}
+	})
+	b.Run("idGen+text", func(b *testing.B) {
+		var g idGen
+		b.ReportAllocs()
+		for b.Loop() {
+			_, _ = g.takeText()
 		}
 	})
 	b.Run("uuid.NewRandom", func(b *testing.B) {

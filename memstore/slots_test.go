@@ -42,10 +42,10 @@ func TestLookupByID(t *testing.T) {
 		for i := range e.numDeliveries() {
 			d := e.delivery(i)
 			if s.deliveryByIDLocked(d.id) != d {
-				t.Fatalf("delivery %s of event %s not found", d.idStr, ev.ID)
+				t.Fatalf("delivery %s of event %s not found", d.id.String(), ev.ID)
 			}
-			if s.deliveryByIDLocked(wrong(d.idStr)) != nil || s.eventLocked(d.id) != nil {
-				t.Fatalf("delivery %s found by a wrong ID, or as an event", d.idStr)
+			if s.deliveryByIDLocked(wrong(d.id.String())) != nil || s.eventLocked(d.id) != nil {
+				t.Fatalf("delivery %s found by a wrong ID, or as an event", d.id.String())
 			}
 		}
 	}
