@@ -8,10 +8,11 @@
 // record comes from a block of records, its copy of the object from a
 // block of bytes (an object over 2 KiB gets its own), and the text of its
 // ID from a buffer shared by many IDs (see slots.go and id.go); its
-// deliveries' IDs are written out as text only when they leave the store. An event with more than one subscription costs one
-// allocation for its other deliveries. The object is stored once per
-// event, not per delivery. A pending delivery of a 250-byte object fanned
-// out to ten subscriptions takes about 160 bytes with its indexes (see
+// deliveries' IDs are written out as text only when they leave the store.
+// An event with more than one subscription costs one allocation for its
+// other deliveries. The object is stored once per event, not per
+// delivery. A pending delivery of a 250-byte object fanned out to ten
+// subscriptions takes about 160 bytes with its indexes (see
 // BenchmarkPendingDeliveryMemory). Nothing is ever removed: events and
 // deliveries stay until the process exits.
 //
