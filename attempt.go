@@ -119,7 +119,7 @@ func (e *Emitter) attempt(w *workerState, c Claim) {
 	}
 }
 
-// send posts the body in w to url and reads the start of the answer into
+// send posts the body in w to target and reads the start of the answer into
 // w.resp. It returns the status, the Retry-After delay of a 429 or 503
 // answer, and the error of a request that got no answer.
 func (e *Emitter) send(w *workerState, target, eventID string) (status int, retryAfter time.Duration, err error) {
