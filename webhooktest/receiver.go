@@ -60,7 +60,8 @@ var ErrNoSecrets = errors.New("webhooktest: the receiver has no secrets to verif
 // Response is one scripted answer of a [Receiver]. The zero Response
 // answers 200 OK with an empty body.
 type Response struct {
-	// Status is the status code. Defaults to 200.
+	// Status is the status code, a final one from 200 to 599. Zero means
+	// 200.
 	Status int
 	// Header is added to the answer.
 	Header http.Header
@@ -159,8 +160,16 @@ func (r *Receiver) SetClock(now func() time.Time) {
 }
 
 // Script queues answers for the next requests, in order, after any still
-// queued. Once the script runs out the receiver answers 200 OK.
+// queued. Once the script runs out the receiver answers 200 OK. It panics,
+// as net/http does, on a Status that is neither zero nor a final status
+// from 200 to 599: an informational 1xx would be followed by a 200, so the
+// sender would never see it as the answer.
 func (r *Receiver) Script(responses ...Response) {
+	for i, resp := range responses {
+		if resp.Status != 0 && !finalStatus(resp.Status) {
+			panic(fmt.Sprintf("webhooktest: Script: response %d: status %d is not a final HTTP status, from 200 to 599", i, resp.Status))
+		}
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.script = append(r.script, responses...)
@@ -353,6 +362,10 @@ func respond(w http.ResponseWriter, req *http.Request, resp Response, closed <-c
 	w.WriteHeader(status)
 	io.WriteString(w, resp.Body)
 }
+
+// finalStatus reports whether code is a final HTTP status, one that ends
+// an exchange: 200 to 599.
+func finalStatus(code int) bool { return code >= 200 && code <= 599 }
 
 func (r Request) clone() Request {
 	r.Header = r.Header.Clone()

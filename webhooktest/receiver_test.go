@@ -2,6 +2,7 @@ package webhooktest_test
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -112,6 +113,31 @@ func TestReceiverScript(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("answers (-want +got):\n%s", diff)
+	}
+}
+
+func TestReceiverScriptRefusesNonFinalStatus(t *testing.T) {
+	t.Parallel()
+	rc := webhooktest.NewReceiver(t)
+	for _, status := range []int{-1, 100, 199, 600} {
+		func() {
+			defer func() {
+				msg, _ := recover().(string)
+				if want := fmt.Sprintf("response 1: status %d is not a final HTTP status", status); !strings.Contains(msg, want) {
+					t.Errorf("Script(…, Status(%d)) panicked with %q; want a message containing %q", status, msg, want)
+				}
+			}()
+			rc.Script(webhooktest.Status(500), webhooktest.Status(status))
+		}()
+	}
+	// Nothing of a refused script is queued.
+	resp, err := http.Post(rc.URL, "application/json", strings.NewReader("{}"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("after refused scripts: status %d; want 200", resp.StatusCode)
 	}
 }
 

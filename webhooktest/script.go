@@ -284,8 +284,8 @@ func parseResponse(s string) (Response, error) {
 	}
 	code, after, hasRetry := strings.Cut(s, ":")
 	n, err := strconv.Atoi(code)
-	if err != nil || n < 100 || n > 599 {
-		return Response{}, fmt.Errorf("response %q: want a status from 100 to 599, STATUS:SECONDS, hang or reset", s)
+	if err != nil || !finalStatus(n) {
+		return Response{}, fmt.Errorf("response %q: want a final status from 200 to 599, STATUS:SECONDS, hang or reset", s)
 	}
 	if !hasRetry {
 		return Status(n), nil

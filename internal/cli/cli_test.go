@@ -35,6 +35,7 @@ func TestUsage(t *testing.T) {
 		{name: "serve token twice", args: []string{"serve", "--token", "a", "--token", "a"}, wantCode: 2, wantStderr: []string{"-token", "given twice"}},
 		{name: "serve argument", args: []string{"serve", "extra"}, wantCode: 2, wantStderr: []string{`unexpected argument "extra"`}},
 		{name: "listen respond too low", args: []string{"listen", "--respond", "99"}, wantCode: 2, wantStderr: []string{"flag --respond", "usage: monitehooks listen"}},
+		{name: "listen respond informational", args: []string{"listen", "--respond", "503,100"}, wantCode: 2, wantStderr: []string{"-respond", "item 2", "final HTTP status"}},
 		{name: "listen respond too high", args: []string{"listen", "--respond", "200,600"}, wantCode: 2, wantStderr: []string{"-respond", "item 2"}},
 		{name: "listen respond not a number", args: []string{"listen", "--respond", "500,abc"}, wantCode: 2, wantStderr: []string{"-respond"}},
 		{name: "listen empty secret", args: []string{"listen", "--secret="}, wantCode: 2, wantStderr: []string{"-secret"}},

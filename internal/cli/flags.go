@@ -94,16 +94,17 @@ func catalogFlag(fs *flag.FlagSet, name, usage string) **monitehooks.Catalog {
 	return &c
 }
 
-// statusesFlag defines a flag holding a comma-separated list of HTTP
-// status codes, 100 to 599. Each use replaces the list.
+// statusesFlag defines a flag holding a comma-separated list of final HTTP
+// status codes, 200 to 599: a 1xx is informational, and net/http's server
+// would follow it with a 200. Each use replaces the list.
 func statusesFlag(fs *flag.FlagSet, name, usage string) *[]int {
 	var codes []int
 	fs.Func(name, usage, func(v string) error {
 		var parsed []int
 		for i, part := range strings.Split(v, ",") {
 			n, err := strconv.Atoi(strings.TrimSpace(part))
-			if err != nil || n < 100 || n > 599 {
-				return fmt.Errorf("item %d: %q is not an HTTP status code from 100 to 599", i+1, part)
+			if err != nil || n < 200 || n > 599 {
+				return fmt.Errorf("item %d: %q is not a final HTTP status code, from 200 to 599", i+1, part)
 			}
 			parsed = append(parsed, n)
 		}

@@ -40,7 +40,7 @@ Flags:
                     (default 127.0.0.1:9000)
   --secret S        a subscription's secret (whsec_…) to verify signatures
                     with; repeat it to accept several, as during a rotation
-  --respond LIST    comma-separated HTTP statuses (100 to 599) to answer the
+  --respond LIST    comma-separated HTTP statuses (200 to 599) to answer the
                     first requests with, such as 500,503,201
 `
 
