@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -30,6 +31,9 @@ type workerState struct {
 	sig      []byte
 	secrets  []string
 	resp     []byte
+	target   *h1Target // the last target of the h1 client
+	req      []byte    // the h1 client's request
+	answer   h1Response
 }
 
 func newWorkerState(e *Emitter) *workerState {
@@ -41,6 +45,7 @@ func newWorkerState(e *Emitter) *workerState {
 		sig:      make([]byte, 0, 256),
 		secrets:  make([]string, 0, 2),
 		resp:     make([]byte, MaxResponseRead),
+		req:      make([]byte, 0, 2048),
 	}
 }
 
@@ -124,6 +129,14 @@ func (e *Emitter) attempt(w *workerState, c Claim) {
 // answer, and the error of a request that got no answer.
 func (e *Emitter) send(w *workerState, target, eventID string) (status int, retryAfter time.Duration, err error) {
 	w.resp = w.resp[:0]
+	if e.h1 != nil {
+		if w.target == nil || w.target.url != target {
+			w.target, _ = newH1Target(target)
+		}
+		if w.target != nil {
+			return e.sendH1(w, w.target, eventID)
+		}
+	}
 	ctx := w.deadline.begin(e.timeout)
 	defer w.deadline.end()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(w.body))
@@ -174,6 +187,45 @@ func (e *Emitter) send(w *workerState, target, eventID string) (status int, retr
 		}
 	}
 	return resp.StatusCode, retryAfter, nil
+}
+
+// sendH1 is send by the h1 client.
+func (e *Emitter) sendH1(w *workerState, t *h1Target, eventID string) (status int, retryAfter time.Duration, err error) {
+	if !validHeaderValue(eventID) {
+		// net/http refuses such a header the same way.
+		return 0, 0, &url.Error{Op: "Post", URL: t.url, Err: fmt.Errorf("monitehooks: invalid %s header value %q", WebhookIDHeader, eventID)}
+	}
+	w.req = append(w.req[:0], t.head...)
+	w.req = append(w.req, "User-Agent: "+userAgent+"\r\nContent-Type: application/json\r\nContent-Length: "...)
+	w.req = strconv.AppendInt(w.req, int64(len(w.body)), 10)
+	w.req = append(w.req, "\r\n"+SignatureHeader+": "...)
+	w.req = append(w.req, w.sig...)
+	w.req = append(w.req, "\r\n"+WebhookIDHeader+": "...)
+	w.req = append(w.req, eventID...)
+	w.req = append(w.req, "\r\n\r\n"...)
+	w.req = append(w.req, w.body...)
+
+	deadline := time.Now().Add(e.timeout)
+	w.answer.body = w.resp
+	err = e.h1.do(e.baseCtx, t, w.req, deadline, &w.answer)
+	w.resp = w.answer.body
+	if err != nil {
+		var tlsErr tls.RecordHeaderError
+		switch {
+		case !time.Now().Before(deadline):
+			err = errAttemptTimeout
+		case errors.As(err, &tlsErr) && string(tlsErr.RecordHeader[:]) == "HTTP/":
+			err = http.ErrSchemeMismatch
+		}
+		return 0, 0, &url.Error{Op: "Post", URL: t.url, Err: err}
+	}
+	status = w.answer.status
+	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
+		if d, ok := parseRetryAfter(w.answer.retryAfter(), e.now()); ok {
+			retryAfter = d
+		}
+	}
+	return status, retryAfter, nil
 }
 
 // errAttemptTimeout is the cause an attempt's context is canceled with when

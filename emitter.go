@@ -74,10 +74,13 @@ type EmitterConfig struct {
 	// Now is the clock. Defaults to time.Now. Tests that move a clock by
 	// hand call [Emitter.Wake] after moving it.
 	Now func() time.Time
-	// Transport sends the requests. Defaults to a transport whose dialer
-	// applies the SSRF guard. A Transport given here is used as it is: the
-	// guard is then its owner's business. Its RoundTrip is called directly,
-	// with no http.Client around it: redirects are never followed.
+	// Transport sends the requests. Defaults to the emitter's own client,
+	// which speaks HTTP/1.1 with keep-alive connections and whose dialer
+	// applies the SSRF guard; it hands a URL whose host name is not ASCII
+	// to an http.Transport with the same dialer. A Transport given here is
+	// used as it is: the guard is then its owner's business. Its RoundTrip
+	// is called directly, with no http.Client around it: redirects are
+	// never followed.
 	Transport http.RoundTripper
 	// AllowPrivateNetworks turns the SSRF guard off: deliveries may go to
 	// loopback, private and link-local addresses. Defaults to false.
@@ -137,6 +140,7 @@ type Emitter struct {
 	now          func() time.Time
 	policy       RetryPolicy
 	transport    http.RoundTripper
+	h1           *h1Client // the default client; nil when Transport is set
 	log          *slog.Logger
 	obs          Observer
 	workers      int
@@ -246,21 +250,26 @@ func NewEmitter(store Store, reg *Registry, cfg *EmitterConfig) (*Emitter, error
 	if e.lease == 0 {
 		e.lease = 2*e.timeout + time.Minute
 	}
+	e.baseCtx, e.cancel = context.WithCancel(context.Background())
 	e.transport = cfg.Transport
 	if e.transport == nil {
 		g := &guard{allowAll: cfg.AllowPrivateNetworks, allowed: cfg.AllowedNetworks}
+		dial := g.dialer(cfg.Resolver)
+		const idleTimeout = 90 * time.Second
+		e.h1 = newH1Client(dial, nil, 4*e.workers, e.perSub, idleTimeout)
+		context.AfterFunc(e.baseCtx, e.h1.closeAll) // Close ends the attempts in flight
+		// For the URLs the h1 client does not take.
 		e.transport = &http.Transport{
 			Proxy:                 nil, // a proxy would dial for us, past the guard
-			DialContext:           g.dialer(cfg.Resolver),
+			DialContext:           dial,
 			ForceAttemptHTTP2:     true,
 			MaxIdleConns:          4 * e.workers,
 			MaxIdleConnsPerHost:   e.perSub,
-			IdleConnTimeout:       90 * time.Second,
+			IdleConnTimeout:       idleTimeout,
 			TLSHandshakeTimeout:   10 * time.Second,
 			ExpectContinueTimeout: time.Second,
 		}
 	}
-	e.baseCtx, e.cancel = context.WithCancel(context.Background())
 	e.idle = e.workers
 	e.workersWG.Add(e.workers)
 	e.goroutines.Add(int64(e.workers) + 1)
@@ -481,6 +490,9 @@ func (e *Emitter) Close() error {
 // closeIdleConnections closes the transport's idle connections, if it
 // keeps any.
 func (e *Emitter) closeIdleConnections() {
+	if e.h1 != nil {
+		e.h1.closeIdle()
+	}
 	if t, ok := e.transport.(interface{ CloseIdleConnections() }); ok {
 		t.CloseIdleConnections()
 	}
@@ -519,6 +531,9 @@ func (e *Emitter) dispatch() {
 	cl := newClaimer(e)
 	for {
 		e.plannedWake.Store(0) // awake: every Emit wakes us again
+		if e.h1 != nil {
+			e.h1.pruneIdle(time.Now())
+		}
 		next, saturated := e.claim(cl)
 		wait := e.poll
 		if !next.IsZero() {
