@@ -139,7 +139,10 @@ func (e *Emitter) send(w *workerState, target, eventID string) (status int, retr
 	}
 	ctx := w.deadline.begin(e.timeout)
 	defer w.deadline.end()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(w.body))
+	// The transport gets a copy of the body: net/http's may still be
+	// writing it after the answer came, when w.body already holds the
+	// worker's next delivery.
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(bytes.Clone(w.body)))
 	if err != nil {
 		return 0, 0, &invalidURLError{err}
 	}
@@ -177,6 +180,11 @@ func (e *Emitter) send(w *workerState, target, eventID string) (status int, retr
 		resp.Body = http.NoBody
 	}
 	defer resp.Body.Close()
+	// The deadline cuts the body off too: net/http stops reading at it,
+	// but not from the connection it hands over with a 101, and another
+	// transport's body may not either.
+	stop := context.AfterFunc(ctx, func() { resp.Body.Close() })
+	defer stop()
 	// Read what we keep, and a little more so that a short body is drained
 	// and the connection reused; a larger body closes the connection.
 	n, _ := io.ReadFull(resp.Body, w.resp[:cap(w.resp)])

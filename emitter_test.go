@@ -1,6 +1,7 @@
 package monitehooks_test
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -577,6 +578,56 @@ func TestTransportAnswers(t *testing.T) {
 			info := wait(t, b.attempts, "the attempt")
 			if info.Status != tt.wantStatus || info.Attempt.ErrorClass != tt.wantClass {
 				t.Errorf("attempt = %q (%s), delivery %s; want %q, %s", info.Attempt.ErrorClass, info.Attempt.Error, info.Status, tt.wantClass, tt.wantStatus)
+			}
+		})
+	}
+}
+
+// TestUpgradeAnswer checks that an endpoint that answers 101 Switching
+// Protocols and then says nothing holds no worker past the attempt's
+// timeout, with the emitter's own client and with net/http's Transport,
+// which hands over the connection with such an answer.
+func TestUpgradeAnswer(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	quit := make(chan struct{})
+	t.Cleanup(func() { close(quit); ln.Close(); wg.Wait() })
+	wg.Go(func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			wg.Go(func() {
+				defer conn.Close()
+				if _, err := http.ReadRequest(bufio.NewReader(conn)); err != nil {
+					return
+				}
+				io.WriteString(conn, "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n")
+				<-quit // and not a word more
+			})
+		}
+	})
+	for _, tc := range []struct {
+		name      string
+		transport http.RoundTripper
+	}{{"own client", nil}, {"net/http", &http.Transport{}}} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := setupEmitter(t, &monitehooks.EmitterConfig{AttemptTimeout: 100 * time.Millisecond, Transport: tc.transport})
+			b.create(t, monitehooks.SubscriptionParams{ObjectType: "entity", URL: "http://" + ln.Addr().String() + "/hook"})
+			b.emit(t, monitehooks.Event{})
+			info := wait(t, b.attempts, "the attempt")
+			if info.Attempt.StatusCode != http.StatusSwitchingProtocols || info.Attempt.ErrorClass != monitehooks.ErrorStatus {
+				t.Errorf("attempt = %d %q (%s); want 101, %q", info.Attempt.StatusCode, info.Attempt.ErrorClass, info.Attempt.Error, monitehooks.ErrorStatus)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			if err := b.em.Shutdown(ctx); err != nil {
+				t.Errorf("Shutdown = %v; want nil", err)
 			}
 		})
 	}
