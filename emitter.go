@@ -253,7 +253,7 @@ func NewEmitter(store Store, reg *Registry, cfg *EmitterConfig) (*Emitter, error
 	e.baseCtx, e.cancel = context.WithCancel(context.Background())
 	e.transport = cfg.Transport
 	if e.transport == nil {
-		g := &guard{allowAll: cfg.AllowPrivateNetworks, allowed: cfg.AllowedNetworks}
+		g := &guard{allowAll: cfg.AllowPrivateNetworks, allowed: slices.Clone(cfg.AllowedNetworks)}
 		dial := g.dialer(cfg.Resolver)
 		const idleTimeout = 90 * time.Second
 		e.h1 = newH1Client(dial, nil, 4*e.workers, e.perSub, idleTimeout)
@@ -313,6 +313,11 @@ func (c *EmitterConfig) validate() error {
 			v.addAt("AllowedNetworks", i, KindInvalid, "is not a valid prefix")
 		}
 	}
+	if c.RetryPolicy != nil {
+		if _, ok := c.RetryPolicy.Delay(0); !ok {
+			v.add("RetryPolicy", KindInvalid, "makes no attempt at all: its Delay(0) must report true")
+		}
+	}
 	return v.err()
 }
 
@@ -331,8 +336,10 @@ func (e *Emitter) Emit(ctx context.Context, ev Event) (Event, error) {
 	ev.ID = ""
 	ids := e.reg.matchIDs(ev.PartnerID, ev.ObjectType, ev.Type)
 	first, ok := e.policy.Delay(0)
-	if !ok {
-		ids = nil // a policy that makes no attempts
+	if !ok && len(ids) > 0 {
+		// NewEmitter refuses such a policy; one that changes its mind
+		// later would have the deliveries neither made nor failed.
+		return Event{}, errors.New("monitehooks: the retry policy refused the first attempt")
 	}
 	e.intake.RLock()
 	defer e.intake.RUnlock()
@@ -403,7 +410,8 @@ func (e *Emitter) validateEvent(ev *Event) error {
 
 // validTime reports whether t is zero or can be written as RFC 3339.
 func validTime(t time.Time) bool {
-	return t.IsZero() || (t.Year() >= 1 && t.Year() <= 9999)
+	year := t.UTC().Year() // the payload writes it in UTC
+	return t.IsZero() || (year >= 1 && year <= 9999)
 }
 
 // Wake makes the emitter look for due deliveries now rather than at its

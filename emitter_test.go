@@ -260,6 +260,8 @@ func TestEmitValidation(t *testing.T) {
 		{"object with another id", monitehooks.Event{PartnerID: "p", ObjectType: "entity", Type: "created", ObjectID: "o", Object: []byte(`{"id":"other"}`)}, []string{"object"}},
 		{"object with a numeric id", monitehooks.Event{PartnerID: "p", ObjectType: "entity", Type: "created", ObjectID: "1", Object: []byte(`{"id":1}`)}, []string{"object"}},
 		{"year 10000", monitehooks.Event{PartnerID: "p", ObjectType: "entity", Type: "created", ObjectID: "o", CreatedAt: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)}, []string{"created_at"}},
+		{"year 10000 in UTC", monitehooks.Event{PartnerID: "p", ObjectType: "entity", Type: "created", ObjectID: "o", CreatedAt: time.Date(9999, 12, 31, 23, 0, 0, 0, time.FixedZone("EST", -5*3600))}, []string{"created_at"}},
+		{"year 0 in UTC", monitehooks.Event{PartnerID: "p", ObjectType: "entity", Type: "created", ObjectID: "o", CreatedAt: time.Date(1, 1, 1, 1, 0, 0, 0, time.FixedZone("CET+2", 2*3600))}, []string{"created_at"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -647,6 +649,21 @@ func TestHTTPSToPlainHTTP(t *testing.T) {
 	}
 }
 
+// TestAllowedNetworksCopied checks that the SSRF guard keeps its own copy
+// of EmitterConfig.AllowedNetworks: the caller may reuse the slice.
+func TestAllowedNetworksCopied(t *testing.T) {
+	t.Parallel()
+	rc := newReceiver(t, nil)
+	allowed := []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
+	b := setupEmitter(t, &monitehooks.EmitterConfig{AllowedNetworks: allowed})
+	allowed[0] = netip.MustParsePrefix("192.0.2.0/24")
+	b.create(t, monitehooks.SubscriptionParams{ObjectType: "entity", URL: rc.URL})
+	b.emit(t, monitehooks.Event{})
+	if info := wait(t, b.attempts, "the attempt"); info.Status != monitehooks.DeliverySucceeded {
+		t.Errorf("attempt = %q (%s); want a success to the network allowed at NewEmitter", info.Attempt.ErrorClass, info.Attempt.Error)
+	}
+}
+
 func TestSSRFGuard(t *testing.T) {
 	t.Parallel()
 	t.Run("blocked by default", func(t *testing.T) {
@@ -986,6 +1003,7 @@ func TestNewEmitterConfigErrors(t *testing.T) {
 		{"cap above workers", monitehooks.EmitterConfig{Workers: 2, PerSubscription: 3}, "PerSubscription"},
 		{"negative timeout", monitehooks.EmitterConfig{AttemptTimeout: -time.Second}, "AttemptTimeout"},
 		{"bad prefix", monitehooks.EmitterConfig{AllowedNetworks: []netip.Prefix{{}}}, "AllowedNetworks"},
+		{"no attempt", monitehooks.EmitterConfig{RetryPolicy: &monitehooks.Schedule{}}, "RetryPolicy"},
 	}
 	for _, tt := range tests {
 		_, err := monitehooks.NewEmitter(b.store, b.reg, &tt.cfg)

@@ -38,3 +38,11 @@ func GuardControl(allowAll bool, allowed []netip.Prefix) func(network, address s
 func RecordOutcome(r *Registry, id string, ok bool, at time.Time, disableAfter time.Duration) (bool, error) {
 	return r.recordOutcome(context.Background(), id, ok, at, disableAfter)
 }
+
+// SuccessEntries returns how many subscriptions the registry keeps a last
+// success for.
+func SuccessEntries(r *Registry) int {
+	r.successMu.Lock()
+	defer r.successMu.Unlock()
+	return len(r.lastSuccess)
+}

@@ -379,7 +379,10 @@ func (r *Registry) RegenerateSecret(ctx context.Context, partnerID, id string, o
 func (r *Registry) recordOutcome(ctx context.Context, id string, ok bool, at time.Time, disableAfter time.Duration) (disabled bool, err error) {
 	if ok {
 		r.successMu.Lock()
-		if at.After(r.lastSuccess[id]) {
+		// Looked up under successMu: Delete unpublishes the subscription
+		// before it drops its entry under successMu, so a success that
+		// lands after a Delete leaves no entry behind.
+		if _, found := r.lookup(id); found && at.After(r.lastSuccess[id]) {
 			r.lastSuccess[id] = at
 		}
 		r.successMu.Unlock()

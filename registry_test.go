@@ -469,6 +469,30 @@ func TestRegistryOutcomesOutOfOrder(t *testing.T) {
 	}
 }
 
+// TestOutcomeAfterDelete checks that a success recorded after its
+// subscription was deleted, as an attempt in flight can, leaves nothing
+// behind in the registry.
+func TestOutcomeAfterDelete(t *testing.T) {
+	t.Parallel()
+	b := setupRegistry(t, nil)
+	s := b.create(t, monitehooks.SubscriptionParams{ObjectType: "entity", URL: "https://example.com/hook"})
+	if _, err := monitehooks.RecordOutcome(b.reg, s.ID, true, b.clock.Now(), time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if n := monitehooks.SuccessEntries(b.reg); n != 1 {
+		t.Fatalf("%d success entries after a success; want 1", n)
+	}
+	if err := b.reg.Delete(context.Background(), "partner-a", s.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := monitehooks.RecordOutcome(b.reg, s.ID, true, b.clock.Now().Add(time.Second), time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if n := monitehooks.SuccessEntries(b.reg); n != 0 {
+		t.Errorf("%d success entries after Delete and a late success; want 0", n)
+	}
+}
+
 func TestNewRegistryNilStore(t *testing.T) {
 	t.Parallel()
 	if _, err := monitehooks.NewRegistry(context.Background(), nil, nil); err == nil || !strings.Contains(err.Error(), "store") {
