@@ -36,6 +36,19 @@ type workerState struct {
 	answer   h1Response
 }
 
+// maxKeptBuffer is the largest buffer a worker keeps from one attempt to
+// the next: one that grew past it for a large payload is let go.
+const maxKeptBuffer = 1 << 20
+
+// release lets go of buffers that grew past maxKeptBuffer.
+func (w *workerState) release() {
+	for _, b := range []*[]byte{&w.body, &w.scratch, &w.req} {
+		if cap(*b) > maxKeptBuffer {
+			*b = nil
+		}
+	}
+}
+
 func newWorkerState(e *Emitter) *workerState {
 	return &workerState{
 		deadline: newDeadline(e.baseCtx),

@@ -688,6 +688,7 @@ func (e *Emitter) work() {
 	for c := range e.jobs {
 		for {
 			e.attempt(w, c)
+			w.release()
 			e.mu.Lock()
 			e.doneWithLocked(c.SubscriptionID)
 			e.mu.Unlock()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 )
@@ -44,6 +45,44 @@ func TestTemplateCache(t *testing.T) {
 	}
 }
 
+// TestTemplateCacheBytes checks that a shard of the template cache keeps
+// no more than templateShardBytes of templates.
+func TestTemplateCacheBytes(t *testing.T) {
+	c := newTemplateCache()
+	object := []byte(`{"blob":"` + strings.Repeat("x", 1<<20) + `"}`) // 1 MiB
+	// Templates of 1 MiB events, all to one shard.
+	var ids []string
+	for i := 0; len(ids) < 8; i++ {
+		id := fmt.Sprint("ev-", i)
+		if sh, _ := c.entry(templateKey{id, FormatSubscriptions}); sh == &c.shards[0] {
+			ids = append(ids, id)
+		}
+	}
+	for _, id := range ids {
+		c.get(&Event{ID: id, ObjectID: "o", ObjectType: "entity", Type: "created", Object: object}, FormatSubscriptions, nil)
+	}
+	sh := &c.shards[0]
+	held := 0
+	for _, e := range sh.slots {
+		held += len(e.t.buf)
+	}
+	if held != sh.bytes || held > templateShardBytes || held < templateShardBytes-2*len(object) {
+		t.Errorf("the shard holds %d bytes of templates (counted %d); want the count, at most %d and close to it", held, sh.bytes, templateShardBytes)
+	}
+	// A small template still finds room.
+	small := &Event{ObjectID: "o", ObjectType: "entity", Type: "created"}
+	for i := 0; ; i++ {
+		small.ID = fmt.Sprint("small-", i)
+		if sh, e := c.entry(templateKey{small.ID, FormatSubscriptions}); sh == &c.shards[0] && e.key.eventID == "" {
+			break
+		}
+	}
+	first, _ := c.get(small, FormatSubscriptions, nil)
+	if again, _ := c.get(small, FormatSubscriptions, nil); &again.buf[0] != &first.buf[0] {
+		t.Error("a small template was not cached in a shard full of large ones")
+	}
+}
+
 // TestDeadline checks a worker's deadline: an attempt that outlives it
 // finds its context canceled with errAttemptTimeout, and the next attempt
 // gets a live context, as does one after an attempt that ended in time.
@@ -69,5 +108,15 @@ func TestDeadline(t *testing.T) {
 	}
 	if d.ctx.Err() != nil {
 		t.Errorf("context after attempts in time: %v; want it live", d.ctx.Err())
+	}
+}
+
+// TestWorkerRelease checks that a worker lets go of buffers grown past
+// maxKeptBuffer and keeps the others.
+func TestWorkerRelease(t *testing.T) {
+	w := &workerState{body: make([]byte, 0, maxKeptBuffer+1), scratch: make([]byte, 0, 1024), req: make([]byte, 0, 2*maxKeptBuffer)}
+	w.release()
+	if w.body != nil || w.req != nil || cap(w.scratch) != 1024 {
+		t.Errorf("after release: body cap %d, req cap %d, scratch cap %d; want 0, 0, 1024", cap(w.body), cap(w.req), cap(w.scratch))
 	}
 }

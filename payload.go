@@ -250,12 +250,17 @@ type templateCache struct {
 const (
 	templateShards = 16
 	templateSlots  = 4096 // in all
+	// templateShardBytes bounds the bytes of the templates one shard
+	// holds, 64 MiB in all: a burst of events with large objects must not
+	// leave gigabytes behind. A template that does not fit is not cached.
+	templateShardBytes = 4 << 20
 )
 
 // templateShard is one shard of a templateCache.
 type templateShard struct {
-	mu    sync.Mutex // guards slots
+	mu    sync.Mutex // guards the fields below
 	slots [templateSlots / templateShards]templateEntry
+	bytes int // of the templates in slots
 }
 
 type templateEntry struct {
@@ -296,7 +301,9 @@ func (c *templateCache) get(ev *Event, f APIFormat, scratch []byte) (template, [
 	}
 	t, scratch = newTemplate(ev, f, scratch)
 	sh.mu.Lock()
-	e.key, e.t = key, t
+	if bytes := sh.bytes - len(e.t.buf) + len(t.buf); bytes <= templateShardBytes {
+		e.key, e.t, sh.bytes = key, t, bytes
+	}
 	sh.mu.Unlock()
 	return t, scratch
 }
