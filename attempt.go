@@ -172,16 +172,9 @@ func (e *Emitter) send(w *workerState, target, eventID string) (status int, retr
 	// does for a caller like this one is done here.
 	resp, err := e.transport.RoundTrip(req)
 	if err != nil {
-		var tlsErr tls.RecordHeaderError
-		switch {
-		case context.Cause(ctx) == errAttemptTimeout:
-			// Some transports (HTTP/2's among them) answer ctx.Err(),
-			// context.Canceled, rather than the cause.
-			err = errAttemptTimeout
-		case errors.As(err, &tlsErr) && string(tlsErr.RecordHeader[:]) == "HTTP/":
-			err = http.ErrSchemeMismatch
-		}
-		return 0, 0, &url.Error{Op: "Post", URL: target, Err: err}
+		// Some transports (HTTP/2's among them) answer ctx.Err(),
+		// context.Canceled, rather than the cause.
+		return 0, 0, requestError(target, err, context.Cause(ctx) == errAttemptTimeout)
 	}
 	if resp == nil {
 		return 0, 0, fmt.Errorf("monitehooks: transport %T returned no response and no error", e.transport)
@@ -231,14 +224,7 @@ func (e *Emitter) sendH1(w *workerState, t *h1Target, eventID string) (status in
 	err = e.h1.do(e.baseCtx, t, w.req, deadline, &w.answer)
 	w.resp = w.answer.body
 	if err != nil {
-		var tlsErr tls.RecordHeaderError
-		switch {
-		case !time.Now().Before(deadline):
-			err = errAttemptTimeout
-		case errors.As(err, &tlsErr) && string(tlsErr.RecordHeader[:]) == "HTTP/":
-			err = http.ErrSchemeMismatch
-		}
-		return 0, 0, &url.Error{Op: "Post", URL: t.url, Err: err}
+		return 0, 0, requestError(t.url, err, !time.Now().Before(deadline))
 	}
 	status = w.answer.status
 	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
@@ -247,6 +233,19 @@ func (e *Emitter) sendH1(w *workerState, t *h1Target, eventID string) (status in
 		}
 	}
 	return status, retryAfter, nil
+}
+
+// requestError is the error of a request to target that got no answer, as
+// http.Client words it; timedOut reports that the attempt ran out of time.
+func requestError(target string, err error, timedOut bool) error {
+	var tlsErr tls.RecordHeaderError
+	switch {
+	case timedOut:
+		err = errAttemptTimeout
+	case errors.As(err, &tlsErr) && string(tlsErr.RecordHeader[:]) == "HTTP/":
+		err = http.ErrSchemeMismatch // an https URL served in plain HTTP
+	}
+	return &url.Error{Op: "Post", URL: target, Err: err}
 }
 
 // errAttemptTimeout is the cause an attempt's context is canceled with when
