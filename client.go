@@ -12,6 +12,7 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -58,15 +59,43 @@ type h1Conn struct {
 	conn      net.Conn // the connection requests go over
 	raw       net.Conn // the TCP connection under it
 	br        *bufio.Reader
+	read      int64 // bytes br has read from conn
 	idleSince time.Time
 }
 
-// h1CheckAfter is how long a connection may stay idle before it is checked
-// for having been closed or written to before its next request. Servers
-// close idle connections after seconds, and often at once after writing a
-// 408 to them; a connection reused sooner is not checked, which saves a
-// system call per request under load.
-const h1CheckAfter = time.Second
+// Read reads from the connection for br, counting.
+func (pc *h1Conn) Read(p []byte) (int, error) {
+	n, err := pc.conn.Read(p)
+	pc.read += int64(n)
+	return n, err
+}
+
+// quiet reports whether an idle connection may take a request: it is open
+// and nothing waits to be read on it. A server may close an idle
+// connection, or write to it unasked (a 408 before closing, or worse, a
+// stray answer): what it wrote would be taken for the answer to the next
+// request. net/http learns of both from a goroutine that reads every idle
+// connection; here a look before each reuse tells, at the cost of a system
+// call.
+func (pc *h1Conn) quiet() bool {
+	if pc.br.Buffered() > 0 {
+		return false
+	}
+	pc.conn.SetDeadline(time.Time{}) // the last attempt's has passed, and would fail the look
+	if !quietOpen(pc.raw) {
+		return false
+	}
+	if pc.conn == pc.raw {
+		return true
+	}
+	// TLS may have read records from the socket that wait in tls.Conn: a
+	// read with a deadline already past returns them, and times out
+	// otherwise without a system call.
+	pc.conn.SetReadDeadline(time.Unix(1, 0))
+	_, err := pc.br.Peek(1)
+	ne, ok := err.(net.Error)
+	return ok && ne.Timeout()
+}
 
 // h1Target is a delivery URL taken apart for an h1Client.
 type h1Target struct {
@@ -89,9 +118,19 @@ type h1Response struct {
 // retryAfter returns the value of the answer's first Retry-After header.
 func (r *h1Response) retryAfter() string { return string(r.h.retryAfter) }
 
+// trim lets go of working space that an answer with huge headers grew:
+// they are rare, and no worker should keep megabytes for them.
+func (r *h1Response) trim() {
+	for _, b := range []*[]byte{&r.scratch, &r.h.val, &r.h.retryAfter, &r.h.contentLength} {
+		if cap(*b) > h1KeepScratch {
+			*b = nil
+		}
+	}
+}
+
 const (
 	// h1MaxHeaderBytes bounds the status line and headers of an answer,
-	// all 1xx answers before it included, as net/http's Transport bounds
+	// and of each 1xx answer before it, as net/http's Transport bounds
 	// them by default.
 	h1MaxHeaderBytes = 10 << 20
 	// h1KeepScratch is the most working space for long header lines a
@@ -152,18 +191,18 @@ func newH1Target(raw string) (*h1Target, bool) {
 	}
 	t.addr = net.JoinHostPort(host, port)
 	t.key = u.Scheme + "://" + t.addr
-	t.head = fmt.Appendf(nil, "POST %s HTTP/1.1\r\nHost: %s\r\n", u.RequestURI(), u.Host)
+	// An empty port ("host:") is dropped, as net/http does (RFC 3986,
+	// section 6.2.3).
+	t.head = fmt.Appendf(nil, "POST %s HTTP/1.1\r\nHost: %s\r\n", u.RequestURI(), strings.TrimSuffix(u.Host, ":"))
 	return t, true
 }
 
-// nothingReadError is the error of a request on a reused connection that
-// ended before any byte of an answer came: the server may have closed the
-// connection while it was idle, so the request is worth sending once more
-// on a new one.
-type nothingReadError struct{ err error }
+// unsentError is the error of a request that could not be written in
+// full, and got no byte of an answer: the server cannot have taken it.
+type unsentError struct{ err error }
 
-func (e *nothingReadError) Error() string { return e.err.Error() }
-func (e *nothingReadError) Unwrap() error { return e.err }
+func (e *unsentError) Error() string { return e.err.Error() }
+func (e *unsentError) Unwrap() error { return e.err }
 
 // do sends req, a whole request for t, and reads the answer into r. ctx
 // ends the attempt early (the emitter closing); deadline ends it on time.
@@ -172,15 +211,17 @@ func (c *h1Client) do(ctx context.Context, t *h1Target, req []byte, deadline tim
 	if err != nil {
 		return err
 	}
-	keep, err := pc.roundTrip(req, deadline, r, reused)
-	if _, retry := err.(*nothingReadError); retry && ctx.Err() == nil && time.Now().Before(deadline) {
-		// The Webhook-Id header lets the endpoint tell a repeat, should
-		// the request have reached it after all.
+	keep, err := pc.roundTrip(req, deadline, r)
+	if _, unsent := err.(*unsentError); unsent && reused && ctx.Err() == nil && time.Now().Before(deadline) {
+		// The server closed the idle connection after quiet looked: the
+		// request never reached it, so it goes again on a new connection.
+		// A request that was written is never sent again: the attempt
+		// fails, and is recorded, as net/http does for a POST.
 		c.release(pc, false)
 		if pc, err = c.connect(ctx, t, deadline); err != nil {
 			return err
 		}
-		keep, err = pc.roundTrip(req, deadline, r, false)
+		keep, err = pc.roundTrip(req, deadline, r)
 	}
 	c.release(pc, keep && err == nil)
 	return err
@@ -189,38 +230,31 @@ func (c *h1Client) do(ctx context.Context, t *h1Target, req []byte, deadline tim
 // get returns an idle connection to t's key, or a new one. reused reports
 // which.
 func (c *h1Client) get(ctx context.Context, t *h1Target, deadline time.Time) (pc *h1Conn, reused bool, err error) {
-	now := time.Now()
-	c.mu.Lock()
-	if c.closed {
-		c.mu.Unlock()
-		return nil, false, net.ErrClosed
-	}
-	var stale []*h1Conn
-	conns := c.idle[t.key]
-	for len(conns) > 0 {
-		pc = conns[len(conns)-1]
-		conns[len(conns)-1] = nil
-		conns = conns[:len(conns)-1]
-		c.nIdle--
-		idle := now.Sub(pc.idleSince)
-		if idle < c.idleTimeout && (idle < h1CheckAfter || quietOpen(pc.raw)) {
-			break
+	for {
+		now := time.Now()
+		c.mu.Lock()
+		if c.closed {
+			c.mu.Unlock()
+			return nil, false, net.ErrClosed
 		}
-		stale, pc = append(stale, pc), nil
+		pc = nil
+		if conns := c.idle[t.key]; len(conns) > 0 {
+			pc = conns[len(conns)-1]
+			conns[len(conns)-1] = nil
+			c.idle[t.key] = conns[:len(conns)-1]
+			c.nIdle--
+			c.active[pc] = struct{}{}
+		}
+		c.mu.Unlock()
+		if pc == nil {
+			pc, err = c.connect(ctx, t, deadline)
+			return pc, false, err
+		}
+		if now.Sub(pc.idleSince) < c.idleTimeout && pc.quiet() {
+			return pc, true, nil
+		}
+		c.release(pc, false)
 	}
-	c.idle[t.key] = conns
-	if pc != nil {
-		c.active[pc] = struct{}{}
-	}
-	c.mu.Unlock()
-	for _, s := range stale {
-		s.conn.Close()
-	}
-	if pc != nil {
-		return pc, true, nil
-	}
-	pc, err = c.connect(ctx, t, deadline)
-	return pc, false, err
 }
 
 // connect opens a new connection to t, counted as active.
@@ -242,7 +276,8 @@ func (c *h1Client) connect(ctx context.Context, t *h1Target, deadline time.Time)
 		}
 		conn = tc
 	}
-	pc := &h1Conn{key: t.key, conn: conn, raw: raw, br: bufio.NewReaderSize(conn, 4<<10)}
+	pc := &h1Conn{key: t.key, conn: conn, raw: raw}
+	pc.br = bufio.NewReaderSize(pc, 4<<10)
 	c.mu.Lock()
 	closed := c.closed
 	if !closed {
@@ -334,24 +369,49 @@ func (c *h1Client) closeAll() {
 	c.closeIdle()
 }
 
+// h1WriteAhead is the size of request the client writes in full before it
+// reads the answer. A larger one is written while the answer is read, since
+// a server may answer (413, say) before it reads it all, and stop reading.
+const h1WriteAhead = 64 << 10
+
 // roundTrip writes req and reads the answer into r. keep reports whether
 // the connection may serve another request.
-func (pc *h1Conn) roundTrip(req []byte, deadline time.Time, r *h1Response, reused bool) (keep bool, err error) {
+func (pc *h1Conn) roundTrip(req []byte, deadline time.Time, r *h1Response) (keep bool, err error) {
 	if err := pc.conn.SetDeadline(deadline); err != nil {
 		return false, err
 	}
-	if _, err := pc.conn.Write(req); err != nil {
-		if reused {
-			err = &nothingReadError{err}
+	read := pc.read
+	var werr error
+	if len(req) <= h1WriteAhead {
+		_, werr = pc.conn.Write(req)
+		keep, err = readResponse(pc.br, r)
+	} else {
+		written := make(chan error, 1)
+		go func() {
+			_, err := pc.conn.Write(req)
+			written <- err
+		}()
+		keep, err = readResponse(pc.br, r)
+		select {
+		case werr = <-written:
+		default:
+			// Answered before the request was all written: the connection
+			// can carry no other request. Closing it ends the write.
+			pc.conn.Close()
+			<-written
+			keep = false
 		}
-		return false, err
 	}
-	if reused {
-		if _, err := pc.br.Peek(1); err != nil {
-			return false, &nothingReadError{err}
-		}
+	switch {
+	case werr == nil:
+		return keep, err
+	case err == nil:
+		return false, nil // an answer, early: it stands
+	case pc.read == read:
+		return false, &unsentError{werr}
+	default:
+		return false, werr
 	}
-	return readResponse(pc.br, r)
 }
 
 // readResponse reads an answer to a POST from br into r, skipping
@@ -361,15 +421,13 @@ func (pc *h1Conn) roundTrip(req []byte, deadline time.Time, r *h1Response, reuse
 // connection is not kept. keep reports whether the connection may serve
 // another request.
 func readResponse(br *bufio.Reader, r *h1Response) (keep bool, err error) {
-	defer func() {
-		if cap(r.scratch) > h1KeepScratch {
-			r.scratch = nil // an answer with huge headers is rare: keep no megabytes for it
-		}
-	}()
-	budget := h1MaxHeaderBytes
+	defer r.trim()
 	r.status, r.body = 0, r.body[:0]
 	h := &r.h
+	var length int64
+	var closeAfter bool
 	for n1xx := 0; ; n1xx++ {
+		budget := h1MaxHeaderBytes // for each answer, as net/http counts
 		var minor int
 		r.status, minor, err = readStatusLine(br, r, &budget)
 		if err != nil {
@@ -379,16 +437,16 @@ func readResponse(br *bufio.Reader, r *h1Response) (keep bool, err error) {
 		if err := h.read(br, r, &budget); err != nil {
 			return false, err
 		}
+		// A 1xx answer's framing headers are checked too, as net/http does.
+		if length, closeAfter, err = h.framing(r.status); err != nil {
+			return false, err
+		}
 		if r.status < 100 || r.status > 199 || r.status == 101 {
 			break
 		}
 		if n1xx == h1Max1xx {
 			return false, errors.New("monitehooks: too many 1xx informational responses")
 		}
-	}
-	length, closeAfter, err := h.framing(r.status)
-	if err != nil {
-		return false, err
 	}
 	body := r.body[:cap(r.body)]
 	n := 0
@@ -405,6 +463,12 @@ func readResponse(br *bufio.Reader, r *h1Response) (keep bool, err error) {
 	case h.chunked:
 		cr := httputil.NewChunkedReader(br)
 		n, err = io.ReadFull(cr, body)
+		if err == nil { // the body fills what we keep: does it end there?
+			var one [1]byte
+			if k, e := cr.Read(one[:]); k == 0 && e == io.EOF {
+				err = io.EOF
+			}
+		}
 		if err == io.ErrUnexpectedEOF || err == io.EOF {
 			// The body ended within what we keep. Without trailers the
 			// answer ends with a CRLF; an answer with trailers is read no
@@ -429,11 +493,11 @@ func readStatusLine(br *bufio.Reader, r *h1Response, budget *int) (status, minor
 	}
 	proto, rest, ok := bytes.Cut(line, []byte(" "))
 	if !ok || len(proto) != len("HTTP/1.1") || !bytes.HasPrefix(proto, []byte("HTTP/1.")) || proto[7] < '0' || proto[7] > '9' {
-		return 0, 0, fmt.Errorf("monitehooks: malformed HTTP response %q", line)
+		return 0, 0, fmt.Errorf("monitehooks: malformed HTTP response %s", quoteStart(line))
 	}
 	code, _, _ := bytes.Cut(bytes.TrimLeft(rest, " "), []byte(" "))
 	if len(code) != 3 || !isDigit(code[0]) || !isDigit(code[1]) || !isDigit(code[2]) {
-		return 0, 0, fmt.Errorf("monitehooks: malformed HTTP status code %q", code)
+		return 0, 0, fmt.Errorf("monitehooks: malformed HTTP status code %s", quoteStart(code))
 	}
 	return int(code[0]-'0')*100 + int(code[1]-'0')*10 + int(code[2]-'0'), int(proto[7] - '0'), nil
 }
@@ -519,10 +583,10 @@ func (h *h1Headers) read(br *bufio.Reader, r *h1Response, budget *int) error {
 		}
 		if len(line) > 0 && (line[0] == ' ' || line[0] == '\t') {
 			if first {
-				return fmt.Errorf("monitehooks: malformed MIME header initial line %q", line)
+				return fmt.Errorf("monitehooks: malformed MIME header initial line %s", quoteStart(line))
 			}
 			if !validHeaderValue(line) {
-				return fmt.Errorf("monitehooks: malformed MIME header line %q", line)
+				return fmt.Errorf("monitehooks: malformed MIME header line %s", quoteStart(line))
 			}
 			if h.cur != hdrOther {
 				if len(h.val) > 0 { // net/textproto trims the joined value's start
@@ -538,7 +602,7 @@ func (h *h1Headers) read(br *bufio.Reader, r *h1Response, budget *int) error {
 		}
 		name, value, ok := bytes.Cut(line, []byte(":"))
 		if !ok || !validHeaderName(name) || !validHeaderValue(value) {
-			return fmt.Errorf("monitehooks: malformed MIME header line %q", line)
+			return fmt.Errorf("monitehooks: malformed MIME header line %s", quoteStart(line))
 		}
 		switch {
 		case asciiEqualFold(name, "Content-Length"):
@@ -603,7 +667,7 @@ func (h *h1Headers) framing(status int) (length int64, closeAfter bool, err erro
 	if h.nLength > 0 {
 		n, err := strconv.ParseUint(string(h.contentLength), 10, 63)
 		if err != nil {
-			return 0, false, fmt.Errorf("monitehooks: response has a bad Content-Length %q", h.contentLength)
+			return 0, false, fmt.Errorf("monitehooks: response has a bad Content-Length %s", quoteStart(h.contentLength))
 		}
 		length = int64(n)
 	}
@@ -671,4 +735,15 @@ func validHeaderValue[T string | []byte](b T) bool {
 		}
 	}
 	return true
+}
+
+// quoteStart quotes b for an error message, cut to its first 80 bytes: an
+// attempt's error is kept in the delivery log, and a line may be
+// megabytes long.
+func quoteStart(b []byte) string {
+	const limit = 80
+	if len(b) > limit {
+		return strconv.Quote(string(b[:limit])) + "…"
+	}
+	return strconv.Quote(string(b))
 }

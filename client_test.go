@@ -7,6 +7,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -63,52 +64,65 @@ var readResponseCases = []string{
 	"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nok",
 	"HTTP/1.0 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n0\r\n",
 	"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n",
+	"HTTP/1.1 100 Continue\r\nContent-Length: x\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",
+	"HTTP/1.1 103 Early Hints\r\nTransfer-Encoding: gzip\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",
+	"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
+	"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc",
 	"",
 	"garbage",
 }
 
 // outcome is what an answer comes to: its status, the start of its body
-// and Retry-After, and whether its connection may be reused; or an error.
+// and Retry-After, and whether its connection may be reused, with how many
+// bytes of the input it then took; or an error.
 type outcome struct {
 	err        bool
 	status     int
 	body       string
 	retryAfter string
 	keep       bool
+	consumed   int // when keep is set
 }
 
 // readWithUs reads an answer with readResponse, keeping up to max bytes of
 // its body.
 func readWithUs(data []byte, max int) outcome {
-	br := bufio.NewReaderSize(bytes.NewReader(data), 64)
+	rd := bytes.NewReader(data)
+	br := bufio.NewReaderSize(rd, 64)
 	r := &h1Response{body: make([]byte, 0, max)}
 	keep, err := readResponse(br, r)
 	if err != nil {
 		return outcome{err: true}
 	}
-	return outcome{status: r.status, body: string(r.body), retryAfter: r.retryAfter(), keep: keep}
+	o := outcome{status: r.status, body: string(r.body), retryAfter: r.retryAfter(), keep: keep}
+	if keep {
+		o.consumed = len(data) - rd.Len() - br.Buffered()
+	}
+	return o
 }
 
 // readWithNetHTTP reads an answer as net/http's Transport would: with
 // http.ReadResponse, skipping up to five informational answers, keeping
-// up to max bytes of the body. ok is false for an answer the two are
-// allowed to see differently: a status line that net/http takes but that
-// is not HTTP/1.x with a three-digit code, which readResponse refuses.
-func readWithNetHTTP(data []byte, max int) (_ outcome, ok bool) {
-	br := bufio.NewReaderSize(bytes.NewReader(data), 64)
+// up to max bytes of the body. chunked reports a chunked body. ok is false
+// for an answer the two are allowed to see differently: a status line
+// that net/http takes but that is not HTTP/1.x with a three-digit code,
+// which readResponse refuses.
+func readWithNetHTTP(data []byte, max int) (_ outcome, chunked, ok bool) {
+	rd := bytes.NewReader(data)
+	br := bufio.NewReaderSize(rd, 64)
 	req, _ := http.NewRequest(http.MethodPost, "http://example.com/", nil)
 	for n1xx := 0; ; n1xx++ {
 		resp, err := http.ReadResponse(br, req)
 		if err != nil {
-			return outcome{err: true}, true
+			return outcome{err: true}, false, true
 		}
 		code := resp.Status
 		if resp.ProtoMajor != 1 || len(code) < 3 || strings.Trim(code[:3], "0123456789") != "" {
-			return outcome{}, false
+			return outcome{}, false, false
 		}
 		if resp.StatusCode >= 100 && resp.StatusCode <= 199 && resp.StatusCode != 101 {
 			if n1xx == h1Max1xx {
-				return outcome{err: true}, true
+				return outcome{err: true}, false, true
 			}
 			continue
 		}
@@ -116,7 +130,11 @@ func readWithNetHTTP(data []byte, max int) (_ outcome, ok bool) {
 		// net/http hands a 101's connection to the caller, and closes one
 		// whose body it did not read to the end.
 		keep := resp.StatusCode != 101 && complete && !resp.Close && br.Buffered() == 0
-		return outcome{status: resp.StatusCode, body: string(body), retryAfter: resp.Header.Get("Retry-After"), keep: keep}, true
+		o := outcome{status: resp.StatusCode, body: string(body), retryAfter: resp.Header.Get("Retry-After"), keep: keep}
+		if keep {
+			o.consumed = len(data) - rd.Len() - br.Buffered()
+		}
+		return o, slices.Contains(resp.TransferEncoding, "chunked"), true
 	}
 }
 
@@ -143,15 +161,15 @@ func readUpTo(body io.Reader, max int) (_ []byte, complete bool) {
 func checkReadResponse(t *testing.T, data []byte) {
 	t.Helper()
 	for _, max := range []int{0, 3, MaxResponseRead} {
-		want, ok := readWithNetHTTP(data, max)
+		want, chunked, ok := readWithNetHTTP(data, max)
 		if !ok {
 			return
 		}
 		got := readWithUs(data, max)
-		if want.keep && !got.keep && strings.Contains(strings.ToLower(string(data)), "chunked") {
+		if want.keep && !got.keep && chunked {
 			// readResponse does not read trailers: it closes the
 			// connection of a chunked answer that has any.
-			want.keep = false
+			want.keep, want.consumed = false, 0
 		}
 		if got != want {
 			t.Fatalf("readResponse(%q), keeping %d bytes = %+v; net/http reads %+v", data, max, got, want)
@@ -186,6 +204,7 @@ func TestH1Target(t *testing.T) {
 		{"https://Example.COM:8443/a%2Fb", "https://Example.COM:8443", "Example.COM:8443", "Example.COM", "POST /a%2Fb HTTP/1.1\r\nHost: Example.COM:8443\r\n"},
 		{"http://[::1]:9000/x", "http://[::1]:9000", "[::1]:9000", "", "POST /x HTTP/1.1\r\nHost: [::1]:9000\r\n"},
 		{"https://127.0.0.1/", "https://127.0.0.1:443", "127.0.0.1:443", "127.0.0.1", "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\n"},
+		{"http://example.com:/x", "http://example.com:80", "example.com:80", "", "POST /x HTTP/1.1\r\nHost: example.com\r\n"},
 	} {
 		got, ok := newH1Target(tc.url)
 		if !ok {
@@ -220,14 +239,22 @@ func (c *connCounter) hook(_ net.Conn, s http.ConnState) {
 	}
 }
 
-// post makes one request with c to url and returns the answer.
+// post makes one request with c to url, with the body {}, and returns the
+// answer.
 func post(t *testing.T, c *h1Client, url string) (*h1Response, error) {
+	t.Helper()
+	return postBody(t, c, url, []byte("{}"))
+}
+
+// postBody makes one request with c to url, with body, and returns the
+// answer.
+func postBody(t *testing.T, c *h1Client, url string, body []byte) (*h1Response, error) {
 	t.Helper()
 	target, ok := newH1Target(url)
 	if !ok {
 		t.Fatalf("newH1Target(%q) refused it", url)
 	}
-	req := append(append([]byte(nil), target.head...), "Content-Length: 2\r\n\r\n{}"...)
+	req := fmt.Appendf(append([]byte(nil), target.head...), "Content-Length: %d\r\n\r\n%s", len(body), body)
 	r := &h1Response{body: make([]byte, 0, MaxResponseRead)}
 	return r, c.do(context.Background(), target, req, time.Now().Add(time.Minute), r)
 }
@@ -292,10 +319,11 @@ func TestH1ClientTLS(t *testing.T) {
 	}
 }
 
-// oneShotServer answers the first request of each connection 200 and
-// closes the connection without a word, as a server whose keep-alive
-// timeout ran out does. It returns its URL and a count of connections.
-func oneShotServer(t *testing.T) (string, *atomic.Int32) {
+// rawServer serves each connection it accepts with handle, given the
+// connection's number from 1, until the test ends; handle may block on
+// t.Context(). It returns the server's URL and its count of connections.
+func rawServer(t *testing.T, tlsConfig *tls.Config, handle func(n int32, conn net.Conn, br *bufio.Reader)) (string, *atomic.Int32) {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -309,59 +337,296 @@ func oneShotServer(t *testing.T) (string, *atomic.Int32) {
 			if err != nil {
 				return
 			}
-			conns.Add(1)
+			if tlsConfig != nil {
+				conn = tls.Server(conn, tlsConfig)
+			}
+			n := conns.Add(1)
 			wg.Go(func() {
 				defer conn.Close()
-				req, err := http.ReadRequest(bufio.NewReader(conn))
-				if err != nil {
-					return
-				}
-				io.Copy(io.Discard, req.Body)
-				io.WriteString(conn, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+				handle(n, conn, bufio.NewReader(conn))
 			})
 		}
 	})
-	return "http://" + ln.Addr().String(), &conns
+	scheme := "http://"
+	if tlsConfig != nil {
+		scheme = "https://"
+	}
+	return scheme + ln.Addr().String(), &conns
 }
 
-func TestH1ClientRetriesAConnectionClosedWhileIdle(t *testing.T) {
-	url, conns := oneShotServer(t)
+// answer reads a request from br and answers it with status and no body;
+// it reports whether there was a request.
+func answer(conn net.Conn, br *bufio.Reader, status int) bool {
+	req, err := http.ReadRequest(br)
+	if err != nil {
+		return false
+	}
+	io.Copy(io.Discard, req.Body)
+	fmt.Fprintf(conn, "HTTP/1.1 %d %s\r\nContent-Length: 0\r\n\r\n", status, http.StatusText(status))
+	return true
+}
+
+// idleConn returns c's one idle connection to url.
+func idleConn(t *testing.T, c *h1Client, url string) *h1Conn {
+	t.Helper()
+	target, _ := newH1Target(url)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if conns := c.idle[target.key]; len(conns) == 1 {
+		return conns[0]
+	}
+	t.Fatalf("%d idle connections to %s; want 1", len(c.idle[target.key]), url)
+	return nil
+}
+
+// waitUntil waits, with a deadline, until cond holds; cond looks at a
+// socket, so there is no channel to wait on.
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(time.Minute); !cond(); runtime.Gosched() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting until %s", what)
+		}
+	}
+}
+
+func TestH1ClientReplacesAConnectionClosedWhileIdle(t *testing.T) {
+	url, conns := rawServer(t, nil, func(_ int32, conn net.Conn, br *bufio.Reader) {
+		answer(conn, br, 200) // then close, as a server whose idle timeout ran out
+	})
 	c := testH1Client(2, nil)
 	defer c.closeAll()
 	for i := range 3 {
 		if r, err := post(t, c, url); err != nil || r.status != 200 {
 			t.Fatalf("request %d: %v, %v; want 200", i, r, err)
 		}
+		idle := idleConn(t, c, url)
+		waitUntil(t, "the server's close reaches the socket", func() bool { return !quietOpen(idle.raw) })
 	}
 	if n := conns.Load(); n != 3 {
 		t.Errorf("%d connections; want 3, one per request", n)
 	}
 }
 
-func TestH1ClientDoesNotRetryANewConnection(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	var conns atomic.Int32
-	go func() {
-		for {
-			conn, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			conns.Add(1)
-			conn.Close() // no answer at all
+// TestH1ClientDoesNotResendAWrittenRequest checks that a request written
+// in full on a reused connection that then ends without an answer is not
+// sent again: the server may have acted on it.
+func TestH1ClientDoesNotResendAWrittenRequest(t *testing.T) {
+	var requests atomic.Int32
+	url, conns := rawServer(t, nil, func(n int32, conn net.Conn, br *bufio.Reader) {
+		if n == 1 {
+			requests.Add(1)
+			answer(conn, br, 200)
 		}
-	}()
+		if req, err := http.ReadRequest(br); err == nil { // then no answer
+			io.Copy(io.Discard, req.Body)
+			requests.Add(1)
+		}
+	})
 	c := testH1Client(2, nil)
 	defer c.closeAll()
-	if _, err := post(t, c, "http://"+ln.Addr().String()); err == nil {
+	if r, err := post(t, c, url); err != nil || r.status != 200 {
+		t.Fatalf("first post = %v, %v; want 200", r, err)
+	}
+	if r, err := post(t, c, url); err == nil {
+		t.Errorf("post answered by a close = %d; want an error", r.status)
+	}
+	if n, m := requests.Load(), conns.Load(); n != 2 || m != 1 {
+		t.Errorf("the server got %d requests on %d connections; want 2 on 1", n, m)
+	}
+}
+
+// TestH1ClientResendsAnUnsentRequest checks that a request that could not
+// be written on a reused connection goes again on a new one.
+func TestH1ClientResendsAnUnsentRequest(t *testing.T) {
+	var requests atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { requests.Add(1) }))
+	defer srv.Close()
+	c := testH1Client(2, nil)
+	defer c.closeAll()
+	// An idle connection whose far end goes away as the request starts,
+	// so that writing it fails.
+	mine, theirs := net.Pipe()
+	go func() {
+		theirs.Read(make([]byte, 1))
+		theirs.Close()
+	}()
+	target, _ := newH1Target(srv.URL)
+	broken := &h1Conn{key: target.key, conn: mine, raw: mine, idleSince: time.Now()}
+	broken.br = bufio.NewReaderSize(broken, 4<<10)
+	c.idle[target.key], c.nIdle = []*h1Conn{broken}, 1
+	if r, err := post(t, c, srv.URL); err != nil || r.status != 200 || requests.Load() != 1 {
+		t.Errorf("post over a broken idle connection = %v, %v, %d requests at the server; want 200 over a new one", r, err, requests.Load())
+	}
+}
+
+func TestH1ClientDoesNotRetryANewConnection(t *testing.T) {
+	url, conns := rawServer(t, nil, func(int32, net.Conn, *bufio.Reader) {}) // closes at once
+	c := testH1Client(2, nil)
+	defer c.closeAll()
+	if _, err := post(t, c, url); err == nil {
 		t.Fatal("post to a server that closes at once succeeded")
 	}
 	if n := conns.Load(); n != 1 {
 		t.Errorf("%d connections; want 1: a new connection's failure is the answer", n)
+	}
+}
+
+// TestH1ClientChecksIdleConnections checks that an idle connection the
+// server wrote to unasked is not used again: what it wrote would be taken
+// for the next request's answer.
+func TestH1ClientChecksIdleConnections(t *testing.T) {
+	speak := make(chan struct{}) // closed when the first connection is to speak unasked
+	url, conns := rawServer(t, nil, func(n int32, conn net.Conn, br *bufio.Reader) {
+		if n == 1 {
+			answer(conn, br, 200)
+			select {
+			case <-speak:
+			case <-t.Context().Done():
+				return
+			}
+			io.WriteString(conn, "HTTP/1.1 299 Stray\r\nContent-Length: 0\r\n\r\n")
+			<-t.Context().Done()
+			return
+		}
+		for answer(conn, br, 500) {
+		}
+	})
+	c := testH1Client(2, nil)
+	defer c.closeAll()
+	if r, err := post(t, c, url); err != nil || r.status != 200 {
+		t.Fatalf("first post = %v, %v; want 200", r, err)
+	}
+	idle := idleConn(t, c, url)
+	close(speak)
+	waitUntil(t, "the stray answer reaches the socket", func() bool { return !quietOpen(idle.raw) })
+	if r, err := post(t, c, url); err != nil || r.status != 500 {
+		t.Fatalf("post after the stray answer = %v, %v; want the new connection's 500", r, err)
+	}
+	if n := conns.Load(); n != 2 {
+		t.Errorf("%d connections; want 2: the one written to unasked is not reused", n)
+	}
+}
+
+// batchConn holds what is written to it while hold is set, and writes it
+// all at once on flush: TLS records written one by one then arrive
+// together.
+type batchConn struct {
+	net.Conn
+	hold bool
+	buf  []byte
+}
+
+func (c *batchConn) Write(p []byte) (int, error) {
+	if c.hold {
+		c.buf = append(c.buf, p...)
+		return len(p), nil
+	}
+	return c.Conn.Write(p)
+}
+
+func (c *batchConn) flush() error {
+	c.hold = false
+	_, err := c.Conn.Write(c.buf)
+	return err
+}
+
+// TestH1ClientChecksIdleTLSConnections checks the same over TLS, where a
+// stray answer may already have been read from the socket with the answer
+// before it, and wait in tls.Conn while the socket is quiet.
+func TestH1ClientChecksIdleTLSConnections(t *testing.T) {
+	srv := httptest.NewUnstartedServer(nil)
+	srv.StartTLS()
+	srv.Close() // for its certificate only
+	roots := x509.NewCertPool()
+	roots.AddCert(srv.Certificate())
+	url, conns := rawServer(t, nil, func(n int32, conn net.Conn, _ *bufio.Reader) {
+		bc := &batchConn{Conn: conn}
+		tc := tls.Server(bc, srv.TLS)
+		br := bufio.NewReader(tc)
+		if n == 1 {
+			if _, err := http.ReadRequest(br); err != nil {
+				return
+			}
+			bc.hold = true // the answer and a stray one, as two records in one write
+			io.WriteString(tc, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+			io.WriteString(tc, "HTTP/1.1 299 Stray\r\nContent-Length: 0\r\n\r\n")
+			bc.flush()
+			<-t.Context().Done()
+			return
+		}
+		for answer(tc, br, 500) {
+		}
+	})
+	url = strings.Replace(url, "http://", "https://", 1)
+	c := testH1Client(2, &tls.Config{RootCAs: roots})
+	defer c.closeAll()
+	if r, err := post(t, c, url); err != nil || r.status != 200 {
+		t.Fatalf("first post = %v, %v; want 200", r, err)
+	}
+	idle := idleConn(t, c, url)
+	waitUntil(t, "the idle connection shows the stray answer", func() bool { return !idle.quiet() })
+	if r, err := post(t, c, url); err != nil || r.status != 500 {
+		t.Fatalf("post after the stray answer = %v, %v; want the new connection's 500", r, err)
+	}
+	if n := conns.Load(); n != 2 {
+		t.Errorf("%d connections; want 2: the one written to unasked is not reused", n)
+	}
+}
+
+// TestH1ClientReusesAfterADeadline checks that a connection whose last
+// attempt's deadline has passed can still be reused.
+func TestH1ClientReusesAfterADeadline(t *testing.T) {
+	url, conns := rawServer(t, nil, func(_ int32, conn net.Conn, br *bufio.Reader) {
+		for answer(conn, br, 200) {
+		}
+	})
+	c := testH1Client(2, nil)
+	defer c.closeAll()
+	if r, err := post(t, c, url); err != nil || r.status != 200 {
+		t.Fatalf("first post = %v, %v; want 200", r, err)
+	}
+	idleConn(t, c, url).conn.SetDeadline(time.Unix(1, 0)) // as if long past
+	if r, err := post(t, c, url); err != nil || r.status != 200 {
+		t.Fatalf("second post = %v, %v; want 200", r, err)
+	}
+	if n := conns.Load(); n != 1 {
+		t.Errorf("%d connections; want 1", n)
+	}
+}
+
+// TestH1ClientEarlyAnswer checks that an answer a server gives before it
+// reads a large request, and then stops reading, is the attempt's answer.
+func TestH1ClientEarlyAnswer(t *testing.T) {
+	url, _ := rawServer(t, nil, func(_ int32, conn net.Conn, br *bufio.Reader) {
+		if _, err := http.ReadRequest(br); err != nil { // the head only
+			return
+		}
+		io.WriteString(conn, "HTTP/1.1 413 Request Entity Too Large\r\nContent-Length: 0\r\n\r\n")
+		<-t.Context().Done() // and read no more
+	})
+	c := testH1Client(2, nil)
+	defer c.closeAll()
+	r, err := postBody(t, c, url, bytes.Repeat([]byte("x"), 64<<20))
+	if err != nil || r.status != http.StatusRequestEntityTooLarge {
+		t.Errorf("post of 64 MiB = %v, %v; want 413", r, err)
+	}
+	if n := c.nIdle; n != 0 {
+		t.Errorf("%d idle connections; want 0: one answered mid-request is closed", n)
+	}
+}
+
+// TestReadResponseTrims checks that a worker does not keep the memory an
+// answer with huge headers made it grow.
+func TestReadResponseTrims(t *testing.T) {
+	huge := strings.Repeat("1", 4<<20)
+	data := "HTTP/1.1 503 Busy\r\nRetry-After: " + huge + "\r\nContent-Length: " + huge + "\r\n\r\n"
+	r := &h1Response{body: make([]byte, 0, MaxResponseRead)}
+	readResponse(bufio.NewReader(strings.NewReader(data)), r)
+	for name, b := range map[string][]byte{"scratch": r.scratch, "val": r.h.val, "retryAfter": r.h.retryAfter, "contentLength": r.h.contentLength} {
+		if cap(b) > h1KeepScratch {
+			t.Errorf("%s keeps %d bytes; want at most %d", name, cap(b), h1KeepScratch)
+		}
 	}
 }
 
@@ -394,18 +659,25 @@ func TestH1ClientPool(t *testing.T) {
 		t.Errorf("a connection released without keep: Write = %v, %d idle; want it closed, 0 idle", err, c.nIdle)
 	}
 
-	// Idle connections are closed once idle for longer than the timeout.
+	// Idle connections are closed once idle for longer than the timeout,
+	// by pruneIdle at most once per half of it.
 	pc4, _, _ := c.get(ctx, target, deadline)
 	c.release(pc4, true)
-	now := time.Now()
-	c.pruneIdle(now) // too soon after the client started: looks at nothing
-	if c.nIdle != 1 {
-		t.Fatalf("%d idle; want 1", c.nIdle)
-	}
-	c.pruneIdle(now.Add(c.idleTimeout + time.Second))
+	later := time.Now().Add(c.idleTimeout + time.Second) // pc4 is stale then
+	c.pruneIdle(later)
 	if _, err := pc4.conn.Write([]byte("x")); !errors.Is(err, net.ErrClosed) || c.nIdle != 0 || len(c.idle) != 0 {
 		t.Errorf("after pruning: Write = %v, %d idle, %d keys; want closed, 0, 0", err, c.nIdle, len(c.idle))
 	}
+	stale, _, _ := c.get(ctx, target, deadline)
+	c.release(stale, true)
+	stale.idleSince = later.Add(-2 * c.idleTimeout)
+	if c.pruneIdle(later.Add(c.idleTimeout/2 - time.Second)); c.nIdle != 1 {
+		t.Errorf("%d idle after pruneIdle looked again too soon; want 1 left for later", c.nIdle)
+	}
+	if c.pruneIdle(later.Add(c.idleTimeout / 2)); c.nIdle != 0 {
+		t.Errorf("%d idle after pruneIdle looked again in time; want 0", c.nIdle)
+	}
+	now := time.Now()
 	// And get skips one idle for too long.
 	pc5, _, _ := c.get(ctx, target, deadline)
 	c.release(pc5, true)
@@ -494,72 +766,5 @@ func TestSendChoosesTheClient(t *testing.T) {
 	_, _, err := e.send(w, srv.URL+"/hook", "ev-1\r\nX-Injected: 1")
 	if err == nil || !strings.Contains(err.Error(), "invalid Webhook-Id header value") || viaH1.Load() != 1 {
 		t.Errorf("send with a CRLF in the event ID = %v, %d requests at the server; want an invalid header error and no request", err, viaH1.Load())
-	}
-}
-
-// TestH1ClientChecksLongIdleConnections checks that a connection idle for
-// h1CheckAfter or longer is not used when its server wrote to it unasked,
-// as a server that sends 408 before closing an idle connection does.
-func TestH1ClientChecksLongIdleConnections(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var conns atomic.Int32
-	speak := make(chan struct{}) // closed when the first connection is to speak unasked
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	defer ln.Close()
-	wg.Go(func() {
-		for {
-			conn, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			n := conns.Add(1)
-			wg.Go(func() {
-				defer conn.Close()
-				br := bufio.NewReader(conn)
-				for {
-					req, err := http.ReadRequest(br)
-					if err != nil {
-						return
-					}
-					io.Copy(io.Discard, req.Body)
-					io.WriteString(conn, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
-					if n == 1 {
-						<-speak
-						io.WriteString(conn, "HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\n\r\n")
-					}
-				}
-			})
-		}
-	})
-	url := "http://" + ln.Addr().String()
-	c := testH1Client(2, nil)
-	defer c.closeAll()
-	if r, err := post(t, c, url); err != nil || r.status != 200 {
-		t.Fatalf("first post = %v, %v; want 200", r, err)
-	}
-	// The connection is idle now. Have the server speak, wait until the
-	// socket has its 408, then make the connection look long idle.
-	target, _ := newH1Target(url)
-	if len(c.idle[target.key]) != 1 {
-		t.Fatalf("%d idle connections after the first post; want 1", len(c.idle[target.key]))
-	}
-	idle := c.idle[target.key][0]
-	close(speak)
-	for deadline := time.Now().Add(time.Minute); quietOpen(idle.raw); {
-		if time.Now().After(deadline) {
-			t.Fatal("the server's unasked 408 never arrived")
-		}
-		runtime.Gosched()
-	}
-	idle.idleSince = time.Now().Add(-h1CheckAfter)
-	if r, err := post(t, c, url); err != nil || r.status != 200 {
-		t.Fatalf("post after the unasked answer = %v, %v; want 200", r, err)
-	}
-	if n := conns.Load(); n != 2 {
-		t.Errorf("%d connections; want 2: the one written to unasked is not reused", n)
 	}
 }
