@@ -70,19 +70,28 @@ func (pc *h1Conn) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// quiet reports whether an idle connection may take a request: it is open
-// and nothing waits to be read on it. A server may close an idle
+// h1BlindReuse is how long a connection whose socket quietOpen cannot look
+// at may stay idle and still be reused. Servers close idle connections
+// after seconds, not sooner.
+const h1BlindReuse = time.Second
+
+// quiet reports whether a connection idle for so long may take a request:
+// it is open and nothing waits to be read on it. A server may close an idle
 // connection, or write to it unasked (a 408 before closing, or worse, a
 // stray answer): what it wrote would be taken for the answer to the next
 // request. net/http learns of both from a goroutine that reads every idle
 // connection; here a look before each reuse tells, at the cost of a system
 // call.
-func (pc *h1Conn) quiet() bool {
+func (pc *h1Conn) quiet(idle time.Duration) bool {
 	if pc.br.Buffered() > 0 {
 		return false
 	}
 	pc.conn.SetDeadline(time.Time{}) // the last attempt's has passed, and would fail the look
-	if !quietOpen(pc.raw) {
+	if quiet, known := quietOpen(pc.raw); !known {
+		// No look at this socket here: reuse it only soon after its last
+		// answer, before a server would close it for idleness.
+		return idle < h1BlindReuse
+	} else if !quiet {
 		return false
 	}
 	if pc.conn == pc.raw {
@@ -250,7 +259,7 @@ func (c *h1Client) get(ctx context.Context, t *h1Target, deadline time.Time) (pc
 			pc, err = c.connect(ctx, t, deadline)
 			return pc, false, err
 		}
-		if now.Sub(pc.idleSince) < c.idleTimeout && pc.quiet() {
+		if idle := now.Sub(pc.idleSince); idle < c.idleTimeout && pc.quiet(idle) {
 			return pc, true, nil
 		}
 		c.release(pc, false)
@@ -398,7 +407,7 @@ func (pc *h1Conn) roundTrip(req []byte, deadline time.Time, r *h1Response) (keep
 			// Answered before the request was all written: the connection
 			// can carry no other request. Closing it ends the write.
 			pc.conn.Close()
-			<-written
+			werr = <-written
 			keep = false
 		}
 	}

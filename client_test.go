@@ -401,7 +401,7 @@ func TestH1ClientReplacesAConnectionClosedWhileIdle(t *testing.T) {
 			t.Fatalf("request %d: %v, %v; want 200", i, r, err)
 		}
 		idle := idleConn(t, c, url)
-		waitUntil(t, "the server's close reaches the socket", func() bool { return !quietOpen(idle.raw) })
+		waitUntil(t, "the server's close reaches the socket", func() bool { return !quietOpenNow(idle.raw) })
 	}
 	if n := conns.Load(); n != 3 {
 		t.Errorf("%d connections; want 3, one per request", n)
@@ -437,28 +437,71 @@ func TestH1ClientDoesNotResendAWrittenRequest(t *testing.T) {
 }
 
 // TestH1ClientResendsAnUnsentRequest checks that a request that could not
-// be written on a reused connection goes again on a new one.
+// be written on a reused connection goes again on a new one, whether it
+// was written before the answer was read or, being large, while.
 func TestH1ClientResendsAnUnsentRequest(t *testing.T) {
 	var requests atomic.Int32
-	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { requests.Add(1) }))
+	srv := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		requests.Add(1)
+	}))
 	defer srv.Close()
-	c := testH1Client(2, nil)
-	defer c.closeAll()
-	// An idle connection whose far end goes away as the request starts,
-	// so that writing it fails.
-	mine, theirs := net.Pipe()
-	go func() {
-		theirs.Read(make([]byte, 1))
-		theirs.Close()
-	}()
 	target, _ := newH1Target(srv.URL)
-	broken := &h1Conn{key: target.key, conn: mine, raw: mine, idleSince: time.Now()}
-	broken.br = bufio.NewReaderSize(broken, 4<<10)
-	c.idle[target.key], c.nIdle = []*h1Conn{broken}, 1
-	if r, err := post(t, c, srv.URL); err != nil || r.status != 200 || requests.Load() != 1 {
-		t.Errorf("post over a broken idle connection = %v, %v, %d requests at the server; want 200 over a new one", r, err, requests.Load())
+	for _, tc := range []struct {
+		name string
+		conn func() net.Conn
+		body []byte
+	}{
+		{
+			// Its far end goes away as the request starts.
+			"small", func() net.Conn {
+				mine, theirs := net.Pipe()
+				go func() {
+					theirs.Read(make([]byte, 1))
+					theirs.Close()
+				}()
+				return mine
+			}, []byte("{}"),
+		},
+		{
+			// Reading ends at once; writing ends only when closed.
+			"large", func() net.Conn { return &stuckConn{closed: make(chan struct{})} }, bytes.Repeat([]byte("x"), 2*h1WriteAhead),
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			requests.Store(0)
+			c := testH1Client(2, nil)
+			defer c.closeAll()
+			conn := tc.conn()
+			broken := &h1Conn{key: target.key, conn: conn, raw: conn, idleSince: time.Now()}
+			broken.br = bufio.NewReaderSize(broken, 4<<10)
+			c.idle[target.key], c.nIdle = []*h1Conn{broken}, 1
+			if r, err := postBody(t, c, srv.URL, tc.body); err != nil || r.status != 200 || requests.Load() != 1 {
+				t.Errorf("post over a broken idle connection = %v, %v, %d requests at the server; want 200 over a new one", r, err, requests.Load())
+			}
+		})
 	}
 }
+
+// stuckConn is a connection whose reads end at once and whose writes
+// block until it is closed, and then fail.
+type stuckConn struct {
+	net.Conn // nil: only the methods below are called
+	closed   chan struct{}
+	once     sync.Once
+}
+
+func (c *stuckConn) Read([]byte) (int, error) { return 0, io.EOF }
+func (c *stuckConn) Write([]byte) (int, error) {
+	<-c.closed
+	return 0, net.ErrClosed
+}
+func (c *stuckConn) Close() error {
+	c.once.Do(func() { close(c.closed) })
+	return nil
+}
+func (c *stuckConn) SetDeadline(time.Time) error     { return nil }
+func (c *stuckConn) SetReadDeadline(time.Time) error { return nil }
 
 func TestH1ClientDoesNotRetryANewConnection(t *testing.T) {
 	url, conns := rawServer(t, nil, func(int32, net.Conn, *bufio.Reader) {}) // closes at once
@@ -499,7 +542,7 @@ func TestH1ClientChecksIdleConnections(t *testing.T) {
 	}
 	idle := idleConn(t, c, url)
 	close(speak)
-	waitUntil(t, "the stray answer reaches the socket", func() bool { return !quietOpen(idle.raw) })
+	waitUntil(t, "the stray answer reaches the socket", func() bool { return !quietOpenNow(idle.raw) })
 	if r, err := post(t, c, url); err != nil || r.status != 500 {
 		t.Fatalf("post after the stray answer = %v, %v; want the new connection's 500", r, err)
 	}
@@ -565,7 +608,7 @@ func TestH1ClientChecksIdleTLSConnections(t *testing.T) {
 		t.Fatalf("first post = %v, %v; want 200", r, err)
 	}
 	idle := idleConn(t, c, url)
-	waitUntil(t, "the idle connection shows the stray answer", func() bool { return !idle.quiet() })
+	waitUntil(t, "the idle connection shows the stray answer", func() bool { return !idle.quiet(0) })
 	if r, err := post(t, c, url); err != nil || r.status != 500 {
 		t.Fatalf("post after the stray answer = %v, %v; want the new connection's 500", r, err)
 	}
@@ -766,5 +809,47 @@ func TestSendChoosesTheClient(t *testing.T) {
 	_, _, err := e.send(w, srv.URL+"/hook", "ev-1\r\nX-Injected: 1")
 	if err == nil || !strings.Contains(err.Error(), "invalid Webhook-Id header value") || viaH1.Load() != 1 {
 		t.Errorf("send with a CRLF in the event ID = %v, %d requests at the server; want an invalid header error and no request", err, viaH1.Load())
+	}
+}
+
+// quietOpenNow is quietOpen's answer, which these tests on unix know.
+func quietOpenNow(c net.Conn) bool {
+	quiet, _ := quietOpen(c)
+	return quiet
+}
+
+// blindConn hides its connection's socket, as on a system where
+// quietOpen cannot look at it.
+type blindConn struct{ net.Conn }
+
+// TestH1ClientBlindReuse checks what the client does with connections it
+// cannot look at: it reuses one idle for less than h1BlindReuse, and
+// replaces one idle for longer, which the server may have closed.
+func TestH1ClientBlindReuse(t *testing.T) {
+	url, conns := rawServer(t, nil, func(_ int32, conn net.Conn, br *bufio.Reader) {
+		for answer(conn, br, 200) {
+		}
+	})
+	d := &net.Dialer{}
+	dial := func(ctx context.Context, network, addr string) (net.Conn, error) {
+		conn, err := d.DialContext(ctx, network, addr)
+		return blindConn{conn}, err
+	}
+	c := newH1Client(dial, nil, 8, 2, time.Minute)
+	defer c.closeAll()
+	for range 2 {
+		if r, err := post(t, c, url); err != nil || r.status != 200 {
+			t.Fatalf("post = %v, %v; want 200", r, err)
+		}
+	}
+	if n := conns.Load(); n != 1 {
+		t.Errorf("%d connections for two posts in a row; want 1", n)
+	}
+	idleConn(t, c, url).idleSince = time.Now().Add(-h1BlindReuse)
+	if r, err := post(t, c, url); err != nil || r.status != 200 {
+		t.Fatalf("post = %v, %v; want 200", r, err)
+	}
+	if n := conns.Load(); n != 2 {
+		t.Errorf("%d connections after one idle for %v; want 2", n, h1BlindReuse)
 	}
 }
