@@ -87,11 +87,9 @@ func (pc *h1Conn) quiet(idle time.Duration) bool {
 		return false
 	}
 	pc.conn.SetDeadline(time.Time{}) // the last attempt's has passed, and would fail the look
-	if quiet, known := quietOpen(pc.raw); !known {
-		// No look at this socket here: reuse it only soon after its last
-		// answer, before a server would close it for idleness.
-		return idle < h1BlindReuse
-	} else if !quiet {
+	// Where there is no look at the socket, it is reused only soon after
+	// its last answer, before a server would close it for idleness.
+	if quiet, known := quietOpen(pc.raw); known && !quiet || !known && idle >= h1BlindReuse {
 		return false
 	}
 	if pc.conn == pc.raw {

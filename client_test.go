@@ -246,6 +246,15 @@ func post(t *testing.T, c *h1Client, url string) (*h1Response, error) {
 	return postBody(t, c, url, []byte("{}"))
 }
 
+// mustPost makes one request with c to url and fails the test unless it
+// is answered with the status want.
+func mustPost(t *testing.T, c *h1Client, url string, want int) {
+	t.Helper()
+	if r, err := post(t, c, url); err != nil || r.status != want {
+		t.Fatalf("post to %s = %v, %v; want %d", url, r, err, want)
+	}
+}
+
 // postBody makes one request with c to url, with body, and returns the
 // answer.
 func postBody(t *testing.T, c *h1Client, url string, body []byte) (*h1Response, error) {
@@ -425,9 +434,7 @@ func TestH1ClientDoesNotResendAWrittenRequest(t *testing.T) {
 	})
 	c := testH1Client(2, nil)
 	defer c.closeAll()
-	if r, err := post(t, c, url); err != nil || r.status != 200 {
-		t.Fatalf("first post = %v, %v; want 200", r, err)
-	}
+	mustPost(t, c, url, 200)
 	if r, err := post(t, c, url); err == nil {
 		t.Errorf("post answered by a close = %d; want an error", r.status)
 	}
@@ -537,15 +544,11 @@ func TestH1ClientChecksIdleConnections(t *testing.T) {
 	})
 	c := testH1Client(2, nil)
 	defer c.closeAll()
-	if r, err := post(t, c, url); err != nil || r.status != 200 {
-		t.Fatalf("first post = %v, %v; want 200", r, err)
-	}
+	mustPost(t, c, url, 200)
 	idle := idleConn(t, c, url)
 	close(speak)
 	waitUntil(t, "the stray answer reaches the socket", func() bool { return !quietOpenNow(idle.raw) })
-	if r, err := post(t, c, url); err != nil || r.status != 500 {
-		t.Fatalf("post after the stray answer = %v, %v; want the new connection's 500", r, err)
-	}
+	mustPost(t, c, url, 500)
 	if n := conns.Load(); n != 2 {
 		t.Errorf("%d connections; want 2: the one written to unasked is not reused", n)
 	}
@@ -604,14 +607,10 @@ func TestH1ClientChecksIdleTLSConnections(t *testing.T) {
 	url = strings.Replace(url, "http://", "https://", 1)
 	c := testH1Client(2, &tls.Config{RootCAs: roots})
 	defer c.closeAll()
-	if r, err := post(t, c, url); err != nil || r.status != 200 {
-		t.Fatalf("first post = %v, %v; want 200", r, err)
-	}
+	mustPost(t, c, url, 200)
 	idle := idleConn(t, c, url)
 	waitUntil(t, "the idle connection shows the stray answer", func() bool { return !idle.quiet(0) })
-	if r, err := post(t, c, url); err != nil || r.status != 500 {
-		t.Fatalf("post after the stray answer = %v, %v; want the new connection's 500", r, err)
-	}
+	mustPost(t, c, url, 500)
 	if n := conns.Load(); n != 2 {
 		t.Errorf("%d connections; want 2: the one written to unasked is not reused", n)
 	}
@@ -626,13 +625,9 @@ func TestH1ClientReusesAfterADeadline(t *testing.T) {
 	})
 	c := testH1Client(2, nil)
 	defer c.closeAll()
-	if r, err := post(t, c, url); err != nil || r.status != 200 {
-		t.Fatalf("first post = %v, %v; want 200", r, err)
-	}
+	mustPost(t, c, url, 200)
 	idleConn(t, c, url).conn.SetDeadline(time.Unix(1, 0)) // as if long past
-	if r, err := post(t, c, url); err != nil || r.status != 200 {
-		t.Fatalf("second post = %v, %v; want 200", r, err)
-	}
+	mustPost(t, c, url, 200)
 	if n := conns.Load(); n != 1 {
 		t.Errorf("%d connections; want 1", n)
 	}
@@ -838,17 +833,13 @@ func TestH1ClientBlindReuse(t *testing.T) {
 	c := newH1Client(dial, nil, 8, 2, time.Minute)
 	defer c.closeAll()
 	for range 2 {
-		if r, err := post(t, c, url); err != nil || r.status != 200 {
-			t.Fatalf("post = %v, %v; want 200", r, err)
-		}
+		mustPost(t, c, url, 200)
 	}
 	if n := conns.Load(); n != 1 {
 		t.Errorf("%d connections for two posts in a row; want 1", n)
 	}
 	idleConn(t, c, url).idleSince = time.Now().Add(-h1BlindReuse)
-	if r, err := post(t, c, url); err != nil || r.status != 200 {
-		t.Fatalf("post = %v, %v; want 200", r, err)
-	}
+	mustPost(t, c, url, 200)
 	if n := conns.Load(); n != 2 {
 		t.Errorf("%d connections after one idle for %v; want 2", n, h1BlindReuse)
 	}
