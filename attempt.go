@@ -30,10 +30,9 @@ type workerState struct {
 	scratch  []byte // for rendering templates
 	sig      []byte
 	secrets  []string
-	resp     []byte
-	target   *h1Target // the last target of the h1 client
-	req      []byte    // the h1 client's request
-	answer   h1Response
+	target   *h1Target  // the last target of the h1 client
+	req      []byte     // the h1 client's request
+	answer   h1Response // answer.body holds the start of every answer's body, by either client
 }
 
 // maxKeptBuffer is the largest buffer a worker keeps from one attempt to
@@ -42,8 +41,13 @@ const maxKeptBuffer = 1 << 20
 
 // release lets go of buffers that grew past maxKeptBuffer.
 func (w *workerState) release() {
-	for _, b := range []*[]byte{&w.body, &w.scratch, &w.req} {
-		if cap(*b) > maxKeptBuffer {
+	dropLarger(maxKeptBuffer, &w.body, &w.scratch, &w.req)
+}
+
+// dropLarger lets go of each buffer whose capacity is over max.
+func dropLarger(max int, bufs ...*[]byte) {
+	for _, b := range bufs {
+		if cap(*b) > max {
 			*b = nil
 		}
 	}
@@ -57,7 +61,7 @@ func newWorkerState(e *Emitter) *workerState {
 		scratch:  make([]byte, 0, 1024),
 		sig:      make([]byte, 0, 256),
 		secrets:  make([]string, 0, 2),
-		resp:     make([]byte, MaxResponseRead),
+		answer:   h1Response{body: make([]byte, 0, MaxResponseRead)},
 		req:      make([]byte, 0, 2048),
 	}
 }
@@ -104,7 +108,7 @@ func (e *Emitter) attempt(w *workerState, c Claim) {
 		return
 	}
 	a.StatusCode = status
-	a.Response = excerpt(w.resp)
+	a.Response = excerpt(w.answer.body)
 	switch {
 	case err != nil:
 		a.ErrorClass, a.Error = classify(err), err.Error()
@@ -138,10 +142,10 @@ func (e *Emitter) attempt(w *workerState, c Claim) {
 }
 
 // send posts the body in w to target and reads the start of the answer into
-// w.resp. It returns the status, the Retry-After delay of a 429 or 503
+// w.answer.body. It returns the status, the Retry-After delay of a 429 or 503
 // answer, and the error of a request that got no answer.
 func (e *Emitter) send(w *workerState, target, eventID string) (status int, retryAfter time.Duration, err error) {
-	w.resp = w.resp[:0]
+	w.answer.body = w.answer.body[:0]
 	if e.h1 != nil {
 		if w.target == nil || w.target.url != target {
 			w.target, _ = newH1Target(target)
@@ -193,8 +197,8 @@ func (e *Emitter) send(w *workerState, target, eventID string) (status int, retr
 	defer stop()
 	// Read what we keep, and a little more so that a short body is drained
 	// and the connection reused; a larger body closes the connection.
-	n, _ := io.ReadFull(resp.Body, w.resp[:cap(w.resp)])
-	w.resp = w.resp[:n]
+	n, _ := io.ReadFull(resp.Body, w.answer.body[:cap(w.answer.body)])
+	w.answer.body = w.answer.body[:n]
 	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
 		if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), e.now()); ok {
 			retryAfter = d
@@ -220,9 +224,7 @@ func (e *Emitter) sendH1(w *workerState, t *h1Target, eventID string) (status in
 	w.req = append(w.req, w.body...)
 
 	deadline := time.Now().Add(e.timeout)
-	w.answer.body = w.resp
 	err = e.h1.do(e.baseCtx, t, w.req, deadline, &w.answer)
-	w.resp = w.answer.body
 	if err != nil {
 		return 0, 0, requestError(t.url, err, !time.Now().Before(deadline))
 	}

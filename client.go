@@ -128,11 +128,7 @@ func (r *h1Response) retryAfter() string { return string(r.h.retryAfter) }
 // trim lets go of working space that an answer with huge headers grew:
 // they are rare, and no worker should keep megabytes for them.
 func (r *h1Response) trim() {
-	for _, b := range []*[]byte{&r.scratch, &r.h.val, &r.h.retryAfter, &r.h.contentLength} {
-		if cap(*b) > h1KeepScratch {
-			*b = nil
-		}
-	}
+	dropLarger(h1KeepScratch, &r.scratch, &r.h.val, &r.h.retryAfter, &r.h.contentLength)
 }
 
 const (
