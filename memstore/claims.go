@@ -31,7 +31,7 @@ func (s *Store) ClaimDeliveries(ctx context.Context, p monitehooks.ClaimParams) 
 	if p.Lease <= 0 {
 		return monitehooks.ClaimResult{}, fmt.Errorf("memstore: claim lease %v: must be positive: %w", p.Lease, monitehooks.ErrInvalid)
 	}
-	now, until := p.Now, p.Now.Add(p.Lease)
+	now, until := stampOf(p.Now), stampOf(p.Now.Add(p.Lease))
 
 	s.mu.Lock()
 	// Queues refused by Allow are set aside during the call; they go back
@@ -48,17 +48,18 @@ func (s *Store) ClaimDeliveries(ctx context.Context, p monitehooks.ClaimParams) 
 
 	// Ended leases make their deliveries claimable again; the holder keeps
 	// its token until another claim takes the delivery.
-	for len(s.leases) > 0 && !s.leases[0].end.After(now) {
-		d := s.leases[0].d
-		s.leaseRemoveLocked(d)
-		s.enqueueLocked(d)
+	for len(s.leases) > 0 && !s.leases[0].end.after(now) {
+		dn := s.leases[0].d
+		s.leaseRemoveLocked(s.deliveries.at(dn))
+		s.enqueueLocked(dn)
 	}
 
 	var res monitehooks.ClaimResult
 	for len(res.Claims) < p.Limit && len(s.ready) > 0 {
 		sq := s.ready[0]
-		d := sq.heap[0]
-		if d.next.After(now) {
+		dn := sq.heap[0]
+		d := s.deliveries.at(dn)
+		if d.next.after(now) {
 			break
 		}
 		if p.Allow != nil && !p.Allow(sq.idStr) {
@@ -70,28 +71,36 @@ func (s *Store) ClaimDeliveries(ctx context.Context, p monitehooks.ClaimParams) 
 		s.dequeueLocked(d)
 		s.lastToken++
 		d.token = s.lastToken
-		s.leasePushLocked(d, until)
+		s.leasePushLocked(dn, until)
 		if res.Claims == nil {
 			res.Claims = make([]monitehooks.Claim, 0, min(p.Limit, 16))
 		}
+		e := s.events.at(d.event)
+		ev := s.eventViewLocked(e)
 		res.Claims = append(res.Claims, monitehooks.Claim{
 			DeliveryID:     d.id.String(),
 			SubscriptionID: sq.idStr,
-			PartnerID:      d.ev.ev.PartnerID,
-			Attempts:       d.numAttempts(),
-			CreatedAt:      d.ev.due,
-			Event:          d.ev.ev,
+			PartnerID:      ev.PartnerID,
+			Attempts:       len(s.attemptsLocked(d)),
+			CreatedAt:      e.due.time(),
+			Event:          ev,
 			LeaseToken:     strconv.FormatUint(d.token, 16),
 		})
 	}
 
+	// The earliest of the next queued delivery and the next lease end.
+	var next stamp
+	have := false
 	if len(s.ready) > 0 {
-		res.NextDue = s.ready[0].heap[0].next
+		next, have = s.deliveries.at(s.ready[0].heap[0]).next, true
 	}
 	if len(s.leases) > 0 {
-		if end := s.leases[0].end; res.NextDue.IsZero() || end.Before(res.NextDue) {
-			res.NextDue = end
+		if end := s.leases[0].end; !have || end.compare(next) < 0 {
+			next, have = end, true
 		}
+	}
+	if have {
+		res.NextDue = next.time()
 	}
 	return res, nil
 }
@@ -99,23 +108,26 @@ func (s *Store) ClaimDeliveries(ctx context.Context, p monitehooks.ClaimParams) 
 // errLeaseLost is the answer to a token that does not hold its delivery.
 var errLeaseLost = fmt.Errorf("memstore: %w", monitehooks.ErrLeaseLost)
 
-// leasedLocked returns the delivery the token holds. It answers an error
-// wrapping ErrDeliveryNotFound for an unknown delivery, and ErrLeaseLost
-// when the token does not hold it. s.mu must be held.
-func (s *Store) leasedLocked(deliveryID, leaseToken string) (*delivery, error) {
+// leasedLocked returns the delivery the token holds and its number. It
+// answers an error wrapping ErrDeliveryNotFound for an unknown delivery,
+// and ErrLeaseLost when the token does not hold it. s.mu must be held.
+func (s *Store) leasedLocked(deliveryID, leaseToken string) (*delivery, uint32, error) {
 	did, ok := parseID(deliveryID)
-	var d *delivery
+	var (
+		d  *delivery
+		dn uint32
+	)
 	if ok {
-		d = s.deliveryByIDLocked(did)
+		d, dn = s.deliveryByIDLocked(did)
 	}
 	if d == nil {
-		return nil, fmt.Errorf("memstore: delivery %q: %w", deliveryID, monitehooks.ErrDeliveryNotFound)
+		return nil, 0, deliveryNotFound(deliveryID)
 	}
 	tok, err := strconv.ParseUint(leaseToken, 16, 64)
 	if err != nil || tok == 0 || tok != d.token {
-		return nil, errLeaseLost
+		return nil, 0, errLeaseLost
 	}
-	return d, nil
+	return d, dn, nil
 }
 
 // RecordAttempt records the outcome of a claimed delivery and ends its
@@ -132,18 +144,18 @@ func (s *Store) RecordAttempt(ctx context.Context, r monitehooks.AttemptRecord) 
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	d, err := s.leasedLocked(r.DeliveryID, r.LeaseToken)
+	d, dn, err := s.leasedLocked(r.DeliveryID, r.LeaseToken)
 	if err != nil {
 		return err
 	}
 	s.unhookLocked(d)
 	d.token = 0
-	d.record(r.UpdatedAt, r.Attempt)
+	s.recordLocked(d, r.UpdatedAt, r.Attempt)
 	s.countLocked(d.status, st)
 	d.status = st
-	d.next = r.NextAttemptAt
+	d.next = stampOf(r.NextAttemptAt)
 	if st == statusPending {
-		s.enqueueLocked(d)
+		s.enqueueLocked(dn)
 	}
 	return nil
 }
@@ -157,14 +169,14 @@ func (s *Store) ReleaseDelivery(ctx context.Context, deliveryID, leaseToken stri
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	d, err := s.leasedLocked(deliveryID, leaseToken)
+	d, dn, err := s.leasedLocked(deliveryID, leaseToken)
 	if err != nil {
 		return err
 	}
 	d.token = 0
 	if d.where == inLeases {
 		s.leaseRemoveLocked(d)
-		s.enqueueLocked(d)
+		s.enqueueLocked(dn)
 	}
 	// Otherwise the lease had ended and d is in its queue already.
 	return nil

@@ -8,17 +8,32 @@ import (
 	"github.com/monitehooks/monitehooks"
 )
 
-// deliveryLocked returns the partner's delivery with the ID, or nil.
-// s.mu must be held.
-func (s *Store) deliveryLocked(partnerID, deliveryID string) *delivery {
+// deliveryByIDLocked returns the delivery with the ID and its number, or
+// nil. s.mu must be held.
+func (s *Store) deliveryByIDLocked(did id) (*delivery, uint32) {
+	seq := seqOf(&did)
+	if seq == 0 || seq > uint64(s.deliveries.n) {
+		return nil, 0
+	}
+	dn := uint32(seq - 1)
+	if d := s.deliveries.at(dn); d.id == did {
+		return d, dn
+	}
+	return nil, 0
+}
+
+// deliveryLocked returns the partner's delivery with the ID and its
+// number, or nil. s.mu must be held.
+func (s *Store) deliveryLocked(partnerID, deliveryID string) (*delivery, uint32) {
 	did, ok := parseID(deliveryID)
 	if !ok {
-		return nil
+		return nil, 0
 	}
-	if d := s.deliveryByIDLocked(did); d != nil && d.ev.ev.PartnerID == partnerID {
-		return d
+	d, dn := s.deliveryByIDLocked(did)
+	if d != nil && s.partnerList[s.events.at(d.event).partner].id == partnerID {
+		return d, dn
 	}
-	return nil
+	return nil, 0
 }
 
 func deliveryNotFound(deliveryID string) error {
@@ -33,11 +48,11 @@ func (s *Store) GetDelivery(ctx context.Context, partnerID, deliveryID string) (
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	d := s.deliveryLocked(partnerID, deliveryID)
+	d, _ := s.deliveryLocked(partnerID, deliveryID)
 	if d == nil {
 		return monitehooks.Delivery{}, deliveryNotFound(deliveryID)
 	}
-	return d.view(), nil
+	return s.deliveryViewLocked(d), nil
 }
 
 // ListDeliveries returns one page of the partner's deliveries with copies
@@ -69,28 +84,26 @@ func (s *Store) ListDeliveries(ctx context.Context, partnerID string, lp moniteh
 	// them without it, then take the lock again to copy the page.
 	var es []entry[*delivery]
 	s.mu.RLock()
-	events := func(func(*event) bool) {}
+	events := s.partnerEventsLocked(partnerID)
 	if q.EventID != "" {
+		events = func(func(*event) bool) {}
 		if eid, ok := parseID(q.EventID); ok {
-			if e := s.eventLocked(eid); e != nil && e.ev.PartnerID == partnerID {
+			if e := s.eventLocked(eid); e != nil && s.partnerList[e.partner].id == partnerID {
 				events = func(yield func(*event) bool) { yield(e) }
 			}
 		}
-	} else if p := s.partners[partnerID]; p != nil {
-		events = p.events.all
 	}
 	for e := range events {
-		if (q.ObjectType != "" && e.ev.ObjectType != q.ObjectType) ||
-			(q.EventType != "" && e.ev.Type != q.EventType) ||
-			!q.InCreatedRange(e.due) {
+		created := e.due.time()
+		if !q.matchEvent(s.textLocked(e)) || !q.InCreatedRange(created) {
 			continue
 		}
-		for i := range e.numDeliveries() {
-			d := e.delivery(i)
-			if (q.SubscriptionID != "" && d.sq.id != wantSub) || (q.Status != "" && d.status != wantSt) {
+		for dn := e.first; dn < e.first+e.n; dn++ {
+			d := s.deliveries.at(dn)
+			if (q.SubscriptionID != "" && s.queueList[d.queue].id != wantSub) || (q.Status != "" && d.status != wantSt) {
 				continue
 			}
-			es = append(es, entry[*delivery]{q.sortKey(e.due, d.updatedAt()), d.id, d})
+			es = append(es, entry[*delivery]{q.sortKey(created, s.updatedAtLocked(d)), d.id, d})
 		}
 	}
 	s.mu.RUnlock()
@@ -100,7 +113,7 @@ func (s *Store) ListDeliveries(ctx context.Context, partnerID string, lp moniteh
 	if len(page) > 0 {
 		s.mu.RLock()
 		for i := range page {
-			data[i] = page[i].item.view()
+			data[i] = s.deliveryViewLocked(page[i].item)
 		}
 		s.mu.RUnlock()
 	}
@@ -121,23 +134,24 @@ func (s *Store) RequeueDelivery(ctx context.Context, partnerID, deliveryID strin
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	d := s.deliveryLocked(partnerID, deliveryID)
+	d, dn := s.deliveryLocked(partnerID, deliveryID)
 	if d == nil {
 		return monitehooks.Delivery{}, deliveryNotFound(deliveryID)
 	}
 	if d.status != statusPending {
-		s.requeueLocked(d, due)
+		s.requeueLocked(dn, due)
 	}
-	return d.view(), nil
+	return s.deliveryViewLocked(d), nil
 }
 
-// requeueLocked makes the finished delivery d pending, due at due.
-func (s *Store) requeueLocked(d *delivery, due time.Time) {
+// requeueLocked makes the finished delivery dn pending, due at due.
+func (s *Store) requeueLocked(dn uint32, due time.Time) {
+	d := s.deliveries.at(dn)
 	s.countLocked(d.status, statusPending)
 	d.status = statusPending
-	d.next = due
-	d.record(due, nil)
-	s.enqueueLocked(d)
+	d.next = stampOf(due)
+	s.recordLocked(d, due, nil)
+	s.enqueueLocked(dn)
 }
 
 // RequeueFailed makes every failed delivery of the partner's subscription
@@ -159,14 +173,14 @@ func (s *Store) RequeueFailed(ctx context.Context, partnerID, subscriptionID str
 	if p == nil || p.subs[sid] == nil {
 		return 0, nil
 	}
-	n := 0
-	for e := range p.events.all {
-		if e.due.Before(since) {
+	n, from := 0, stampOf(since)
+	for e := range s.partnerEventsLocked(partnerID) {
+		if e.due.compare(from) < 0 {
 			continue
 		}
-		for i := range e.numDeliveries() {
-			if d := e.delivery(i); d.status == statusFailed && d.sq.id == sid {
-				s.requeueLocked(d, due)
+		for dn := e.first; dn < e.first+e.n; dn++ {
+			if d := s.deliveries.at(dn); d.status == statusFailed && s.queueList[d.queue].id == sid {
+				s.requeueLocked(dn, due)
 				n++
 			}
 		}

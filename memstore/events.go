@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"time"
 
@@ -45,57 +46,85 @@ func (s *Store) CreateEvent(ctx context.Context, ev *monitehooks.Event, subscrip
 			}
 		}
 	}
-
-	var bigObject []byte // copied before taking the lock
-	if len(ev.Object) > maxBlockObject {
-		bigObject = append([]byte(nil), ev.Object...)
+	fields := [textFields]string{
+		fieldObjectType: string(ev.ObjectType),
+		fieldType:       string(ev.Type),
+		fieldObjectID:   ev.ObjectID,
+		fieldEntityID:   ev.EntityID,
 	}
+	textLen := idText
+	for _, f := range fields {
+		textLen += len(f)
+	}
+	if uint64(textLen) > maxRecordBytes || uint64(len(ev.Object)) > maxRecordBytes {
+		return fmt.Errorf("memstore: event of %d bytes of text and a %d-byte object: over %d bytes: %w",
+			textLen, len(ev.Object), maxRecordBytes, monitehooks.ErrInvalid)
+	}
+	ownObject := own(ev.Object) // copied before taking the lock
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	e := s.newEventLocked()
-	e.ev = *ev
-	e.ev.Object = bigObject
-	if bigObject == nil {
-		e.ev.Object = s.copyObjectLocked(ev.Object)
+	if s.events.n == maxRecords || uint64(s.deliveries.n)+uint64(n) > maxRecords {
+		return fmt.Errorf("memstore: the store holds %d events and %d deliveries, as many as it can: %w",
+			s.events.n, s.deliveries.n, monitehooks.ErrInvalid)
 	}
-	e.due = due
-	if n > 0 {
-		e.first.ev = e
-		if n > 1 {
-			more := make([]delivery, n-1)
-			for i := range more {
-				more[i].ev = e
-			}
-			e.more = &more
-		}
-	}
-	// The event's ID, then its deliveries' in order: the slot table
-	// relies on their sequence numbers following on.
-	e.id, e.ev.ID = s.ids.takeText()
-	for i := range n {
-		e.delivery(i).id = s.ids.take()
-	}
-	first := seqOf(&e.id)
-	s.slots.set(first, first+uint64(n), e)
+	p := s.partnerLocked(ev.PartnerID, true)
+	en := s.events.n
+	e := s.events.add()
+	*p.events.add() = en
+	e.id = s.eventIDs.take()
+	e.created, e.due = stampOf(ev.CreatedAt), stampOf(due)
+	e.partner = p.num
+	e.first, e.n = s.deliveries.n, uint32(n)
 
-	p := s.partnerLocked(e.ev.PartnerID, true)
-	p.events.add(e)
-	for i, sub := range subs {
-		d := e.delivery(i)
-		d.sq = s.queueLocked(sub.id, sub.str)
-		d.next = due
-		s.enqueueLocked(d)
+	text := appendID(s.text[:0], &e.id)
+	for i, f := range fields {
+		text = append(text, f...)
+		e.lens[i] = uint32(len(f))
+	}
+	var stored string
+	e.text, e.textOff, stored = s.texts.put(text)
+	if cap(text) <= maxBlockText { // keep the scratch space, unless a large text grew it
+		s.text = text
+	}
+	e.object, e.objectOff = s.objects.put(ev.Object, ownObject)
+	e.objectLen = uint32(len(ev.Object))
+
+	next := stampOf(due)
+	for _, sub := range subs {
+		dn := s.deliveries.n
+		d := s.deliveries.add()
+		d.id = s.deliveryIDs.take()
+		d.event = en
+		d.queue = s.queueLocked(sub.id, sub.str).num
+		d.next = next
+		s.enqueueLocked(dn)
 	}
 	s.counts.Pending += n
-	ev.ID = e.ev.ID
+	ev.ID = stored[:idText]
 	return nil
 }
+
+// maxRecordBytes is the most text, and the largest object, an event may
+// have: their lengths are kept as uint32.
+const maxRecordBytes = math.MaxUint32
 
 // subRef is a subscription ID in both forms.
 type subRef struct {
 	id  id
 	str string
+}
+
+// eventLocked returns the event with the ID, or nil. s.mu must be held.
+func (s *Store) eventLocked(eid id) *event {
+	seq := seqOf(&eid)
+	if seq == 0 || seq > uint64(s.events.n) {
+		return nil
+	}
+	if e := s.events.at(uint32(seq - 1)); e.id == eid {
+		return e
+	}
+	return nil
 }
 
 // GetEvent returns the partner's event with the ID. Its Object is shared
@@ -106,11 +135,9 @@ func (s *Store) GetEvent(ctx context.Context, partnerID, eventID string) (monite
 	}
 	if eid, ok := parseID(eventID); ok {
 		s.mu.RLock()
-		e := s.eventLocked(eid)
-		s.mu.RUnlock()
-		// Events are never modified once stored.
-		if e != nil && e.ev.PartnerID == partnerID {
-			return e.ev, nil
+		defer s.mu.RUnlock()
+		if e := s.eventLocked(eid); e != nil && s.partnerList[e.partner].id == partnerID {
+			return s.eventViewLocked(e), nil
 		}
 	}
 	return monitehooks.Event{}, fmt.Errorf("memstore: event %q: %w", eventID, monitehooks.ErrEventNotFound)
@@ -126,26 +153,43 @@ func (s *Store) ListEvents(ctx context.Context, partnerID string, lp monitehooks
 	if err != nil {
 		return monitehooks.Page[monitehooks.Event]{}, err
 	}
-	var events eventList
+	// Collect the matching events and their keys under the lock, sort
+	// them without it, then take the lock again to copy the page.
+	var es []entry[*event]
 	s.mu.RLock()
-	if p := s.partners[partnerID]; p != nil {
-		events = p.events // append-only, and events are never modified
+	for e := range s.partnerEventsLocked(partnerID) {
+		created := e.created.time()
+		if q.matchEvent(s.textLocked(e)) && q.InCreatedRange(created) {
+			// Both sort fields sort events by creation.
+			es = append(es, entry[*event]{created, e.id, e})
+		}
 	}
 	s.mu.RUnlock()
 
-	var es []entry[*event]
-	for e := range events.all {
-		if (q.ObjectType == "" || e.ev.ObjectType == q.ObjectType) &&
-			(q.EventType == "" || e.ev.Type == q.EventType) &&
-			q.InCreatedRange(e.ev.CreatedAt) {
-			// Both sort fields sort events by creation.
-			es = append(es, entry[*event]{e.ev.CreatedAt, e.id, e})
-		}
-	}
 	page, next, prev := paginate(es, &q)
 	data := make([]monitehooks.Event, len(page))
-	for i := range page {
-		data[i] = page[i].item.ev
+	if len(page) > 0 {
+		s.mu.RLock()
+		for i := range page {
+			data[i] = s.eventViewLocked(page[i].item)
+		}
+		s.mu.RUnlock()
 	}
 	return monitehooks.Page[monitehooks.Event]{Data: data, Next: next, Prev: prev}, nil
+}
+
+// partnerEventsLocked yields the partner's events, oldest first. s.mu must
+// be held while it runs.
+func (s *Store) partnerEventsLocked(partnerID string) func(func(*event) bool) {
+	return func(yield func(*event) bool) {
+		p := s.partners[partnerID]
+		if p == nil {
+			return
+		}
+		for _, en := range p.events.all {
+			if !yield(s.events.at(*en)) {
+				return
+			}
+		}
+	}
 }

@@ -24,14 +24,16 @@ const idText = 36
 // sort in creation order, so items created at the same instant (as under a
 // test's frozen clock) list in the order they were made rather than at
 // random; the random bits keep them unguessable, and the sequence number
-// lets the store find a record without a map (see slots.go).
+// lets the store find a record without a map (see records.go). A store
+// has one idGen per kind of ID, so each kind counts from 1.
 //
 // It makes IDs a batch at a time, from one read of crypto/rand, so that an
-// ID costs no system call and no allocation of its own. The text of the
-// IDs that need one (events' and subscriptions'; a delivery's is made when
-// it leaves the store) is written into a shared buffer that the IDs'
-// strings point into. It is owned by one Store, whose lock guards it:
-// unlike uuid.EnableRandPool it changes no process-wide state.
+// ID costs no system call and no allocation of its own. takeText writes
+// the text of an ID into a shared buffer that the IDs' strings point into;
+// the store uses it for subscriptions, keeps an event's ID in the event's
+// text, and writes a delivery's when it leaves the store. An idGen is
+// owned by one Store, whose lock guards it: unlike uuid.EnableRandPool it
+// changes no process-wide state.
 type idGen struct {
 	batch [idBatch]id
 	used  int    // how many IDs of the batch were handed out

@@ -109,3 +109,10 @@ func (q *listQuery) token(key *time.Time, bid id, before bool) string {
 		Before: before,
 	})
 }
+
+// matchEvent reports whether an event's text passes the list's object
+// type and event type filters.
+func (q *listQuery) matchEvent(t eventText) bool {
+	return (q.ObjectType == "" || string(q.ObjectType) == t.fields[fieldObjectType]) &&
+		(q.EventType == "" || string(q.EventType) == t.fields[fieldType])
+}

@@ -69,9 +69,9 @@ func runModel(t *testing.T, seed uint64, steps int) {
 				t.Fatalf("step %d: CreateEvent: %v", step, err)
 			}
 			e := s.eventLocked(mustParse(t, ev.ID))
-			for i := range e.numDeliveries() {
-				d := e.delivery(i)
-				md := &modelDelivery{id: d.id.String(), sub: d.sq.idStr, status: monitehooks.DeliveryPending, next: due}
+			for dn := e.first; dn < e.first+e.n; dn++ {
+				d := s.deliveries.at(dn)
+				md := &modelDelivery{id: d.id.String(), sub: s.queueList[d.queue].idStr, status: monitehooks.DeliveryPending, next: due}
 				model[md.id] = md
 				ids = append(ids, md.id)
 			}
@@ -243,7 +243,7 @@ func checkHeaps(t *testing.T, s *Store) {
 		if sq.idx != i || len(sq.heap) == 0 {
 			t.Fatalf("ready[%d]: idx %d, %d queued", i, sq.idx, len(sq.heap))
 		}
-		if i > 0 && readyBefore(sq, s.ready[(i-1)/2]) {
+		if i > 0 && s.readyBefore(sq, s.ready[(i-1)/2]) {
 			t.Fatalf("ready[%d] sorts before its parent", i)
 		}
 	}
@@ -252,21 +252,23 @@ func checkHeaps(t *testing.T, s *Store) {
 		if (sq.idx >= 0) != (len(sq.heap) > 0) {
 			t.Fatalf("queue %s: idx %d with %d queued", sq.idStr, sq.idx, len(sq.heap))
 		}
-		for i, d := range sq.heap {
-			if d.where != inQueue || int(d.idx) != i || d.sq != sq || d.status != statusPending {
+		for i, dn := range sq.heap {
+			d := s.deliveries.at(dn)
+			if d.where != inQueue || int(d.idx) != i || s.queueList[d.queue] != sq || d.status != statusPending {
 				t.Fatalf("queue %s[%d]: where %d idx %d status %d", sq.idStr, i, d.where, d.idx, d.status)
 			}
-			if i > 0 && dueBefore(d, sq.heap[(i-1)/2]) {
+			if i > 0 && s.queueBefore(sq, i, (i-1)/2) {
 				t.Fatalf("queue %s[%d] sorts before its parent", sq.idStr, i)
 			}
 		}
 		queued += len(sq.heap)
 	}
 	for i, l := range s.leases {
-		if l.d.where != inLeases || int(l.d.idx) != i || l.d.token == 0 || l.d.status != statusPending {
-			t.Fatalf("leases[%d]: where %d idx %d token %d", i, l.d.where, l.d.idx, l.d.token)
+		d := s.deliveries.at(l.d)
+		if d.where != inLeases || int(d.idx) != i || d.token == 0 || d.status != statusPending {
+			t.Fatalf("leases[%d]: where %d idx %d token %d", i, d.where, d.idx, d.token)
 		}
-		if i > 0 && leaseBefore(l, s.leases[(i-1)/2]) {
+		if i > 0 && s.leaseBefore(i, (i-1)/2) {
 			t.Fatalf("leases[%d] sorts before its parent", i)
 		}
 	}

@@ -1,7 +1,5 @@
 package memstore
 
-import "time"
-
 // The claim indexes are three kinds of binary min-heap, written out rather
 // than built on container/heap so that they neither allocate nor go through
 // interface calls:
@@ -20,21 +18,22 @@ import "time"
 // subQueue is one subscription's queue of claimable deliveries.
 type subQueue struct {
 	id    id
-	idStr string      // id as text, shared by every claim and view
-	heap  []*delivery // min-heap by dueBefore
-	idx   int         // position in Store.ready, -1 when not there
+	idStr string   // id as text, shared by every claim and view
+	num   uint32   // its number in Store.queueList
+	heap  []uint32 // delivery numbers, a min-heap by dueBefore
+	idx   int      // position in Store.ready, -1 when not there
 }
 
 // lease is an entry of Store.leases.
 type lease struct {
-	end time.Time
-	d   *delivery
+	end stamp
+	d   uint32 // the delivery's number
 }
 
 // dueBefore reports whether a is due before b: earlier NextAttemptAt, then
 // lower ID.
 func dueBefore(a, b *delivery) bool {
-	if c := a.next.Compare(b.next); c != 0 {
+	if c := a.next.compare(b.next); c != 0 {
 		return c < 0
 	}
 	return idLess(&a.id, &b.id)
@@ -45,20 +44,23 @@ func dueBefore(a, b *delivery) bool {
 func (s *Store) queueLocked(subID id, idStr string) *subQueue {
 	sq := s.queues[subID]
 	if sq == nil {
-		sq = &subQueue{id: subID, idStr: idStr, idx: -1}
+		sq = &subQueue{id: subID, idStr: idStr, num: uint32(len(s.queueList)), idx: -1}
 		s.queues[subID] = sq
+		s.queueList = append(s.queueList, sq)
 	}
 	return sq
 }
 
-// enqueueLocked makes d claimable: it adds d to its subscription's queue
-// and, when d becomes the queue's head, moves the queue up in s.ready.
-func (s *Store) enqueueLocked(d *delivery) {
-	sq := d.sq
+// enqueueLocked makes delivery dn claimable: it adds dn to its
+// subscription's queue and, when dn becomes the queue's head, moves the
+// queue up in s.ready.
+func (s *Store) enqueueLocked(dn uint32) {
+	d := s.deliveries.at(dn)
+	sq := s.queueList[d.queue]
 	d.where = inQueue
 	d.idx = int32(len(sq.heap))
-	sq.heap = append(sq.heap, d)
-	sq.up(int(d.idx))
+	sq.heap = append(sq.heap, dn)
+	s.queueUp(sq, int(d.idx))
 	switch {
 	case sq.idx < 0:
 		s.readyPush(sq)
@@ -69,17 +71,16 @@ func (s *Store) enqueueLocked(d *delivery) {
 
 // dequeueLocked removes d from its subscription's queue and fixes s.ready.
 func (s *Store) dequeueLocked(d *delivery) {
-	sq := d.sq
+	sq := s.queueList[d.queue]
 	i := int(d.idx)
 	last := len(sq.heap) - 1
 	if i != last {
-		sq.swap(i, last)
+		s.queueSwap(sq, i, last)
 	}
-	sq.heap[last] = nil
 	sq.heap = sq.heap[:last]
 	if i != last {
-		if !sq.down(i) {
-			sq.up(i)
+		if !s.queueDown(sq, i) {
+			s.queueUp(sq, i)
 		}
 	}
 	d.where, d.idx = inNothing, -1
@@ -93,38 +94,44 @@ func (s *Store) dequeueLocked(d *delivery) {
 	}
 }
 
-func (sq *subQueue) swap(i, j int) {
-	h := sq.heap
-	h[i], h[j] = h[j], h[i]
-	h[i].idx, h[j].idx = int32(i), int32(j)
+// queueBefore reports whether the delivery at i in the queue is due before
+// the one at j.
+func (s *Store) queueBefore(sq *subQueue, i, j int) bool {
+	return dueBefore(s.deliveries.at(sq.heap[i]), s.deliveries.at(sq.heap[j]))
 }
 
-func (sq *subQueue) up(i int) {
+func (s *Store) queueSwap(sq *subQueue, i, j int) {
+	h := sq.heap
+	h[i], h[j] = h[j], h[i]
+	s.deliveries.at(h[i]).idx, s.deliveries.at(h[j]).idx = int32(i), int32(j)
+}
+
+func (s *Store) queueUp(sq *subQueue, i int) {
 	for i > 0 {
 		p := (i - 1) / 2
-		if !dueBefore(sq.heap[i], sq.heap[p]) {
+		if !s.queueBefore(sq, i, p) {
 			return
 		}
-		sq.swap(i, p)
+		s.queueSwap(sq, i, p)
 		i = p
 	}
 }
 
-// down sifts the element at i down and reports whether it moved.
-func (sq *subQueue) down(i int) bool {
+// queueDown sifts the element at i down and reports whether it moved.
+func (s *Store) queueDown(sq *subQueue, i int) bool {
 	start, n := i, len(sq.heap)
 	for {
 		c := 2*i + 1
 		if c >= n {
 			break
 		}
-		if r := c + 1; r < n && dueBefore(sq.heap[r], sq.heap[c]) {
+		if r := c + 1; r < n && s.queueBefore(sq, r, c) {
 			c = r
 		}
-		if !dueBefore(sq.heap[c], sq.heap[i]) {
+		if !s.queueBefore(sq, c, i) {
 			break
 		}
-		sq.swap(i, c)
+		s.queueSwap(sq, i, c)
 		i = c
 	}
 	return i > start
@@ -132,7 +139,10 @@ func (sq *subQueue) down(i int) bool {
 
 // Store.ready, a heap of non-empty queues by their heads.
 
-func readyBefore(a, b *subQueue) bool { return dueBefore(a.heap[0], b.heap[0]) }
+// readyBefore reports whether queue a's head is due before queue b's.
+func (s *Store) readyBefore(a, b *subQueue) bool {
+	return dueBefore(s.deliveries.at(a.heap[0]), s.deliveries.at(b.heap[0]))
+}
 
 func (s *Store) readySwap(i, j int) {
 	h := s.ready
@@ -163,7 +173,7 @@ func (s *Store) readyRemove(i int) {
 func (s *Store) readyUp(i int) {
 	for i > 0 {
 		p := (i - 1) / 2
-		if !readyBefore(s.ready[i], s.ready[p]) {
+		if !s.readyBefore(s.ready[i], s.ready[p]) {
 			return
 		}
 		s.readySwap(i, p)
@@ -178,10 +188,10 @@ func (s *Store) readyDown(i int) bool {
 		if c >= n {
 			break
 		}
-		if r := c + 1; r < n && readyBefore(s.ready[r], s.ready[c]) {
+		if r := c + 1; r < n && s.readyBefore(s.ready[r], s.ready[c]) {
 			c = r
 		}
-		if !readyBefore(s.ready[c], s.ready[i]) {
+		if !s.readyBefore(s.ready[c], s.ready[i]) {
 			break
 		}
 		s.readySwap(i, c)
@@ -192,24 +202,26 @@ func (s *Store) readyDown(i int) bool {
 
 // Store.leases, a heap of leased deliveries by lease end.
 
-func leaseBefore(a, b lease) bool {
-	if c := a.end.Compare(b.end); c != 0 {
+func (s *Store) leaseBefore(i, j int) bool {
+	a, b := &s.leases[i], &s.leases[j]
+	if c := a.end.compare(b.end); c != 0 {
 		return c < 0
 	}
-	return idLess(&a.d.id, &b.d.id)
+	return idLess(&s.deliveries.at(a.d).id, &s.deliveries.at(b.d).id)
 }
 
 func (s *Store) leaseSwap(i, j int) {
 	h := s.leases
 	h[i], h[j] = h[j], h[i]
-	h[i].d.idx, h[j].d.idx = int32(i), int32(j)
+	s.deliveries.at(h[i].d).idx, s.deliveries.at(h[j].d).idx = int32(i), int32(j)
 }
 
-// leasePushLocked records that d is leased until end.
-func (s *Store) leasePushLocked(d *delivery, end time.Time) {
+// leasePushLocked records that delivery dn is leased until end.
+func (s *Store) leasePushLocked(dn uint32, end stamp) {
+	d := s.deliveries.at(dn)
 	d.where = inLeases
 	d.idx = int32(len(s.leases))
-	s.leases = append(s.leases, lease{end: end, d: d})
+	s.leases = append(s.leases, lease{end: end, d: dn})
 	s.leaseUp(int(d.idx))
 }
 
@@ -220,7 +232,6 @@ func (s *Store) leaseRemoveLocked(d *delivery) {
 	if i != last {
 		s.leaseSwap(i, last)
 	}
-	s.leases[last] = lease{}
 	s.leases = s.leases[:last]
 	if i != last && !s.leaseDown(i) {
 		s.leaseUp(i)
@@ -231,7 +242,7 @@ func (s *Store) leaseRemoveLocked(d *delivery) {
 func (s *Store) leaseUp(i int) {
 	for i > 0 {
 		p := (i - 1) / 2
-		if !leaseBefore(s.leases[i], s.leases[p]) {
+		if !s.leaseBefore(i, p) {
 			return
 		}
 		s.leaseSwap(i, p)
@@ -246,10 +257,10 @@ func (s *Store) leaseDown(i int) bool {
 		if c >= n {
 			break
 		}
-		if r := c + 1; r < n && leaseBefore(s.leases[r], s.leases[c]) {
+		if r := c + 1; r < n && s.leaseBefore(r, c) {
 			c = r
 		}
-		if !leaseBefore(s.leases[c], s.leases[i]) {
+		if !s.leaseBefore(c, i) {
 			break
 		}
 		s.leaseSwap(i, c)

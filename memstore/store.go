@@ -4,15 +4,18 @@
 //
 // # Costs
 //
-// Storing an event costs no allocation of its own most of the time: its
-// record comes from a block of records, its copy of the object from a
-// block of bytes (an object over 2 KiB gets its own), and the text of its
-// ID from a buffer shared by many IDs (see slots.go and id.go); its
-// deliveries' IDs are written out as text only when they leave the store.
-// An event with more than one subscription costs one allocation for its
-// other deliveries. The object is stored once per event, not per
-// delivery. A pending delivery of a 250-byte object fanned out to ten
-// subscriptions takes about 160 bytes with its indexes (see
+// The records of events and deliveries hold no pointers (see records.go),
+// so the garbage collector never scans them, however many are stored, and
+// storing an event makes no pointer write into them. Storing an event costs
+// no allocation of its own most of the time: its record and its
+// deliveries' come from chunks of records, its text (ID, object type,
+// event type, object ID and entity ID) from a block of text, and its copy
+// of the object from a block of bytes (an object over 2 KiB gets a block
+// of its own). The object is stored once per event, not per delivery.
+// Events and deliveries are created with their IDs in binary form; their
+// text is made when they leave the store, except an event's ID, which is
+// kept in its text. A pending delivery of a 250-byte object fanned out to
+// ten subscriptions takes about 110 bytes with its indexes (see
 // BenchmarkPendingDeliveryMemory). Nothing is ever removed: events and
 // deliveries stay until the process exits.
 //
@@ -29,8 +32,8 @@
 // an ID's sequence number indexes a table. RecordAttempt, ReleaseDelivery and
 // RequeueDelivery are such a look-up and O(log n) heap updates. Lists filter
 // and sort the partner's items, O(m log m) for m items, holding the read
-// lock only while they collect the items (and, for deliveries, while they
-// copy the page); RequeueFailed scans the partner's deliveries under the
+// lock while they collect the items and while they copy the page, not
+// while they sort; RequeueFailed scans the partner's deliveries under the
 // write lock.
 //
 // # Time
@@ -39,6 +42,9 @@
 // times its callers pass. It assumes those move forward: a lease seen ended
 // by one claim stays ended for the claims after it, even one passing an
 // earlier Now.
+//
+// Times are kept as instants: a time read back from the store is in UTC,
+// without the monotonic clock reading it may have been given with.
 package memstore
 
 import (
@@ -52,18 +58,27 @@ import (
 // Store is an in-memory [monitehooks.Store]. It is safe for concurrent use.
 // Everything it holds is lost when the process exits.
 type Store struct {
-	mu         sync.RWMutex        // guards the fields below and every record they reach
-	ids        idGen               // makes the IDs of subscriptions, events and deliveries
-	partners   map[string]*partner // by partner ID
-	slots      slots               // every event and delivery, by its ID's sequence number (see slots.go)
-	queues     map[id]*subQueue    // per subscription ID, made at its first delivery
-	ready      []*subQueue         // heap of the non-empty queues by their head (see queue.go)
-	leases     []lease             // heap of leased deliveries by lease end
-	counts     monitehooks.DeliveryCounts
-	lastToken  uint64      // the last lease token handed out
-	refused    []*subQueue // scratch space of ClaimDeliveries
-	freeEvents []event     // event records not yet used
-	freeBytes  []byte      // space not yet used for object copies
+	mu sync.RWMutex // guards the fields below and every record they reach
+
+	// Each kind of ID has its own sequence, so that the sequence number
+	// of an event's or a delivery's ID, minus one, is its record's number.
+	subIDs, eventIDs, deliveryIDs idGen
+
+	partners    map[string]*partner // by partner ID
+	partnerList []*partner          // by number
+	events      table[event]
+	deliveries  table[delivery]
+	logs        table[deliveryLog]
+	texts       textArena
+	objects     objectArena
+	queues      map[id]*subQueue // per subscription ID, made at its first delivery
+	queueList   []*subQueue      // by number
+	ready       []*subQueue      // heap of the non-empty queues by their head (see queue.go)
+	leases      []lease          // heap of leased deliveries by lease end
+	counts      monitehooks.DeliveryCounts
+	lastToken   uint64      // the last lease token handed out
+	refused     []*subQueue // scratch space of ClaimDeliveries
+	text        []byte      // scratch space of CreateEvent
 }
 
 var _ monitehooks.Store = (*Store)(nil)
@@ -78,40 +93,15 @@ func New() *Store {
 
 // partner holds what one partner owns.
 type partner struct {
+	id  string
+	num uint32 // its number in Store.partnerList
 	// subs holds the partner's subscriptions. A stored Subscription is
 	// never modified: an update stores a new one, so readers may use the
 	// values after the lock is released.
 	subs map[id]*monitehooks.Subscription
-	// events holds the partner's events in the order they were stored.
-	events eventList
-}
-
-// eventList is an append-only list of events, kept in chunks of fixed
-// size so that an append never copies the list. A copy of the list taken
-// under the lock stays valid after it: appends only write past its end.
-type eventList struct {
-	chunks []*[eventChunk]*event
-	n      int
-}
-
-// eventChunk is how many events a chunk of an eventList holds.
-const eventChunk = 256
-
-func (l *eventList) add(e *event) {
-	if l.n == len(l.chunks)*eventChunk {
-		l.chunks = append(l.chunks, new([eventChunk]*event))
-	}
-	l.chunks[l.n/eventChunk][l.n%eventChunk] = e
-	l.n++
-}
-
-// all yields the events of the list, oldest first.
-func (l eventList) all(yield func(*event) bool) {
-	for i := range l.n {
-		if !yield(l.chunks[i/eventChunk][i%eventChunk]) {
-			return
-		}
-	}
+	// events holds the numbers of the partner's events in the order they
+	// were stored.
+	events table[uint32]
 }
 
 // partnerLocked returns the partner's record, making it when create is set;
@@ -120,44 +110,74 @@ func (l eventList) all(yield func(*event) bool) {
 func (s *Store) partnerLocked(partnerID string, create bool) *partner {
 	p := s.partners[partnerID]
 	if p == nil && create {
-		p = &partner{subs: make(map[id]*monitehooks.Subscription)}
+		p = &partner{id: partnerID, num: uint32(len(s.partnerList)), subs: make(map[id]*monitehooks.Subscription)}
 		s.partners[partnerID] = p
+		s.partnerList = append(s.partnerList, p)
 	}
 	return p
 }
 
-// event is a stored event and its deliveries. Everything but the
-// deliveries' mutable fields is fixed once the event is stored.
+// event is a stored event, fixed once stored. Its text is its ID and the
+// textFields after it, and its deliveries are the numbers first to
+// first+n-1.
 type event struct {
-	ev  monitehooks.Event // ev.Object is the store's own copy
-	id  id
-	due time.Time // the CreatedAt of every delivery of the event
-	// first is the first delivery, kept inline so that an event with one
-	// subscription costs one allocation; first.ev is nil when the event
-	// has no deliveries.
-	first delivery
-	// more holds the other deliveries, nil when there are none (a
-	// pointer: most events have one delivery).
-	more *[]delivery
+	id        id
+	created   stamp // CreatedAt
+	due       stamp // the CreatedAt of every delivery of the event
+	partner   uint32
+	first     uint32
+	n         uint32
+	text      uint32 // the block of its text in Store.texts
+	textOff   uint32
+	lens      [textFields]uint32
+	object    uint32 // the block of its object in Store.objects
+	objectOff uint32
+	objectLen uint32
 }
 
-// delivery returns the event's i-th delivery.
-func (e *event) delivery(i int) *delivery {
-	if i == 0 {
-		return &e.first
-	}
-	return &(*e.more)[i-1]
+// The fields of an event's text after its ID, in order.
+const (
+	fieldObjectType = iota
+	fieldType
+	fieldObjectID
+	fieldEntityID
+	textFields
+)
+
+// eventText is an event's text, read from its record.
+type eventText struct {
+	id     string
+	fields [textFields]string
 }
 
-// numDeliveries returns how many deliveries the event has.
-func (e *event) numDeliveries() int {
-	if e.first.ev == nil {
-		return 0
+// textLocked returns the event's text. s.mu must be held.
+func (s *Store) textLocked(e *event) eventText {
+	n := uint32(idText)
+	for _, l := range e.lens {
+		n += l
 	}
-	if e.more == nil {
-		return 1
+	all := s.texts.get(e.text, e.textOff, n)
+	t := eventText{id: all[:idText]}
+	all = all[idText:]
+	for i, l := range e.lens {
+		t.fields[i], all = all[:l], all[l:]
 	}
-	return 1 + len(*e.more)
+	return t
+}
+
+// eventViewLocked returns the event as the API shows it. s.mu must be held.
+func (s *Store) eventViewLocked(e *event) monitehooks.Event {
+	t := s.textLocked(e)
+	return monitehooks.Event{
+		ID:         t.id,
+		PartnerID:  s.partnerList[e.partner].id,
+		EntityID:   t.fields[fieldEntityID],
+		ObjectType: monitehooks.ObjectType(t.fields[fieldObjectType]),
+		ObjectID:   t.fields[fieldObjectID],
+		Type:       monitehooks.EventType(t.fields[fieldType]),
+		Object:     s.objects.get(e.object, e.objectOff, e.objectLen),
+		CreatedAt:  e.created.time(),
+	}
 }
 
 // Delivery states, as stored.
@@ -191,88 +211,88 @@ const (
 	inLeases               // pending and leased: in Store.leases
 )
 
-// delivery is a stored delivery. Its fields after sq are guarded by
-// Store.mu; the fields before are fixed once stored.
+// delivery is a stored delivery. Its id and event are fixed once stored;
+// the other fields are guarded by Store.mu.
 type delivery struct {
-	ev *event
-	sq *subQueue // the queue of its subscription, which also holds the subscription ID
 	id id
-
 	// token is the lease token of the last claim while that claim holds
 	// the delivery, and 0 otherwise. A lease that ended is not revoked
 	// until the delivery is claimed again, so a late RecordAttempt by the
 	// holder still counts when nobody else has claimed the delivery.
 	token  uint64
-	next   time.Time    // NextAttemptAt
-	log    *deliveryLog // nil until the delivery's first outcome or requeue
-	idx    int32        // position in its heap (queue or leases), per where
-	status uint8        // a status* constant
-	where  uint8        // an in* constant
+	next   stamp  // NextAttemptAt
+	event  uint32 // its event's number
+	queue  uint32 // its subscription's queue's number, which gives the subscription
+	log    uint32 // 1 + its log's number; 0 until its first outcome or requeue
+	idx    int32  // position in its heap (queue or leases), per where
+	status uint8  // a status* constant
+	where  uint8  // an in* constant
 }
 
 // deliveryLog is what a delivery gains once it has an outcome. A delivery
 // waiting for its first attempt, as most pending ones are, goes without,
-// which keeps the records of a backlog small.
+// which keeps the records of a backlog small and without pointers.
 type deliveryLog struct {
 	updated  time.Time // UpdatedAt
 	attempts []monitehooks.Attempt
 	first    [1]monitehooks.Attempt // attempts' array until a second attempt
 }
 
-// updatedAt returns the delivery's UpdatedAt: its event's due time until
-// it has an outcome.
-func (d *delivery) updatedAt() time.Time {
-	if d.log == nil {
-		return d.ev.due
+// updatedAtLocked returns the delivery's UpdatedAt: its event's due time
+// until it has an outcome. s.mu must be held.
+func (s *Store) updatedAtLocked(d *delivery) time.Time {
+	if d.log == 0 {
+		return s.events.at(d.event).due.time()
 	}
-	return d.log.updated
+	return s.logs.at(d.log - 1).updated
 }
 
-// record notes an outcome or requeue at t, and a, when not nil, as an
-// attempt.
-func (d *delivery) record(t time.Time, a *monitehooks.Attempt) {
-	if d.log == nil {
-		d.log = &deliveryLog{}
-		d.log.attempts = d.log.first[:0] // one allocation for the first attempt too
+// recordLocked notes an outcome or requeue of d at t, and a, when not
+// nil, as an attempt. s.mu must be held.
+func (s *Store) recordLocked(d *delivery, t time.Time, a *monitehooks.Attempt) {
+	if d.log == 0 {
+		l := s.logs.add()
+		l.attempts = l.first[:0]
+		d.log = s.logs.n // its number plus one
 	}
-	d.log.updated = t
+	l := s.logs.at(d.log - 1)
+	l.updated = t
 	if a != nil {
-		d.log.attempts = append(d.log.attempts, *a)
+		l.attempts = append(l.attempts, *a)
 	}
 }
 
-// numAttempts returns how many attempts the delivery has.
-func (d *delivery) numAttempts() int {
-	if d.log == nil {
-		return 0
-	}
-	return len(d.log.attempts)
-}
-
-// view returns the delivery as the API shows it, with a copy of its
-// attempts. s.mu must be held.
-func (d *delivery) view() monitehooks.Delivery {
-	e := d.ev
-	return monitehooks.Delivery{
-		ID:             d.id.String(),
-		EventID:        e.ev.ID,
-		SubscriptionID: d.sq.idStr,
-		PartnerID:      e.ev.PartnerID,
-		ObjectType:     e.ev.ObjectType,
-		EventType:      e.ev.Type,
-		Status:         statusNames[d.status],
-		Attempts:       d.cloneAttempts(),
-		NextAttemptAt:  d.next,
-		CreatedAt:      e.due,
-		UpdatedAt:      d.updatedAt(),
-	}
-}
-
-func (d *delivery) cloneAttempts() []monitehooks.Attempt {
-	if d.numAttempts() == 0 {
+// attemptsLocked returns the delivery's attempts, which must not be
+// modified. s.mu must be held.
+func (s *Store) attemptsLocked(d *delivery) []monitehooks.Attempt {
+	if d.log == 0 {
 		return nil
 	}
-	return append([]monitehooks.Attempt(nil), d.log.attempts...)
+	return s.logs.at(d.log - 1).attempts
+}
+
+// deliveryViewLocked returns the delivery as the API shows it, with a copy
+// of its attempts. s.mu must be held.
+func (s *Store) deliveryViewLocked(d *delivery) monitehooks.Delivery {
+	e := s.events.at(d.event)
+	t := s.textLocked(e)
+	var attempts []monitehooks.Attempt
+	if a := s.attemptsLocked(d); len(a) > 0 {
+		attempts = append(attempts, a...)
+	}
+	return monitehooks.Delivery{
+		ID:             d.id.String(),
+		EventID:        t.id,
+		SubscriptionID: s.queueList[d.queue].idStr,
+		PartnerID:      s.partnerList[e.partner].id,
+		ObjectType:     monitehooks.ObjectType(t.fields[fieldObjectType]),
+		EventType:      monitehooks.EventType(t.fields[fieldType]),
+		Status:         statusNames[d.status],
+		Attempts:       attempts,
+		NextAttemptAt:  d.next.time(),
+		CreatedAt:      e.due.time(),
+		UpdatedAt:      s.updatedAtLocked(d),
+	}
 }
 
 // countLocked moves one delivery from the count of state from to that of

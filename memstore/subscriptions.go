@@ -18,7 +18,7 @@ func (s *Store) CreateSubscription(ctx context.Context, sub monitehooks.Subscrip
 	sub = sub.Clone()
 	stored := sub.Clone()
 	s.mu.Lock()
-	sid, sidStr := s.ids.takeText()
+	sid, sidStr := s.subIDs.takeText()
 	stored.ID = sidStr
 	s.partnerLocked(sub.PartnerID, true).subs[sid] = &stored
 	s.mu.Unlock()

@@ -1,0 +1,277 @@
+package memstore
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/monitehooks/monitehooks"
+)
+
+// TestLookupByID checks that each event and delivery is found by its ID,
+// and nothing by an ID that shares only its sequence number with one, or
+// that names a record of another kind: events and deliveries number their
+// IDs from 1 each, so every number below is held by one of each.
+func TestLookupByID(t *testing.T) {
+	ctx := context.Background()
+	s := New()
+	subs := createSubs(t, s, "p", 3)
+	var events []monitehooks.Event
+	for i := range tableChunk + 10 { // across chunks, with 0 to 3 deliveries each
+		ev := monitehooks.Event{PartnerID: "p", ObjectType: "entity", Type: "created"}
+		if err := s.CreateEvent(ctx, &ev, subs[:i%4], time.Time{}); err != nil {
+			t.Fatal(err)
+		}
+		events = append(events, ev)
+	}
+	wrong := func(u id) id {
+		u[15] ^= 1 // same sequence number, other random bits
+		return u
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	found := 0
+	for i, ev := range events {
+		eid := mustParse(t, ev.ID)
+		e := s.eventLocked(eid)
+		if e == nil || s.textLocked(e).id != ev.ID {
+			t.Fatalf("event %s not found", ev.ID)
+		}
+		if s.eventLocked(wrong(eid)) != nil {
+			t.Fatalf("event %s found by a wrong ID", ev.ID)
+		}
+		if d, _ := s.deliveryByIDLocked(eid); d != nil {
+			t.Fatalf("event %s found as a delivery", ev.ID)
+		}
+		if int(e.n) != i%4 {
+			t.Fatalf("event %s has %d deliveries; want %d", ev.ID, e.n, i%4)
+		}
+		for dn := e.first; dn < e.first+e.n; dn++ {
+			d := s.deliveries.at(dn)
+			if got, gotN := s.deliveryByIDLocked(d.id); got != d || gotN != dn || d.event != uint32(i) {
+				t.Fatalf("delivery %s of event %s not found", d.id.String(), ev.ID)
+			}
+			if got, _ := s.deliveryByIDLocked(wrong(d.id)); got != nil || s.eventLocked(d.id) != nil {
+				t.Fatalf("delivery %s found by a wrong ID, or as an event", d.id.String())
+			}
+			found++
+		}
+	}
+	if found != int(s.deliveries.n) {
+		t.Fatalf("found %d deliveries; the store has %d", found, s.deliveries.n)
+	}
+	for _, sub := range subs {
+		sid := mustParse(t, sub)
+		if d, _ := s.deliveryByIDLocked(sid); s.eventLocked(sid) != nil || d != nil {
+			t.Fatalf("subscription ID %s found as an event or a delivery", sub)
+		}
+	}
+	for _, u := range []id{{}, {0x7f, 0, 0, 0, 0, 0, 0x80, 0, 0x80}} { // number 0, and beyond the tables
+		if d, _ := s.deliveryByIDLocked(u); s.eventLocked(u) != nil || d != nil {
+			t.Fatalf("ID %s found", u)
+		}
+	}
+}
+
+// createSubs stores n subscriptions of the partner and returns their IDs.
+func createSubs(t *testing.T, s *Store, partnerID string, n int) []string {
+	t.Helper()
+	ids := make([]string, n)
+	for i := range ids {
+		sub, err := s.CreateSubscription(context.Background(), monitehooks.Subscription{PartnerID: partnerID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[i] = sub.ID
+	}
+	return ids
+}
+
+// TestTable checks that a table keeps its records in order across chunks,
+// and that a record keeps its place while more are added.
+func TestTable(t *testing.T) {
+	var tab table[int]
+	first := tab.add()
+	*first = -1
+	for i := 1; i < 3*tableChunk+5; i++ {
+		*tab.add() = i
+	}
+	if *first != -1 || tab.at(0) != first {
+		t.Fatal("the first record moved or changed")
+	}
+	i := 0
+	for n, v := range tab.all {
+		want := i
+		if i == 0 {
+			want = -1
+		}
+		if n != uint32(i) || *v != want {
+			t.Fatalf("record %d: number %d, value %d", i, n, *v)
+		}
+		i++
+	}
+	if i != 3*tableChunk+5 || tab.n != uint32(i) {
+		t.Fatalf("%d records, n %d; want %d", i, tab.n, 3*tableChunk+5)
+	}
+}
+
+// TestTextArena checks that texts come back as they were put, across
+// blocks and around texts large enough for a block of their own, and that
+// a text handed out stays as it was while more is written.
+func TestTextArena(t *testing.T) {
+	var a textArena
+	type put struct {
+		block, off uint32
+		want, got  string
+	}
+	var puts []put
+	for i := range 3 * textBlock / 100 {
+		n := 100
+		if i%50 == 7 {
+			n = maxBlockText + 1 + i
+		}
+		want := strings.Repeat(string(rune('a'+i%26)), n)
+		block, off, got := a.put([]byte(want))
+		puts = append(puts, put{block, off, want, got})
+	}
+	blocks := map[uint32]bool{}
+	for i, p := range puts {
+		if p.got != p.want {
+			t.Fatalf("text %d changed after it was handed out", i)
+		}
+		if got := a.get(p.block, p.off, uint32(len(p.want))); got != p.want {
+			t.Fatalf("text %d: got %.20q…; want %.20q…", i, got, p.want)
+		}
+		blocks[p.block] = true
+	}
+	if len(blocks) < 3+len(puts)/50 {
+		t.Fatalf("%d blocks; want the texts across at least %d", len(blocks), 3+len(puts)/50)
+	}
+}
+
+// TestObjectArena checks that objects come back as they were put, across
+// blocks and as their own copies, nil when empty, and full: an append to
+// one cannot write over the next.
+func TestObjectArena(t *testing.T) {
+	var a objectArena
+	type put struct {
+		block, off uint32
+		want       []byte
+	}
+	var puts []put
+	for i := range 3 * objectBlock / 300 {
+		n := 300
+		switch i % 40 {
+		case 5:
+			n = maxBlockObject + 1
+		case 6:
+			n = 0
+		}
+		want := bytes.Repeat([]byte{byte(i)}, n)
+		ownCopy := own(want)
+		if (ownCopy != nil) != (n > maxBlockObject) {
+			t.Fatalf("own(%d bytes) = %d bytes", n, len(ownCopy))
+		}
+		block, off := a.put(want, ownCopy)
+		puts = append(puts, put{block, off, want})
+	}
+	for i, p := range puts {
+		got := a.get(p.block, p.off, uint32(len(p.want)))
+		if !bytes.Equal(got, p.want) || (len(p.want) == 0) != (got == nil) {
+			t.Fatalf("object %d: %d bytes back; want %d", i, len(got), len(p.want))
+		}
+		if cap(got) != len(got) {
+			t.Fatalf("object %d: cap %d, len %d; want a full slice", i, cap(got), len(got))
+		}
+	}
+}
+
+// TestStamp checks that a time comes back from its stamp as the same
+// instant in UTC, the zero time as the zero time, and that stamps compare
+// as their times do.
+func TestStamp(t *testing.T) {
+	times := []time.Time{
+		{},
+		time.Date(1, 1, 1, 0, 0, 0, 1, time.UTC),
+		time.Date(1969, 12, 31, 23, 59, 58, 500_000_000, time.UTC), // negative seconds with nanoseconds
+		time.Date(1969, 12, 31, 23, 59, 59, 0, time.UTC),
+		time.Date(2026, 1, 2, 3, 4, 5, 6, time.FixedZone("x", -5*3600)),
+		time.Now(), // with a monotonic reading
+		time.Date(9999, 12, 31, 23, 59, 59, 999_999_999, time.UTC),
+	}
+	for i, tm := range times {
+		got := stampOf(tm).time()
+		if !got.Equal(tm) || got.Location() != time.UTC || got.IsZero() != tm.IsZero() {
+			t.Errorf("%v came back as %v", tm, got)
+		}
+		for _, o := range times {
+			if got, want := stampOf(tm).compare(stampOf(o)), tm.Compare(o); got != want {
+				t.Errorf("stamps of %v and %v compare %d; want %d", tm, o, got, want)
+			}
+		}
+		if i > 0 && !stampOf(tm).after(stampOf(times[i-1])) {
+			t.Errorf("stamp of %v not after that of %v", tm, times[i-1])
+		}
+	}
+	if (time.Time{}) != stampOf(time.Time{}).time() {
+		t.Error("the zero time's stamp does not give the zero time back")
+	}
+}
+
+// TestLargeEvents checks that events whose text or object is too large for
+// a shared block are stored whole, and that the events after them are
+// too.
+func TestLargeEvents(t *testing.T) {
+	ctx := context.Background()
+	s := New()
+	subs := createSubs(t, s, "p", 1)
+	var want []monitehooks.Event
+	for i := range 20 {
+		ev := monitehooks.Event{PartnerID: "p", ObjectType: "entity", Type: "created", ObjectID: "o",
+			EntityID: "e", Object: []byte(`{}`), CreatedAt: time.Date(2026, 1, 2, 3, 4, 5, i, time.UTC)}
+		if i%3 == 1 {
+			ev.ObjectID = strings.Repeat("o", maxBlockText+i)
+		}
+		if i%4 == 1 {
+			ev.Object = []byte(`{"x":"` + strings.Repeat("x", maxBlockObject+i) + `"}`)
+		}
+		if err := s.CreateEvent(ctx, &ev, subs, ev.CreatedAt); err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, ev)
+	}
+	for _, ev := range want {
+		got, err := s.GetEvent(ctx, "p", ev.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.ObjectID != ev.ObjectID || got.EntityID != ev.EntityID || !bytes.Equal(got.Object, ev.Object) || !got.CreatedAt.Equal(ev.CreatedAt) {
+			t.Fatalf("event %s changed: object ID of %d bytes, object of %d; want %d and %d",
+				ev.ID, len(got.ObjectID), len(got.Object), len(ev.ObjectID), len(ev.Object))
+		}
+	}
+}
+
+// TestStoreFull checks that a store refuses an event once its events' or
+// deliveries' numbers would not fit in a record, storing nothing.
+func TestStoreFull(t *testing.T) {
+	ctx := context.Background()
+	s := New()
+	subs := createSubs(t, s, "p", 2)
+	s.events.n = maxRecords // as if full: the refusal comes before any record is touched
+	ev := monitehooks.Event{PartnerID: "p", ObjectType: "entity", Type: "created"}
+	if err := s.CreateEvent(ctx, &ev, nil, time.Time{}); !errors.Is(err, monitehooks.ErrInvalid) || ev.ID != "" {
+		t.Fatalf("CreateEvent in a full store: %v, ID %q; want ErrInvalid and no ID", err, ev.ID)
+	}
+	s.events.n, s.deliveries.n = 0, maxRecords-1
+	if err := s.CreateEvent(ctx, &ev, subs, time.Time{}); !errors.Is(err, monitehooks.ErrInvalid) || ev.ID != "" {
+		t.Fatalf("CreateEvent of 2 deliveries with room for 1: %v, ID %q; want ErrInvalid and no ID", err, ev.ID)
+	}
+	if maxRecordBytes != math.MaxUint32 || maxRecords != math.MaxUint32 {
+		t.Fatal("record limits no longer match their uint32 fields")
+	}
+}
