@@ -88,19 +88,13 @@ func (s *Store) ClaimDeliveries(ctx context.Context, p monitehooks.ClaimParams) 
 		})
 	}
 
-	// The earliest of the next queued delivery and the next lease end.
-	var next stamp
-	have := false
 	if len(s.ready) > 0 {
-		next, have = s.deliveries.at(s.ready[0].heap[0]).next, true
+		res.NextDue = s.deliveries.at(s.ready[0].heap[0]).next.time()
 	}
 	if len(s.leases) > 0 {
-		if end := s.leases[0].end; !have || end.compare(next) < 0 {
-			next, have = end, true
+		if end := s.leases[0].end.time(); res.NextDue.IsZero() || end.Before(res.NextDue) {
+			res.NextDue = end
 		}
-	}
-	if have {
-		res.NextDue = next.time()
 	}
 	return res, nil
 }

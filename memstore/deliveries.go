@@ -82,41 +82,39 @@ func (s *Store) ListDeliveries(ctx context.Context, partnerID string, lp moniteh
 
 	// Collect the matching deliveries and their keys under the lock, sort
 	// them without it, then take the lock again to copy the page.
-	var es []entry[*delivery]
-	s.mu.RLock()
-	events := s.partnerEventsLocked(partnerID)
-	if q.EventID != "" {
-		events = func(func(*event) bool) {}
-		if eid, ok := parseID(q.EventID); ok {
-			if e := s.eventLocked(eid); e != nil && s.partnerList[e.partner].id == partnerID {
-				events = func(yield func(*event) bool) { yield(e) }
+	es := readLocked(s, func() (es []entry[*delivery]) {
+		events := s.partnerEventsLocked(partnerID)
+		if q.EventID != "" {
+			events = func(func(*event) bool) {}
+			if eid, ok := parseID(q.EventID); ok {
+				if e := s.eventLocked(eid); e != nil && s.partnerList[e.partner].id == partnerID {
+					events = func(yield func(*event) bool) { yield(e) }
+				}
 			}
 		}
-	}
-	for e := range events {
-		created := e.due.time()
-		if !q.matchEvent(s.textLocked(e)) || !q.InCreatedRange(created) {
-			continue
-		}
-		for dn := e.first; dn < e.first+e.n; dn++ {
-			d := s.deliveries.at(dn)
-			if (q.SubscriptionID != "" && s.queueList[d.queue].id != wantSub) || (q.Status != "" && d.status != wantSt) {
+		for e := range events {
+			created := e.due.time()
+			if !q.matchEvent(s.textLocked(e)) || !q.InCreatedRange(created) {
 				continue
 			}
-			es = append(es, entry[*delivery]{q.sortKey(created, s.updatedAtLocked(d)), d.id, d})
+			for dn := e.first; dn < e.first+e.n; dn++ {
+				d := s.deliveries.at(dn)
+				if (q.SubscriptionID != "" && s.queueList[d.queue].id != wantSub) || (q.Status != "" && d.status != wantSt) {
+					continue
+				}
+				es = append(es, entry[*delivery]{q.sortKey(created, s.updatedAtLocked(d)), d.id, d})
+			}
 		}
-	}
-	s.mu.RUnlock()
-
+		return es
+	})
 	page, next, prev := paginate(es, &q)
-	data := make([]monitehooks.Delivery, len(page))
-	if len(page) > 0 {
-		s.mu.RLock()
+	data := readLocked(s, func() []monitehooks.Delivery {
+		data := make([]monitehooks.Delivery, len(page))
 		for i := range page {
 			data[i] = s.deliveryViewLocked(page[i].item)
 		}
-		s.mu.RUnlock()
-	}
+		return data
+	})
 	return monitehooks.Page[monitehooks.Delivery]{Data: data, Next: next, Prev: prev}, nil
 }
 

@@ -64,7 +64,7 @@ func (s *Store) CreateEvent(ctx context.Context, ev *monitehooks.Event, subscrip
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.events.n == maxRecords || uint64(s.deliveries.n)+uint64(n) > maxRecords {
+	if !roomFor(s.events.n, 1) || !roomFor(s.deliveries.n, n) {
 		return fmt.Errorf("memstore: the store holds %d events and %d deliveries, as many as it can: %w",
 			s.events.n, s.deliveries.n, monitehooks.ErrInvalid)
 	}
@@ -103,6 +103,11 @@ func (s *Store) CreateEvent(ctx context.Context, ev *monitehooks.Event, subscrip
 	s.counts.Pending += n
 	ev.ID = stored[:idText]
 	return nil
+}
+
+// roomFor reports whether a table of have records has room for more.
+func roomFor(have uint32, more int) bool {
+	return uint64(have)+uint64(more) <= maxRecords
 }
 
 // maxRecordBytes is the most text, and the largest object, an event may
@@ -155,26 +160,24 @@ func (s *Store) ListEvents(ctx context.Context, partnerID string, lp monitehooks
 	}
 	// Collect the matching events and their keys under the lock, sort
 	// them without it, then take the lock again to copy the page.
-	var es []entry[*event]
-	s.mu.RLock()
-	for e := range s.partnerEventsLocked(partnerID) {
-		created := e.created.time()
-		if q.matchEvent(s.textLocked(e)) && q.InCreatedRange(created) {
-			// Both sort fields sort events by creation.
-			es = append(es, entry[*event]{created, e.id, e})
+	es := readLocked(s, func() (es []entry[*event]) {
+		for e := range s.partnerEventsLocked(partnerID) {
+			created := e.created.time()
+			if q.matchEvent(s.textLocked(e)) && q.InCreatedRange(created) {
+				// Both sort fields sort events by creation.
+				es = append(es, entry[*event]{created, e.id, e})
+			}
 		}
-	}
-	s.mu.RUnlock()
-
+		return es
+	})
 	page, next, prev := paginate(es, &q)
-	data := make([]monitehooks.Event, len(page))
-	if len(page) > 0 {
-		s.mu.RLock()
+	data := readLocked(s, func() []monitehooks.Event {
+		data := make([]monitehooks.Event, len(page))
 		for i := range page {
 			data[i] = s.eventViewLocked(page[i].item)
 		}
-		s.mu.RUnlock()
-	}
+		return data
+	})
 	return monitehooks.Page[monitehooks.Event]{Data: data, Next: next, Prev: prev}, nil
 }
 

@@ -116,3 +116,10 @@ func (q *listQuery) matchEvent(t eventText) bool {
 	return (q.ObjectType == "" || string(q.ObjectType) == t.fields[fieldObjectType]) &&
 		(q.EventType == "" || string(q.EventType) == t.fields[fieldType])
 }
+
+// readLocked returns f's result, called under s's read lock.
+func readLocked[T any](s *Store, f func() T) T {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return f()
+}

@@ -118,9 +118,16 @@ func (s stamp) after(o stamp) bool { return s.compare(o) > 0 }
 // as it was while more is written, so the text of an event is a substring
 // of its block, made without allocating or copying.
 type textArena struct {
-	blocks []string        // every block; the one being written is in cur
-	cur    strings.Builder // the block being written
-	curNum uint32          // its number; blocks[curNum] is "" until it is full
+	blocks []string // every block; the one being written is read from cur
+	// cur is the block being written, number curNum, once there is one
+	// (cur.Cap() > 0); blocks[curNum] is "" until it is full.
+	cur    strings.Builder
+	curNum uint32
+}
+
+// writing reports whether block is the one being written.
+func (a *textArena) writing(block uint32) bool {
+	return block == a.curNum && a.cur.Cap() > 0
 }
 
 // put stores b and returns where it is, and the stored text.
@@ -129,8 +136,8 @@ func (a *textArena) put(b []byte) (block, off uint32, text string) {
 		a.blocks = append(a.blocks, string(b))
 		return uint32(len(a.blocks) - 1), 0, a.blocks[len(a.blocks)-1]
 	}
-	if len(a.blocks) == 0 || a.cur.Cap()-a.cur.Len() < len(b) {
-		if len(a.blocks) > 0 {
+	if a.cur.Cap()-a.cur.Len() < len(b) {
+		if a.cur.Cap() > 0 {
 			a.blocks[a.curNum] = a.cur.String()
 		}
 		a.cur = strings.Builder{}
@@ -146,7 +153,7 @@ func (a *textArena) put(b []byte) (block, off uint32, text string) {
 // get returns the n bytes of text at off in the block.
 func (a *textArena) get(block, off, n uint32) string {
 	b := a.blocks[block]
-	if block == a.curNum {
+	if a.writing(block) {
 		b = a.cur.String()
 	}
 	return b[off : off+n]

@@ -131,11 +131,14 @@ func TestTextArena(t *testing.T) {
 	var puts []put
 	for i := range 3 * textBlock / 100 {
 		n := 100
-		if i%50 == 7 {
+		if i%50 == 0 { // the first one too: before any shared block
 			n = maxBlockText + 1 + i
 		}
 		want := strings.Repeat(string(rune('a'+i%26)), n)
 		block, off, got := a.put([]byte(want))
+		if back := a.get(block, off, uint32(n)); back != want { // before the next put
+			t.Fatalf("text %d: got %.20q… at once; want %.20q…", i, back, want)
+		}
 		puts = append(puts, put{block, off, want, got})
 	}
 	blocks := map[uint32]bool{}
@@ -223,8 +226,8 @@ func TestStamp(t *testing.T) {
 }
 
 // TestLargeEvents checks that events whose text or object is too large for
-// a shared block are stored whole, and that the events after them are
-// too.
+// a shared block are stored whole, the store's first event among them, and
+// that the events after them are too.
 func TestLargeEvents(t *testing.T) {
 	ctx := context.Background()
 	s := New()
@@ -233,10 +236,11 @@ func TestLargeEvents(t *testing.T) {
 	for i := range 20 {
 		ev := monitehooks.Event{PartnerID: "p", ObjectType: "entity", Type: "created", ObjectID: "o",
 			EntityID: "e", Object: []byte(`{}`), CreatedAt: time.Date(2026, 1, 2, 3, 4, 5, i, time.UTC)}
-		if i%3 == 1 {
+		// The first event's text and object too: before any shared block.
+		if i%3 == 0 {
 			ev.ObjectID = strings.Repeat("o", maxBlockText+i)
 		}
-		if i%4 == 1 {
+		if i%4 == 0 {
 			ev.Object = []byte(`{"x":"` + strings.Repeat("x", maxBlockObject+i) + `"}`)
 		}
 		if err := s.CreateEvent(ctx, &ev, subs, ev.CreatedAt); err != nil {
@@ -257,7 +261,8 @@ func TestLargeEvents(t *testing.T) {
 }
 
 // TestStoreFull checks that a store refuses an event once its events' or
-// deliveries' numbers would not fit in a record, storing nothing.
+// deliveries' numbers would not fit in a record, storing nothing, and
+// where the limit falls.
 func TestStoreFull(t *testing.T) {
 	ctx := context.Background()
 	s := New()
@@ -271,7 +276,41 @@ func TestStoreFull(t *testing.T) {
 	if err := s.CreateEvent(ctx, &ev, subs, time.Time{}); !errors.Is(err, monitehooks.ErrInvalid) || ev.ID != "" {
 		t.Fatalf("CreateEvent of 2 deliveries with room for 1: %v, ID %q; want ErrInvalid and no ID", err, ev.ID)
 	}
+	for _, tc := range []struct {
+		have uint32
+		more int
+		want bool
+	}{{maxRecords - 2, 2, true}, {maxRecords - 1, 2, false}, {maxRecords, 0, true}, {maxRecords, 1, false}, {0, 0, true}} {
+		if got := roomFor(tc.have, tc.more); got != tc.want {
+			t.Errorf("roomFor(%d, %d) = %v; want %v", tc.have, tc.more, got, tc.want)
+		}
+	}
 	if maxRecordBytes != math.MaxUint32 || maxRecords != math.MaxUint32 {
 		t.Fatal("record limits no longer match their uint32 fields")
+	}
+}
+
+// TestLookupPastFullChunk checks that an ID numbered one past the last
+// record is not found when the last chunk is full, where a look-up that
+// read past the table would index a chunk that does not exist.
+func TestLookupPastFullChunk(t *testing.T) {
+	ctx := context.Background()
+	s := New()
+	subs := createSubs(t, s, "p", 1)
+	for range tableChunk {
+		ev := monitehooks.Event{PartnerID: "p", ObjectType: "entity", Type: "created"}
+		if err := s.CreateEvent(ctx, &ev, subs, time.Time{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const n = tableChunk + 1
+	past := id{0, 0, 0, 0, n >> 8, n & 0xff, 0x80, 0, 0x80}
+	if seqOf(&past) != n {
+		t.Fatalf("ID %s has number %d", past, seqOf(&past))
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if d, _ := s.deliveryByIDLocked(past); s.eventLocked(past) != nil || d != nil {
+		t.Fatalf("ID %s one past the last event and delivery found", past)
 	}
 }

@@ -43,8 +43,9 @@
 // by one claim stays ended for the claims after it, even one passing an
 // earlier Now.
 //
-// Times are kept as instants: a time read back from the store is in UTC,
-// without the monotonic clock reading it may have been given with.
+// The times of events and deliveries are kept as instants: they come back
+// in UTC, without the monotonic clock reading they may have been given
+// with. An attempt comes back as it was recorded.
 package memstore
 
 import (
@@ -211,8 +212,8 @@ const (
 	inLeases               // pending and leased: in Store.leases
 )
 
-// delivery is a stored delivery. Its id and event are fixed once stored;
-// the other fields are guarded by Store.mu.
+// delivery is a stored delivery. Its id, event and queue are fixed once
+// stored; the other fields are guarded by Store.mu.
 type delivery struct {
 	id id
 	// token is the lease token of the last claim while that claim holds
@@ -233,7 +234,7 @@ type delivery struct {
 // waiting for its first attempt, as most pending ones are, goes without,
 // which keeps the records of a backlog small and without pointers.
 type deliveryLog struct {
-	updated  time.Time // UpdatedAt
+	updated  stamp // UpdatedAt
 	attempts []monitehooks.Attempt
 	first    [1]monitehooks.Attempt // attempts' array until a second attempt
 }
@@ -244,7 +245,7 @@ func (s *Store) updatedAtLocked(d *delivery) time.Time {
 	if d.log == 0 {
 		return s.events.at(d.event).due.time()
 	}
-	return s.logs.at(d.log - 1).updated
+	return s.logs.at(d.log - 1).updated.time()
 }
 
 // recordLocked notes an outcome or requeue of d at t, and a, when not
@@ -256,7 +257,7 @@ func (s *Store) recordLocked(d *delivery, t time.Time, a *monitehooks.Attempt) {
 		d.log = s.logs.n // its number plus one
 	}
 	l := s.logs.at(d.log - 1)
-	l.updated = t
+	l.updated = stampOf(t)
 	if a != nil {
 		l.attempts = append(l.attempts, *a)
 	}
