@@ -83,6 +83,17 @@ func (p *ListParams) Validate() error {
 	if p.Status != "" && !p.Status.Valid() {
 		v.add("status", KindEnum, "must be pending, succeeded or failed")
 	}
+	for _, b := range [...]struct {
+		name string
+		t    time.Time
+	}{{"created_at__gt", p.CreatedGT}, {"created_at__gte", p.CreatedGTE}, {"created_at__lt", p.CreatedLT}, {"created_at__lte", p.CreatedLTE}} {
+		if b.t.IsZero() {
+			continue
+		}
+		if _, err := b.t.MarshalText(); err != nil {
+			v.add(b.name, KindInvalid, "must be a time RFC 3339 can write: a year from 0 to 9999, an offset under 24 hours")
+		}
+	}
 	return v.err()
 }
 
@@ -124,23 +135,42 @@ type Page[T any] struct {
 // tokens behave alike; callers treat tokens as opaque strings.
 type Cursor struct {
 	// Params is the query the token continues, normalized.
-	Params ListParams `json:"p"`
-	// Key is the sort key of the item at the page boundary.
-	Key time.Time `json:"k"`
+	Params ListParams
+	// Key is the sort key of the item at the page boundary. A token keeps
+	// it as an instant: it decodes in UTC.
+	Key time.Time
 	// ID is that item's ID, which orders items with equal keys.
-	ID string `json:"i"`
+	ID string
 	// Before is true for a Prev token: the page holds the items just
 	// before the boundary item in list order. A Next token's page holds the
 	// items just after it.
-	Before bool `json:"b,omitempty"`
+	Before bool
 }
 
-// EncodeCursor returns the opaque token for c.
+// cursorToken is a Cursor as a token holds it, in JSON. The key is kept as
+// seconds and nanoseconds since 1970, which every time has: JSON's form of
+// a time stops at year 9999, and a store's key may be past it in UTC.
+type cursorToken struct {
+	Params ListParams `json:"p"`
+	Sec    *int64     `json:"s"` // a pointer, so that a token without it is refused
+	Nsec   int64      `json:"n,omitempty"`
+	ID     string     `json:"i"`
+	Before bool       `json:"b,omitempty"`
+}
+
+// EncodeCursor returns the opaque token for c. Its Params must be valid
+// (see [ListParams.Validate]).
 func EncodeCursor(c Cursor) string {
-	c.Params = c.Params.Normalized()
-	b, err := json.Marshal(c)
+	sec := c.Key.Unix()
+	b, err := json.Marshal(cursorToken{
+		Params: c.Params.Normalized(),
+		Sec:    &sec,
+		Nsec:   int64(c.Key.Nanosecond()),
+		ID:     c.ID,
+		Before: c.Before,
+	})
 	if err != nil {
-		// A Cursor holds only strings, ints and times in range.
+		// Only a Created bound that Validate refuses can fail to encode.
 		panic("monitehooks: encoding cursor: " + err.Error())
 	}
 	return base64.RawURLEncoding.EncodeToString(b)
@@ -149,17 +179,21 @@ func EncodeCursor(c Cursor) string {
 // DecodeCursor reads a token made by EncodeCursor. Anything else answers an
 // error wrapping ErrInvalidCursor.
 func DecodeCursor(token string) (Cursor, error) {
-	var c Cursor
+	var t cursorToken
 	b, err := base64.RawURLEncoding.DecodeString(token)
 	if err != nil || len(b) == 0 {
 		return Cursor{}, ErrInvalidCursor
 	}
-	if err := json.Unmarshal(b, &c); err != nil {
+	if err := json.Unmarshal(b, &t); err != nil {
 		return Cursor{}, ErrInvalidCursor
 	}
-	if c.ID == "" || c.Params.Validate() != nil || c.Params.Limit == 0 {
+	if t.ID == "" || t.Sec == nil || t.Nsec < 0 || t.Nsec >= 1e9 || t.Params.Validate() != nil || t.Params.Limit == 0 {
 		return Cursor{}, ErrInvalidCursor
 	}
-	c.Params = c.Params.Normalized()
-	return c, nil
+	return Cursor{
+		Params: t.Params.Normalized(),
+		Key:    time.Unix(*t.Sec, t.Nsec).UTC(),
+		ID:     t.ID,
+		Before: t.Before,
+	}, nil
 }

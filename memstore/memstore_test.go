@@ -112,3 +112,37 @@ func TestAllowPanics(t *testing.T) {
 		t.Errorf("claim after a panic in Allow = %d claims, %v; want 2", len(res.Claims), err)
 	}
 }
+
+// TestListPastYear9999 pages through events created late on 9999-12-31 in
+// a zone behind UTC: in UTC, as the store gives times back, they are in
+// year 10000, past where JSON's form of a time stops, and their page
+// tokens must still be made.
+func TestListPastYear9999(t *testing.T) {
+	ctx := context.Background()
+	s := memstore.New()
+	late := time.Date(9999, 12, 31, 22, 0, 0, 0, time.FixedZone("x", -5*3600))
+	for i := range 3 {
+		ev := monitehooks.Event{PartnerID: "p", ObjectType: "entity", Type: "created", ObjectID: "o", CreatedAt: late.Add(time.Duration(i))}
+		if err := s.CreateEvent(ctx, &ev, nil, late); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var seen []time.Time
+	p := monitehooks.ListParams{Limit: 1}
+	for range 4 {
+		page, err := s.ListEvents(ctx, "p", p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, ev := range page.Data {
+			seen = append(seen, ev.CreatedAt)
+		}
+		if page.Next == "" {
+			break
+		}
+		p = monitehooks.ListParams{Cursor: page.Next}
+	}
+	if len(seen) != 3 || !seen[0].Equal(late) || !seen[2].Equal(late.Add(2)) {
+		t.Fatalf("paged through %v; want the 3 events from %v", seen, late)
+	}
+}
