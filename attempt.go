@@ -111,7 +111,7 @@ func (e *Emitter) attempt(w *workerState, c Claim) {
 	a.Response = excerpt(w.answer.body)
 	switch {
 	case err != nil:
-		a.ErrorClass, a.Error = classify(err), err.Error()
+		a.ErrorClass, a.Error = classify(err), errorText(err)
 	case status < 200 || status > 299:
 		a.ErrorClass, a.Error = ErrorStatus, strings.TrimSpace(fmt.Sprintf("HTTP %d %s", status, http.StatusText(status)))
 	}
@@ -429,9 +429,21 @@ func classify(err error) ErrorClass {
 	}
 }
 
-// excerpt returns the start of a response body, at most MaxResponseExcerpt
-// bytes, cut at a character boundary, with invalid UTF-8 replaced.
-func excerpt(b []byte) string {
+// errorText returns the text of an attempt's error, with its cause cut
+// as a response is (see excerpt): the cause may quote what the endpoint
+// sent, such as a header line of a megabyte, and the text is kept with the
+// attempt. The URL is kept whole, being at most MaxURLLength long.
+func errorText(err error) string {
+	if ue, ok := err.(*url.Error); ok { // as (*url.Error).Error writes it
+		return fmt.Sprintf("%s %q: %s", ue.Op, ue.URL, excerpt(ue.Err.Error()))
+	}
+	return excerpt(err.Error())
+}
+
+// excerpt returns the start of a response body or of an error's text, at
+// most MaxResponseExcerpt bytes, cut at a character boundary, with invalid
+// UTF-8 replaced.
+func excerpt[T string | []byte](b T) string {
 	if len(b) > MaxResponseExcerpt+utf8.UTFMax {
 		b = b[:MaxResponseExcerpt+utf8.UTFMax]
 	}

@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -1043,3 +1044,33 @@ func TestEmitAllocs(t *testing.T) {
 		t.Errorf("pending deliveries = %d, %v; want a delivery per Emit", counts.Pending, err)
 	}
 }
+
+// TestLongErrorCut checks that an attempt's error keeps the URL whole and
+// at most MaxResponseExcerpt bytes of a cause whose text is far longer
+// (net/http can quote an endpoint's header line of a megabyte), and is
+// still classified by the cause.
+func TestLongErrorCut(t *testing.T) {
+	t.Parallel()
+	url := "https://example.com/" + strings.Repeat("p", 1500)
+	transport := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		r.Body.Close()
+		return nil, longTimeout{}
+	})
+	b := setupEmitter(t, &monitehooks.EmitterConfig{Transport: transport})
+	b.create(t, monitehooks.SubscriptionParams{ObjectType: "entity", URL: url})
+	b.emit(t, monitehooks.Event{})
+	info := wait(t, b.attempts, "the attempt")
+	// 11 + 506·2 = 1023 bytes: the cut falls inside a two-byte "é".
+	want := "Post " + strconv.Quote(url) + ": timed out: " + strings.Repeat("é", 506)
+	if info.Attempt.Error != want || info.Attempt.ErrorClass != monitehooks.ErrorTimeout {
+		t.Errorf("attempt = %q, error of %d bytes; want %q, %d bytes with the URL and the start of the cause",
+			info.Attempt.ErrorClass, len(info.Attempt.Error), monitehooks.ErrorTimeout, len(want))
+	}
+}
+
+// longTimeout is a timeout whose text is 1 MiB long.
+type longTimeout struct{}
+
+func (longTimeout) Error() string   { return "timed out: " + strings.Repeat("é", 1<<19) }
+func (longTimeout) Timeout() bool   { return true }
+func (longTimeout) Temporary() bool { return false }

@@ -15,7 +15,7 @@ var (
 	ParseRetryAfter  = parseRetryAfter
 	AppendJSONString = appendJSONString
 	AppendObject     = appendObject
-	Excerpt          = excerpt
+	Excerpt          = excerpt[[]byte]
 )
 
 // RenderPayload renders the body of a delivery of ev to sub, as an
