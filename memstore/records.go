@@ -167,7 +167,7 @@ type objectArena struct {
 }
 
 // own returns a copy of an object over maxBlockObject bytes, to be stored
-// with putOwn. It is made before the store's lock is taken.
+// by objectArena.put. It is made before the store's lock is taken.
 func own(b []byte) []byte {
 	if len(b) <= maxBlockObject {
 		return nil
