@@ -90,14 +90,13 @@ func (s *Store) CreateEvent(ctx context.Context, ev *monitehooks.Event, subscrip
 	e.object, e.objectOff = s.objects.put(ev.Object, ownObject)
 	e.objectLen = uint32(len(ev.Object))
 
-	next := stampOf(due)
 	for _, sub := range subs {
 		dn := s.deliveries.n
 		d := s.deliveries.add()
 		d.id = s.deliveryIDs.take()
 		d.event = en
 		d.queue = s.queueLocked(sub.id, sub.str).num
-		d.next = next
+		d.next = e.due
 		s.enqueueLocked(dn)
 	}
 	s.counts.Pending += n
