@@ -29,7 +29,7 @@ func FuzzAppendJSONString(f *testing.F) {
 
 // FuzzPayload renders both formats of arbitrary events for arbitrary
 // subscriptions and checks, by decoding them, that each is one JSON object
-// with exactly the fields DESIGN section 5 gives.
+// with exactly the fields docs/webhooks.md gives ("Payload formats").
 func FuzzPayload(f *testing.F) {
 	f.Add("ev-1", "obj-1", "ent-1", "entity", "created", `{"name":"Acme"}`, "My hook", "sub-1", "2024-05-25", int64(1700000000123456789))
 	f.Add(`e"v`, "o\xffid", "", "role", "deleted", "", "", "s\u2028", "", int64(0))

@@ -17,7 +17,7 @@ import (
 	"github.com/monitehooks/monitehooks"
 )
 
-// The test vector of DESIGN.md section 6.
+// The test vector of docs/webhooks.md, section "Test vector".
 const (
 	vecSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 	vecUnix   = 1710139795

@@ -15,7 +15,8 @@ var body250 = func() []byte {
 	return append(b, tail...)
 }()
 
-// Fixed secrets in the DESIGN format: "whsec_" + base64 of 32 bytes.
+// Fixed secrets: secretA is the test vector's of docs/webhooks.md; secretB
+// and secretC have the shape NewSecret makes, "whsec_" + base64 of 32 bytes.
 const (
 	secretA = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 	secretB = "whsec_3xq0kZ9bYqN1uQ7Vf2Lw8mRt5sHcJ6dPaE4gKiUoWnA="

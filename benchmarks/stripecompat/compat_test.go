@@ -101,8 +101,8 @@ func TestMonitehooksVerifiesStripe(t *testing.T) {
 	}
 }
 
-// TestDesignVector: the test vector of DESIGN.md section 6 is what both
-// implementations compute, and each accepts the resulting header.
+// TestDesignVector: the test vector of docs/webhooks.md ("Test vector") is
+// what both implementations compute, and each accepts the resulting header.
 func TestDesignVector(t *testing.T) {
 	t.Parallel()
 	const (
