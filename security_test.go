@@ -530,7 +530,7 @@ func TestSecuritySecretsNeverLeak(t *testing.T) {
 	})
 	hangRC := newReceiver(t, func(_ http.ResponseWriter, r *http.Request, _ int) { <-r.Context().Done() })
 	h, err := httpapi.New(&httpapi.Config{
-		Registry: b.reg, Store: b.store, Emitter: b.em, EnableEmit: true,
+		Registry: b.reg, Store: b.store, Emitter: b.em,
 		Tokens: map[string]string{"token-a": "partner-a", "token-b": "partner-b"},
 		Logger: logger,
 	})

@@ -20,12 +20,11 @@ type Config struct {
 	// Store is the store the registry and emitter use; events and
 	// deliveries are read from it. Required.
 	Store monitehooks.Store
-	// Emitter emits the events posted to POST /events. Required when
-	// EnableEmit is set; otherwise unused.
+	// Emitter emits the events posted to POST /events, which is served
+	// exactly when Emitter is set; no other route uses it. Defaults to
+	// nil: POST /events is not served and answers 405 (GET /events still
+	// is).
 	Emitter *monitehooks.Emitter
-	// EnableEmit serves POST /events. Defaults to false: the route is not
-	// served, so POST /events answers 405.
-	EnableEmit bool
 	// Authenticator maps a request to the partner making it. Defaults to
 	// StaticTokens(Tokens); one of the two is required.
 	Authenticator Authenticator
@@ -51,8 +50,6 @@ func (c *Config) validate() error {
 		return errors.New("httpapi: New: Config.Registry is required")
 	case c.Store == nil:
 		return errors.New("httpapi: New: Config.Store is required")
-	case c.EnableEmit && c.Emitter == nil:
-		return errors.New("httpapi: New: Config.Emitter is required when EnableEmit is set")
 	case c.Authenticator == nil && len(c.Tokens) == 0:
 		return errors.New("httpapi: New: Config.Authenticator or Config.Tokens is required")
 	}
@@ -74,14 +71,12 @@ func New(cfg *Config) (http.Handler, error) {
 		return nil, err
 	}
 	h := &handler{
-		reg:   cfg.Registry,
-		store: cfg.Store,
-		auth:  cfg.Authenticator,
-		now:   cfg.Now,
-		log:   cfg.Logger,
-	}
-	if cfg.EnableEmit {
-		h.emitter = cfg.Emitter
+		reg:     cfg.Registry,
+		store:   cfg.Store,
+		emitter: cfg.Emitter,
+		auth:    cfg.Authenticator,
+		now:     cfg.Now,
+		log:     cfg.Logger,
 	}
 	if h.auth == nil {
 		h.auth = StaticTokens(cfg.Tokens)

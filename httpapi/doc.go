@@ -30,7 +30,7 @@
 //	POST   /{prefix}/{id}/regenerate_secret   new secret (the answer carries it)
 //
 // and besides them GET /webhook_deliveries, GET /events, GET /events/{id},
-// POST /events (only with [Config].EnableEmit) and GET /openapi.json, an
+// POST /events (only with a [Config].Emitter) and GET /openapi.json, an
 // OpenAPI 3.1 description of exactly the routes served, which needs no
 // authentication.
 //

@@ -218,11 +218,11 @@ func TestErrors(t *testing.T) {
 	}
 }
 
-// TestPOSTEventsOff checks that without EnableEmit POST /events is not
+// TestPOSTEventsOff checks that without an Emitter POST /events is not
 // served, though GET /events is.
 func TestPOSTEventsOff(t *testing.T) {
 	t.Parallel()
-	b := newBundle(t, func(c *httpapi.Config) { c.EnableEmit = false })
+	b := newBundle(t, func(c *httpapi.Config) { c.Emitter = nil })
 	res := b.must(t, 405, "POST", "/events", `{"object_type":"entity","event_type":"created"}`)
 	if got := res.header.Get("Allow"); got != "GET, HEAD" {
 		t.Errorf("Allow = %q; want %q", got, "GET, HEAD")
@@ -270,7 +270,6 @@ func TestNew(t *testing.T) {
 		{"nil", nil, "Registry"},
 		{"no registry", &httpapi.Config{Store: b.store, Tokens: map[string]string{"t": "p"}}, "Config.Registry"},
 		{"no store", &httpapi.Config{Registry: b.reg, Tokens: map[string]string{"t": "p"}}, "Config.Store"},
-		{"emit without emitter", &httpapi.Config{Registry: b.reg, Store: b.store, EnableEmit: true, Tokens: map[string]string{"t": "p"}}, "Config.Emitter"},
 		{"no authentication", &httpapi.Config{Registry: b.reg, Store: b.store}, "Config.Authenticator"},
 		{"empty token", &httpapi.Config{Registry: b.reg, Store: b.store, Tokens: map[string]string{"": "p"}}, "Config.Tokens"},
 		{"empty partner", &httpapi.Config{Registry: b.reg, Store: b.store, Tokens: map[string]string{"t": ""}}, "Config.Tokens"},

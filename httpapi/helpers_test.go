@@ -114,11 +114,10 @@ func newBundle(tb testing.TB, edit func(*httpapi.Config)) *testBundle {
 	tb.Cleanup(func() { em.Close() })
 	b.em = em
 	cfg := &httpapi.Config{
-		Registry:   reg,
-		Store:      b.store,
-		Emitter:    em,
-		EnableEmit: true,
-		Tokens:     map[string]string{tokenA: partnerA, tokenB: partnerB},
+		Registry: reg,
+		Store:    b.store,
+		Emitter:  em,
+		Tokens:   map[string]string{tokenA: partnerA, tokenB: partnerB},
 	}
 	if edit != nil {
 		edit(cfg)

@@ -194,7 +194,7 @@ func startServer(cfg *ServerConfig) (*Server, error) {
 	}
 	s.Emitter = em
 	api, err := httpapi.New(&httpapi.Config{
-		Registry: reg, Store: s.Store, Emitter: em, EnableEmit: true, Tokens: tokens,
+		Registry: reg, Store: s.Store, Emitter: em, Tokens: tokens,
 	})
 	if err != nil {
 		em.Close()

@@ -60,12 +60,11 @@ func newFakeMonite(ctx context.Context, cfg fakeMoniteConfig) (*fakeMonite, erro
 		return nil, err
 	}
 	api, err := httpapi.New(&httpapi.Config{
-		Registry:   reg,
-		Store:      store,
-		Emitter:    em,
-		EnableEmit: true,
-		Tokens:     cfg.tokens,
-		Logger:     cfg.logger,
+		Registry: reg,
+		Store:    store,
+		Emitter:  em,
+		Tokens:   cfg.tokens,
+		Logger:   cfg.logger,
 	})
 	if err != nil {
 		em.Close()
