@@ -25,12 +25,9 @@ type Config struct {
 	// nil: POST /events is not served and answers 405 (GET /events still
 	// is).
 	Emitter *monitehooks.Emitter
-	// Authenticator maps a request to the partner making it. Defaults to
-	// StaticTokens(Tokens); one of the two is required.
+	// Authenticator maps a request to the partner making it;
+	// [StaticTokens] makes one from a map of bearer tokens. Required.
 	Authenticator Authenticator
-	// Tokens maps static bearer tokens to partner IDs. It is used when
-	// Authenticator is nil. Defaults to none.
-	Tokens map[string]string
 	// Now stamps the created_at of events posted to POST /events. Defaults
 	// to nil, which leaves it to the Emitter's clock.
 	Now func() time.Time
@@ -45,20 +42,13 @@ type Config struct {
 func (c *Config) validate() error {
 	switch {
 	case c == nil:
-		return errors.New("httpapi: New: Config is nil; Registry and Store are required")
+		return errors.New("httpapi: New: Config is nil; Registry, Store and Authenticator are required")
 	case c.Registry == nil:
 		return errors.New("httpapi: New: Config.Registry is required")
 	case c.Store == nil:
 		return errors.New("httpapi: New: Config.Store is required")
-	case c.Authenticator == nil && len(c.Tokens) == 0:
-		return errors.New("httpapi: New: Config.Authenticator or Config.Tokens is required")
-	}
-	if c.Authenticator == nil {
-		for token, partner := range c.Tokens {
-			if token == "" || partner == "" {
-				return errors.New("httpapi: New: Config.Tokens: tokens and partner IDs must not be empty")
-			}
-		}
+	case c.Authenticator == nil:
+		return errors.New("httpapi: New: Config.Authenticator is required; StaticTokens makes one from bearer tokens")
 	}
 	return nil
 }
@@ -77,9 +67,6 @@ func New(cfg *Config) (http.Handler, error) {
 		auth:    cfg.Authenticator,
 		now:     cfg.Now,
 		log:     cfg.Logger,
-	}
-	if h.auth == nil {
-		h.auth = StaticTokens(cfg.Tokens)
 	}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)

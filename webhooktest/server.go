@@ -193,8 +193,13 @@ func startServer(cfg *ServerConfig) (*Server, error) {
 		return nil, err
 	}
 	s.Emitter = em
+	auth, err := httpapi.StaticTokens(tokens)
+	if err != nil {
+		em.Close()
+		return nil, err
+	}
 	api, err := httpapi.New(&httpapi.Config{
-		Registry: reg, Store: s.Store, Emitter: em, Tokens: tokens,
+		Registry: reg, Store: s.Store, Emitter: em, Authenticator: auth,
 	})
 	if err != nil {
 		em.Close()

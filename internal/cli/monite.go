@@ -59,12 +59,17 @@ func newFakeMonite(ctx context.Context, cfg fakeMoniteConfig) (*fakeMonite, erro
 	if err != nil {
 		return nil, err
 	}
+	auth, err := httpapi.StaticTokens(cfg.tokens)
+	if err != nil {
+		em.Close()
+		return nil, err
+	}
 	api, err := httpapi.New(&httpapi.Config{
-		Registry: reg,
-		Store:    store,
-		Emitter:  em,
-		Tokens:   cfg.tokens,
-		Logger:   cfg.logger,
+		Registry:      reg,
+		Store:         store,
+		Emitter:       em,
+		Authenticator: auth,
+		Logger:        cfg.logger,
 	})
 	if err != nil {
 		em.Close()
