@@ -3,87 +3,16 @@ package cli
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"time"
 
-	"github.com/monitehooks/monitehooks"
-	"github.com/monitehooks/monitehooks/httpapi"
-	"github.com/monitehooks/monitehooks/memstore"
+	"github.com/monitehooks/monitehooks/internal/stack"
 )
 
 // apiPrefix is where the REST API is mounted.
-const apiPrefix = "/v1"
-
-// fakeMonite is Monite's webhook system in one process: an in-memory store,
-// a registry that accepts http:// URLs, an emitter that may deliver to
-// loopback and private addresses, and the REST API (with POST /events)
-// mounted at /v1.
-type fakeMonite struct {
-	emitter *monitehooks.Emitter
-	handler http.Handler // serves /v1/… and answers JSON 404s elsewhere
-}
-
-// fakeMoniteConfig configures newFakeMonite.
-type fakeMoniteConfig struct {
-	catalog        *monitehooks.Catalog    // nil: DefaultCatalog
-	tokens         map[string]string       // bearer token → partner ID; required
-	retryPolicy    monitehooks.RetryPolicy // nil: the default schedule
-	attemptTimeout time.Duration           // 0: the emitter's default
-	logger         *slog.Logger            // nil: discard
-	observer       *monitehooks.Observer   // nil: none
-}
-
-// newFakeMonite assembles a fake Monite. The caller stops its emitter.
-func newFakeMonite(ctx context.Context, cfg fakeMoniteConfig) (*fakeMonite, error) {
-	if cfg.logger == nil {
-		cfg.logger = slog.New(slog.DiscardHandler)
-	}
-	store := memstore.New()
-	reg, err := monitehooks.NewRegistry(ctx, store, &monitehooks.RegistryConfig{
-		Catalog:           cfg.catalog,
-		AllowInsecureURLs: true,
-	})
-	if err != nil {
-		return nil, err
-	}
-	em, err := monitehooks.NewEmitter(store, reg, &monitehooks.EmitterConfig{
-		RetryPolicy:          cfg.retryPolicy,
-		AttemptTimeout:       cfg.attemptTimeout,
-		AllowPrivateNetworks: true,
-		Logger:               cfg.logger,
-		Observer:             cfg.observer,
-	})
-	if err != nil {
-		return nil, err
-	}
-	auth, err := httpapi.StaticTokens(cfg.tokens)
-	if err != nil {
-		em.Close()
-		return nil, err
-	}
-	api, err := httpapi.New(&httpapi.Config{
-		Registry:      reg,
-		Store:         store,
-		Emitter:       em,
-		Authenticator: auth,
-		Logger:        cfg.logger,
-	})
-	if err != nil {
-		em.Close()
-		return nil, err
-	}
-	mux := http.NewServeMux()
-	mux.Handle(apiPrefix+"/", http.StripPrefix(apiPrefix, api))
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusNotFound)
-		fmt.Fprintf(w, `{"error":{"message":"not found; the API is served under %s/"}}`+"\n", apiPrefix)
-	})
-	return &fakeMonite{emitter: em, handler: mux}, nil
-}
+const apiPrefix = stack.APIPrefix
 
 // server is an HTTP server running on a listener of its own.
 type server struct {
