@@ -529,10 +529,12 @@ func TestSecuritySecretsNeverLeak(t *testing.T) {
 		http.Error(w, "internal error", http.StatusInternalServerError)
 	})
 	hangRC := newReceiver(t, func(_ http.ResponseWriter, r *http.Request, _ int) { <-r.Context().Done() })
+	auth, err := httpapi.StaticTokens(map[string]string{"token-a": "partner-a", "token-b": "partner-b"})
+	if err != nil {
+		t.Fatalf("httpapi.StaticTokens: %v", err)
+	}
 	h, err := httpapi.New(&httpapi.Config{
-		Registry: b.reg, Store: b.store, Emitter: b.em, EnableEmit: true,
-		Tokens: map[string]string{"token-a": "partner-a", "token-b": "partner-b"},
-		Logger: logger,
+		Registry: b.reg, Store: b.store, Emitter: b.em, Authenticator: auth, Logger: logger,
 	})
 	if err != nil {
 		t.Fatalf("httpapi.New: %v", err)

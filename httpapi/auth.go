@@ -3,13 +3,14 @@ package httpapi
 import (
 	"crypto/subtle"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 )
 
-// ErrUnauthenticated is returned by [StaticTokens] when a request carries
-// no bearer token or an unknown one. Any error of an [Authenticator]
-// answers 401.
+// ErrUnauthenticated is returned by the [Authenticator] of [StaticTokens]
+// when a request carries no bearer token or an unknown one. Any error of
+// an Authenticator answers 401.
 var ErrUnauthenticated = errors.New("httpapi: missing or unknown bearer token")
 
 // Authenticator says which partner makes a request. The handler calls it
@@ -25,14 +26,37 @@ type AuthenticatorFunc func(r *http.Request) (partnerID string, err error)
 // Authenticate returns f(r).
 func (f AuthenticatorFunc) Authenticate(r *http.Request) (string, error) { return f(r) }
 
-// StaticTokens is an [Authenticator] over a fixed map of bearer token to
-// partner ID. Tokens are compared in constant time. It must not be
-// modified while in use.
-type StaticTokens map[string]string
+// StaticTokens returns an [Authenticator] over a fixed map of bearer token
+// to partner ID. It keeps its own copy of tokens, so later changes to the
+// map change nothing, and compares tokens in constant time.
+//
+// It returns an error, and no Authenticator, when tokens is empty, when a
+// token is empty, or when a token maps to an empty partner ID: none of
+// them could ever authenticate a request. The error never holds a token.
+func StaticTokens(tokens map[string]string) (Authenticator, error) {
+	if len(tokens) == 0 {
+		return nil, errors.New("httpapi: StaticTokens: no tokens")
+	}
+	s := make(staticTokens, len(tokens))
+	for token, partner := range tokens {
+		switch {
+		case token == "":
+			return nil, fmt.Errorf("httpapi: StaticTokens: the token of partner %q is empty", partner)
+		case partner == "":
+			return nil, errors.New("httpapi: StaticTokens: a token maps to an empty partner ID")
+		}
+		s[token] = partner
+	}
+	return s, nil
+}
+
+// staticTokens is the Authenticator StaticTokens returns: bearer token to
+// partner ID, neither empty, never modified.
+type staticTokens map[string]string
 
 // Authenticate returns the partner of the request's bearer token, or
 // ErrUnauthenticated.
-func (s StaticTokens) Authenticate(r *http.Request) (string, error) {
+func (s staticTokens) Authenticate(r *http.Request) (string, error) {
 	token, ok := BearerToken(r)
 	if !ok {
 		return "", ErrUnauthenticated

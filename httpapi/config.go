@@ -20,18 +20,14 @@ type Config struct {
 	// Store is the store the registry and emitter use; events and
 	// deliveries are read from it. Required.
 	Store monitehooks.Store
-	// Emitter emits the events posted to POST /events. Required when
-	// EnableEmit is set; otherwise unused.
+	// Emitter emits the events posted to POST /events, which is served
+	// exactly when Emitter is set; no other route uses it. Defaults to
+	// nil: POST /events is not served and answers 405 (GET /events still
+	// is).
 	Emitter *monitehooks.Emitter
-	// EnableEmit serves POST /events. Defaults to false: the route is not
-	// served, so POST /events answers 405.
-	EnableEmit bool
-	// Authenticator maps a request to the partner making it. Defaults to
-	// StaticTokens(Tokens); one of the two is required.
+	// Authenticator maps a request to the partner making it;
+	// [StaticTokens] makes one from a map of bearer tokens. Required.
 	Authenticator Authenticator
-	// Tokens maps static bearer tokens to partner IDs. It is used when
-	// Authenticator is nil. Defaults to none.
-	Tokens map[string]string
 	// Now stamps the created_at of events posted to POST /events. Defaults
 	// to nil, which leaves it to the Emitter's clock.
 	Now func() time.Time
@@ -46,22 +42,13 @@ type Config struct {
 func (c *Config) validate() error {
 	switch {
 	case c == nil:
-		return errors.New("httpapi: New: Config is nil; Registry and Store are required")
+		return errors.New("httpapi: New: Config is nil; Registry, Store and Authenticator are required")
 	case c.Registry == nil:
 		return errors.New("httpapi: New: Config.Registry is required")
 	case c.Store == nil:
 		return errors.New("httpapi: New: Config.Store is required")
-	case c.EnableEmit && c.Emitter == nil:
-		return errors.New("httpapi: New: Config.Emitter is required when EnableEmit is set")
-	case c.Authenticator == nil && len(c.Tokens) == 0:
-		return errors.New("httpapi: New: Config.Authenticator or Config.Tokens is required")
-	}
-	if c.Authenticator == nil {
-		for token, partner := range c.Tokens {
-			if token == "" || partner == "" {
-				return errors.New("httpapi: New: Config.Tokens: tokens and partner IDs must not be empty")
-			}
-		}
+	case c.Authenticator == nil:
+		return errors.New("httpapi: New: Config.Authenticator is required; StaticTokens makes one from bearer tokens")
 	}
 	return nil
 }
@@ -74,17 +61,12 @@ func New(cfg *Config) (http.Handler, error) {
 		return nil, err
 	}
 	h := &handler{
-		reg:   cfg.Registry,
-		store: cfg.Store,
-		auth:  cfg.Authenticator,
-		now:   cfg.Now,
-		log:   cfg.Logger,
-	}
-	if cfg.EnableEmit {
-		h.emitter = cfg.Emitter
-	}
-	if h.auth == nil {
-		h.auth = StaticTokens(cfg.Tokens)
+		reg:     cfg.Registry,
+		store:   cfg.Store,
+		emitter: cfg.Emitter,
+		auth:    cfg.Authenticator,
+		now:     cfg.Now,
+		log:     cfg.Logger,
 	}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)

@@ -7,7 +7,9 @@
 // The handler serves paths relative to where it is mounted, so it works
 // both at the root of a server and under a prefix:
 //
-//	h, err := httpapi.New(&httpapi.Config{Registry: reg, Store: store, Tokens: tokens})
+//	auth, err := httpapi.StaticTokens(tokens)
+//	…
+//	h, err := httpapi.New(&httpapi.Config{Registry: reg, Store: store, Authenticator: auth})
 //	mux.Handle("/v1/", http.StripPrefix("/v1", h))
 //
 // # Routes
@@ -30,15 +32,15 @@
 //	POST   /{prefix}/{id}/regenerate_secret   new secret (the answer carries it)
 //
 // and besides them GET /webhook_deliveries, GET /events, GET /events/{id},
-// POST /events (only with [Config].EnableEmit) and GET /openapi.json, an
+// POST /events (only with a [Config].Emitter) and GET /openapi.json, an
 // OpenAPI 3.1 description of exactly the routes served, which needs no
 // authentication.
 //
 // # Authentication and tenancy
 //
 // Every other route needs "Authorization: Bearer <token>"; an
-// [Authenticator] maps the token to a partner ID ([StaticTokens] is a
-// fixed map). A partner sees only its own subscriptions, events and
+// [Authenticator] maps the token to a partner ID ([StaticTokens] makes one
+// from a fixed map). A partner sees only its own subscriptions, events and
 // deliveries: another partner's ID answers 404 exactly as an unknown one
 // does, and so does an ID that is not a UUID.
 //

@@ -218,11 +218,11 @@ func TestErrors(t *testing.T) {
 	}
 }
 
-// TestPOSTEventsOff checks that without EnableEmit POST /events is not
+// TestPOSTEventsOff checks that without an Emitter POST /events is not
 // served, though GET /events is.
 func TestPOSTEventsOff(t *testing.T) {
 	t.Parallel()
-	b := newBundle(t, func(c *httpapi.Config) { c.EnableEmit = false })
+	b := newBundle(t, func(c *httpapi.Config) { c.Emitter = nil })
 	res := b.must(t, 405, "POST", "/events", `{"object_type":"entity","event_type":"created"}`)
 	if got := res.header.Get("Allow"); got != "GET, HEAD" {
 		t.Errorf("Allow = %q; want %q", got, "GET, HEAD")
@@ -262,18 +262,16 @@ func TestMountedUnderPrefix(t *testing.T) {
 func TestNew(t *testing.T) {
 	t.Parallel()
 	b := newBundle(t, nil)
+	auth := httpapi.AuthenticatorFunc(func(*http.Request) (string, error) { return "p", nil })
 	tests := []struct {
 		name    string
 		cfg     *httpapi.Config
 		wantErr string
 	}{
 		{"nil", nil, "Registry"},
-		{"no registry", &httpapi.Config{Store: b.store, Tokens: map[string]string{"t": "p"}}, "Config.Registry"},
-		{"no store", &httpapi.Config{Registry: b.reg, Tokens: map[string]string{"t": "p"}}, "Config.Store"},
-		{"emit without emitter", &httpapi.Config{Registry: b.reg, Store: b.store, EnableEmit: true, Tokens: map[string]string{"t": "p"}}, "Config.Emitter"},
+		{"no registry", &httpapi.Config{Store: b.store, Authenticator: auth}, "Config.Registry"},
+		{"no store", &httpapi.Config{Registry: b.reg, Authenticator: auth}, "Config.Store"},
 		{"no authentication", &httpapi.Config{Registry: b.reg, Store: b.store}, "Config.Authenticator"},
-		{"empty token", &httpapi.Config{Registry: b.reg, Store: b.store, Tokens: map[string]string{"": "p"}}, "Config.Tokens"},
-		{"empty partner", &httpapi.Config{Registry: b.reg, Store: b.store, Tokens: map[string]string{"t": ""}}, "Config.Tokens"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -288,7 +286,6 @@ func TestNew(t *testing.T) {
 func TestAuthenticator(t *testing.T) {
 	t.Parallel()
 	b := newBundle(t, func(c *httpapi.Config) {
-		c.Tokens = nil
 		c.Authenticator = httpapi.AuthenticatorFunc(func(r *http.Request) (string, error) {
 			if r.Header.Get("X-Partner") == "" {
 				return "", httpapi.ErrUnauthenticated
@@ -299,7 +296,10 @@ func TestAuthenticator(t *testing.T) {
 	b.must(t, 401, "GET", "/webhook_settings", "")
 	b.must(t, 200, "GET", "/webhook_settings", "", withHeader("X-Partner", partnerA))
 
-	tokens := httpapi.StaticTokens{tokenA: partnerA}
+	tokens, err := httpapi.StaticTokens(map[string]string{tokenA: partnerA})
+	if err != nil {
+		t.Fatalf("StaticTokens: %v", err)
+	}
 	for _, tt := range []struct {
 		header string
 		want   string

@@ -22,10 +22,14 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	auth, err := httpapi.StaticTokens(map[string]string{"dev-token": "partner-1"})
+	if err != nil {
+		log.Fatal(err)
+	}
 	api, err := httpapi.New(&httpapi.Config{
-		Registry: reg,
-		Store:    store,
-		Tokens:   map[string]string{"dev-token": "partner-1"},
+		Registry:      reg,
+		Store:         store,
+		Authenticator: auth,
 	})
 	if err != nil {
 		log.Fatal(err)

@@ -113,12 +113,15 @@ func newBundle(tb testing.TB, edit func(*httpapi.Config)) *testBundle {
 	}
 	tb.Cleanup(func() { em.Close() })
 	b.em = em
+	auth, err := httpapi.StaticTokens(map[string]string{tokenA: partnerA, tokenB: partnerB})
+	if err != nil {
+		tb.Fatalf("StaticTokens: %v", err)
+	}
 	cfg := &httpapi.Config{
-		Registry:   reg,
-		Store:      b.store,
-		Emitter:    em,
-		EnableEmit: true,
-		Tokens:     map[string]string{tokenA: partnerA, tokenB: partnerB},
+		Registry:      reg,
+		Store:         b.store,
+		Emitter:       em,
+		Authenticator: auth,
 	}
 	if edit != nil {
 		edit(cfg)

@@ -20,7 +20,11 @@ var docMethods = []string{"get", "put", "post", "delete", "options", "head", "pa
 func TestOpenAPIHonest(t *testing.T) {
 	t.Parallel()
 	for _, emit := range []bool{true, false} {
-		b := newBundle(t, func(c *httpapi.Config) { c.EnableEmit = emit })
+		b := newBundle(t, func(c *httpapi.Config) {
+			if !emit {
+				c.Emitter = nil
+			}
+		})
 		res := b.must(t, 200, "GET", "/openapi.json", "", withToken(""))
 		if ct := res.header.Get("Content-Type"); ct != "application/json" {
 			t.Errorf("Content-Type = %q; want application/json", ct)
@@ -57,10 +61,10 @@ func TestOpenAPIHonest(t *testing.T) {
 		}
 		slices.Sort(served)
 		if diff := cmp.Diff(served, documented); diff != "" {
-			t.Errorf("EnableEmit=%v: routed patterns and documented operations differ (-routed +documented):\n%s", emit, diff)
+			t.Errorf("emitter=%v: routed patterns and documented operations differ (-routed +documented):\n%s", emit, diff)
 		}
 		if got := slices.Contains(documented, "POST /events"); got != emit {
-			t.Errorf("EnableEmit=%v: document lists POST /events: %v", emit, got)
+			t.Errorf("emitter=%v: document lists POST /events: %v", emit, got)
 		}
 
 		// Every documented operation reaches its pattern in the mux.

@@ -17,6 +17,7 @@ import (
 
 	"github.com/monitehooks/monitehooks"
 	"github.com/monitehooks/monitehooks/httpapi"
+	"github.com/monitehooks/monitehooks/internal/stack"
 	"github.com/monitehooks/monitehooks/memstore"
 )
 
@@ -164,46 +165,41 @@ func startServer(cfg *ServerConfig) (*Server, error) {
 			s.Token, s.PartnerID = tok, partner
 		}
 	}
-	ctx := context.Background()
-	reg, err := monitehooks.NewRegistry(ctx, s.Store, &monitehooks.RegistryConfig{
-		Catalog: cfg.Catalog, Now: s.Clock.Now, AllowInsecureURLs: true,
-	})
+	auth, err := httpapi.StaticTokens(tokens)
 	if err != nil {
 		return nil, err
 	}
-	s.Registry = reg
-	em, err := monitehooks.NewEmitter(s.Store, reg, &monitehooks.EmitterConfig{
+	st, err := stack.New(context.Background(), &stack.Config{
+		Store:          s.Store,
+		Catalog:        cfg.Catalog,
+		Authenticator:  auth,
 		RetryPolicy:    &monitehooks.Schedule{Delays: schedule},
 		AttemptTimeout: timeout,
 		DisableAfter:   cfg.DisableAfter,
-		Now:            s.Clock.Now,
 		// Leases run on the server's clock, which the test may move by
 		// hours while an attempt is in flight: a lease that ended would let
 		// the same delivery be sent twice.
-		Lease:                leaseOnTestClock,
-		AllowPrivateNetworks: true,
+		Lease: leaseOnTestClock,
+		Now:   s.Clock.Now,
 		Observer: &monitehooks.Observer{AttemptDone: func(monitehooks.DeliveryInfo) {
 			select {
 			case s.attempts <- struct{}{}:
 			default:
 			}
 		}},
+		AllowInsecureURLs:    true,
+		AllowPrivateNetworks: true,
 	})
 	if err != nil {
 		return nil, err
 	}
-	s.Emitter = em
-	api, err := httpapi.New(&httpapi.Config{
-		Registry: reg, Store: s.Store, Emitter: em, EnableEmit: true, Tokens: tokens,
-	})
-	if err != nil {
-		em.Close()
-		return nil, err
-	}
+	s.Registry, s.Emitter = st.Registry, st.Emitter
+	// The API alone under /v1, as the harness has always served it: other
+	// paths get ServeMux's plain 404, not st.Handler's JSON one.
 	mux := http.NewServeMux()
-	mux.Handle("/v1/", http.StripPrefix("/v1", api))
+	mux.Handle(stack.APIPrefix+"/", http.StripPrefix(stack.APIPrefix, st.API))
 	s.srv = httptest.NewServer(mux)
-	s.URL = s.srv.URL + "/v1"
+	s.URL = s.srv.URL + stack.APIPrefix
 	return s, nil
 }
 

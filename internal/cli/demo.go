@@ -15,6 +15,8 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/monitehooks/monitehooks"
+	"github.com/monitehooks/monitehooks/httpapi"
+	"github.com/monitehooks/monitehooks/internal/stack"
 )
 
 const demoUsage = `usage: monitehooks demo
@@ -87,13 +89,19 @@ func runDemoFlow(ctx context.Context, stdout, stderr io.Writer) (err error) {
 	quit := make(chan struct{}) // closed when the demo stops reading deliveries
 	rcv := &demoReceiver{secrets: map[monitehooks.ObjectType]string{}, got: make(chan demoDelivery, 4*pairs), quit: quit}
 	finished := make(chan monitehooks.DeliveryInfo, 4*pairs)
-	fm, err := newFakeMonite(ctx, fakeMoniteConfig{
-		catalog:        catalog,
-		tokens:         map[string]string{demoToken: demoPartner},
-		retryPolicy:    &monitehooks.Schedule{Delays: demoSchedule},
-		attemptTimeout: 5 * time.Second,
-		logger:         log,
-		observer: &monitehooks.Observer{DeliveryDone: func(d monitehooks.DeliveryInfo) {
+	auth, err := httpapi.StaticTokens(map[string]string{demoToken: demoPartner})
+	if err != nil {
+		return err
+	}
+	st, err := stack.New(ctx, &stack.Config{
+		Catalog:              catalog,
+		Authenticator:        auth,
+		RetryPolicy:          &monitehooks.Schedule{Delays: demoSchedule},
+		AttemptTimeout:       5 * time.Second,
+		Logger:               log,
+		AllowInsecureURLs:    true,
+		AllowPrivateNetworks: true,
+		Observer: &monitehooks.Observer{DeliveryDone: func(d monitehooks.DeliveryInfo) {
 			select {
 			case finished <- d:
 			default: // never hold a worker; the count then falls short and says so
@@ -105,12 +113,12 @@ func runDemoFlow(ctx context.Context, stdout, stderr io.Writer) (err error) {
 	}
 	rcvSrv, err := startServer("127.0.0.1:0", rcv, log)
 	if err != nil {
-		fm.emitter.Close()
+		st.Emitter.Close()
 		return fmt.Errorf("starting the receiver: %w", err)
 	}
-	apiSrv, err := startServer("127.0.0.1:0", fm.handler, log)
+	apiSrv, err := startServer("127.0.0.1:0", st.Handler, log)
 	if err != nil {
-		fm.emitter.Close()
+		st.Emitter.Close()
 		rcvSrv.shutdown(context.Background())
 		return fmt.Errorf("starting the API: %w", err)
 	}
@@ -120,7 +128,7 @@ func runDemoFlow(ctx context.Context, stdout, stderr io.Writer) (err error) {
 		// attempts in flight need the receiver; then the receiver.
 		sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 		defer cancel()
-		err = errors.Join(err, apiSrv.shutdown(sctx), fm.emitter.Shutdown(sctx), rcvSrv.shutdown(sctx))
+		err = errors.Join(err, apiSrv.shutdown(sctx), st.Emitter.Shutdown(sctx), rcvSrv.shutdown(sctx))
 	}()
 	fmt.Fprintf(stderr, "monitehooks demo: fake Monite API on %s%s, receiver on %s\n", apiSrv.url(), apiPrefix, rcvSrv.url())
 

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/monitehooks/monitehooks"
+	"github.com/monitehooks/monitehooks/httpapi"
+	"github.com/monitehooks/monitehooks/internal/stack"
 )
 
 const serveUsage = `usage: monitehooks serve [--addr ADDR] [--token T]... [--retry-schedule LIST]
@@ -71,13 +73,19 @@ func runServe(ctx context.Context, cmd *command, args []string, stdout, stderr i
 		log.Info("monitehooks: accepting the --token bearer tokens", "partners", len(partners))
 	}
 
-	fm, err := newFakeMonite(ctx, fakeMoniteConfig{
-		catalog:        *catalog,
-		tokens:         partners,
-		retryPolicy:    *policy,
-		attemptTimeout: *timeout,
-		logger:         log,
-		observer: &monitehooks.Observer{
+	auth, err := httpapi.StaticTokens(partners)
+	if err != nil {
+		return failure(cmd, stderr, "%v", err)
+	}
+	st, err := stack.New(ctx, &stack.Config{
+		Catalog:              *catalog,
+		Authenticator:        auth,
+		RetryPolicy:          *policy,
+		AttemptTimeout:       *timeout,
+		Logger:               log,
+		AllowInsecureURLs:    true,
+		AllowPrivateNetworks: true,
+		Observer: &monitehooks.Observer{
 			// The emitter logs failed attempts itself, successes only at
 			// debug level: a local fake shows them.
 			DeliveryDone: func(d monitehooks.DeliveryInfo) {
@@ -92,9 +100,9 @@ func runServe(ctx context.Context, cmd *command, args []string, stdout, stderr i
 	if err != nil {
 		return failure(cmd, stderr, "%v", err)
 	}
-	srv, err := startServer(*addr, logRequests(log, fm.handler), log)
+	srv, err := startServer(*addr, logRequests(log, st.Handler), log)
 	if err != nil {
-		fm.emitter.Close()
+		st.Emitter.Close()
 		return failure(cmd, stderr, "%v", err)
 	}
 	fmt.Fprintf(stdout, "monitehooks: serving on %s%s\n", srv.url(), apiPrefix)
@@ -117,7 +125,7 @@ func runServe(ctx context.Context, cmd *command, args []string, stdout, stderr i
 	if err := srv.shutdown(sctx); err != nil && code == exitOK {
 		log.Warn("monitehooks: HTTP shutdown", "err", err)
 	}
-	if err := fm.emitter.Shutdown(sctx); err != nil {
+	if err := st.Emitter.Shutdown(sctx); err != nil {
 		log.Warn("monitehooks: attempts still in flight at the shutdown deadline were canceled", "err", err)
 	}
 	log.Info("monitehooks: stopped")
