@@ -102,6 +102,20 @@ func (t *template) appendPayload(dst []byte, sub *Subscription) []byte {
 	return append(dst, t.buf[t.cut2:t.cut3]...)
 }
 
+// seedActions maps the seed's event types to the verbs its settings-format
+// payloads carry as "action".
+var seedActions = map[EventType]string{"created": "create", "updated": "update", "deleted": "delete"}
+
+// SettingsAction returns the "action" of a settings-format payload: the
+// seed's verb (create, update, delete) for event types of [DefaultCatalog],
+// and the event type itself for everything else.
+func SettingsAction(ot ObjectType, et EventType) string {
+	if DefaultCatalog.Has(ot, et) {
+		return seedActions[et]
+	}
+	return string(et)
+}
+
 // appendObject appends the "object" of a subscriptions-format payload: the
 // snapshot with the object's ID first, unless the snapshot has an "id" of
 // its own (which Emit checked is the object ID). snapshot is empty or a
