@@ -31,4 +31,11 @@
 // Stripe uses, with one v1 value per live secret during a rotation. [Verify]
 // checks a header; [VerifyMiddleware] protects a receiving handler in one
 // line.
+//
+// # Errors
+//
+// Input that is not acceptable is refused with a [*ValidationError] that
+// lists a [FieldError] per problem, each with a [ValidationKind]; it wraps
+// [ErrInvalid]. The other sentinel errors, such as [ErrNotFound], are
+// wrapped where they apply: test with [errors.Is].
 package monitehooks

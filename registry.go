@@ -563,7 +563,7 @@ func (r *Registry) validateURL(v *validator, raw string) {
 }
 
 // checkURL returns what is wrong with a subscription URL, or "".
-func checkURL(raw string, allowInsecure bool) (msg, kind string) {
+func checkURL(raw string, allowInsecure bool) (msg string, kind ValidationKind) {
 	if raw == "" {
 		return "is required", KindMissing
 	}
