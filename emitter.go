@@ -13,6 +13,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/monitehooks/monitehooks/internal/objcheck"
 )
 
 // Emitter defaults.
@@ -375,7 +377,7 @@ var eventPool = sync.Pool{New: func() any { return new(Event) }}
 func (e *Emitter) validateEvent(ev *Event) error {
 	objectErr := ""
 	if len(ev.Object) > 0 {
-		objectErr = checkObject(ev.Object, ev.ObjectID)
+		objectErr = objcheck.Check(ev.Object, ev.ObjectID)
 	}
 	ok := ev.PartnerID != "" && ev.ObjectID != "" && e.reg.catalog.Has(ev.ObjectType, ev.Type) &&
 		objectErr == "" && validTime(ev.CreatedAt)

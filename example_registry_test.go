@@ -43,5 +43,5 @@ func ExampleRegistry() {
 	// entity created matches: 1
 	// entity updated matches: 0
 	// object_type: unknown object type "invoice" (enum)
-	// url: must use https (url_parsing)
+	// url: must use https (url)
 }

@@ -25,9 +25,6 @@ func RenderPayload(ev *Event, sub *Subscription) []byte {
 	return t.appendPayload(nil, sub)
 }
 
-// CheckObject returns what is wrong with an event's object, or "".
-var CheckObject = checkObject
-
 // GuardControl returns the SSRF guard's dial hook.
 func GuardControl(allowAll bool, allowed []netip.Prefix) func(network, address string, c syscall.RawConn) error {
 	g := &guard{allowAll: allowAll, allowed: allowed}

@@ -1,26 +1,37 @@
 package monitehooks
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 )
 
-// Kinds of [FieldError], stable words that the REST layer reports as the
-// "type" of a 422 detail.
+// ValidationKind says what is wrong with a field in one word, the same
+// whatever the field, so that a caller can act on it without reading the
+// message. The REST layer reports it in its own words (package httpapi
+// answers pydantic's, as Monite does).
+type ValidationKind string
+
+// Kinds of [FieldError].
 const (
 	// KindMissing: a required field is empty.
-	KindMissing = "missing"
+	KindMissing ValidationKind = "missing"
 	// KindInvalid: the value is not acceptable; the message says why.
-	KindInvalid = "value_error"
+	KindInvalid ValidationKind = "invalid"
 	// KindEnum: the value is not one of a fixed set (such as the catalog).
-	KindEnum = "enum"
+	KindEnum ValidationKind = "enum"
 	// KindTooLong: the value is longer than allowed.
-	KindTooLong = "string_too_long"
+	KindTooLong ValidationKind = "too_long"
 	// KindURL: the value is not an acceptable URL.
-	KindURL = "url_parsing"
+	KindURL ValidationKind = "url"
 	// KindJSON: the value is not the JSON expected.
-	KindJSON = "json_invalid"
+	KindJSON ValidationKind = "json"
 )
+
+var allValidationKinds = []ValidationKind{KindMissing, KindInvalid, KindEnum, KindTooLong, KindURL, KindJSON}
+
+// Valid reports whether k is one of the documented kinds.
+func (k ValidationKind) Valid() bool { return slices.Contains(allValidationKinds, k) }
 
 // FieldError is one problem with one input field.
 type FieldError struct {
@@ -31,7 +42,7 @@ type FieldError struct {
 	// Message says what is wrong, in a sentence fragment.
 	Message string
 	// Kind is one of the Kind constants.
-	Kind string
+	Kind ValidationKind
 }
 
 // ValidationError lists every problem found in one input. It wraps
@@ -75,11 +86,11 @@ type validator struct {
 	fields []FieldError
 }
 
-func (v *validator) add(field, kind, msg string) {
+func (v *validator) add(field string, kind ValidationKind, msg string) {
 	v.fields = append(v.fields, FieldError{Field: field, Index: -1, Message: msg, Kind: kind})
 }
 
-func (v *validator) addAt(field string, index int, kind, msg string) {
+func (v *validator) addAt(field string, index int, kind ValidationKind, msg string) {
 	v.fields = append(v.fields, FieldError{Field: field, Index: index, Message: msg, Kind: kind})
 }
 

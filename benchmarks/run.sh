@@ -13,8 +13,8 @@ for n in 2 3 4 5 6 7 8 9; do # a second run on the same day keeps the first
 done
 {
 	echo "# $(date -u +%Y-%m-%dT%H:%M:%SZ) $(go version) on $(nproc) cores"
-	echo "# go test -run '^\$' -bench . -benchmem -count 3 . ./memstore"
-	go test -run '^$' -bench . -benchmem -count 3 . ./memstore
+	echo "# go test -run '^\$' -bench . -benchmem -count 3 . ./memstore ./internal/objcheck"
+	go test -run '^$' -bench . -benchmem -count 3 . ./memstore ./internal/objcheck
 	echo "# cd benchmarks/stripecompat && go test -run '^\$' -bench . -benchmem -count 3"
 	(cd benchmarks/stripecompat && go test -run '^$' -bench . -benchmem -count 3)
 	echo "# MONITEHOOKS_SOAK=full go test -run TestSoak -count 1 -v ."

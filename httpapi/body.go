@@ -11,19 +11,6 @@ import (
 	"strconv"
 )
 
-// Pydantic's words for the 422 details of a body that does not have the
-// expected shape, so that clients written against Monite read ours alike.
-const (
-	typeExtra    = "extra_forbidden"
-	typeString   = "string_type"
-	typeList     = "list_type"
-	typeInt      = "int_type"
-	typeObject   = "model_attributes_type"
-	typeMissing  = "missing"
-	typeValue    = "value_error"
-	typeDateTime = "datetime_parsing"
-)
-
 // readBody reads the request body, at most MaxBodySize bytes. It returns
 // nil for an empty (or all white space) body, and refuses a body that is
 // not application/json.

@@ -66,8 +66,10 @@
 // the shape {"detail":[{"loc":["body","url"],"msg":"…","type":"…"}]}: a
 // body that is not a JSON object (loc ["body"]), an unknown field (type
 // "extra_forbidden"), a value of the wrong JSON type ("string_type",
-// "list_type", "int_type"), a value the registry refuses (the type is the
-// [monitehooks.FieldError] Kind), a bad query parameter (loc
-// ["query", name]) or a bad x-monite-version header (loc
-// ["header","x-monite-version"]). No input answers a 5xx.
+// "list_type", "int_type"), a value the registry refuses (the type is
+// pydantic's word for the [monitehooks.FieldError] Kind: "missing",
+// "value_error", "enum", "string_too_long", "url_parsing" or
+// "json_invalid"), a bad query parameter (loc ["query", name]) or a bad
+// x-monite-version header (loc ["header","x-monite-version"]). No input
+// answers a 5xx.
 package httpapi

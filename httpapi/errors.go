@@ -39,6 +39,25 @@ type detail struct {
 	Type string `json:"type"`
 }
 
+// Pydantic's words for the type of a 422 detail, so that clients written
+// against Monite read ours alike: for a body that does not have the
+// expected shape, a bad query parameter or header, and (through
+// detailType) each kind of field error.
+const (
+	typeExtra    = "extra_forbidden"
+	typeString   = "string_type"
+	typeList     = "list_type"
+	typeInt      = "int_type"
+	typeObject   = "model_attributes_type"
+	typeMissing  = "missing"
+	typeValue    = "value_error"
+	typeDateTime = "datetime_parsing"
+	typeEnum     = "enum"
+	typeTooLong  = "string_too_long"
+	typeURL      = "url_parsing"
+	typeJSON     = "json_invalid"
+)
+
 // errorBody is the shape of every error answer but 422.
 type errorBody struct {
 	Error errorMessage `json:"error"`
@@ -78,7 +97,7 @@ func errorResponse(err error) (status int, body any) {
 		return http.StatusRequestEntityTooLarge, message("request body is larger than " + strconv.Itoa(MaxBodySize) + " bytes")
 	case errors.Is(err, monitehooks.ErrInvalidCursor):
 		return http.StatusUnprocessableEntity, validationBody{Detail: []detail{{
-			Loc: []any{"query", "pagination_token"}, Msg: "is not a valid pagination token", Type: monitehooks.KindInvalid,
+			Loc: []any{"query", "pagination_token"}, Msg: "is not a valid pagination token", Type: typeValue,
 		}}}
 	case errors.Is(err, monitehooks.ErrSubscriptionNotFound):
 		return http.StatusNotFound, message("webhook subscription not found")
@@ -88,7 +107,7 @@ func errorResponse(err error) (status int, body any) {
 		return http.StatusNotFound, message("not found")
 	case errors.Is(err, monitehooks.ErrInvalid):
 		return http.StatusUnprocessableEntity, validationBody{Detail: []detail{{
-			Loc: []any{"body"}, Msg: "is not acceptable", Type: monitehooks.KindInvalid,
+			Loc: []any{"body"}, Msg: "is not acceptable", Type: typeValue,
 		}}}
 	case errors.Is(err, monitehooks.ErrEmitterClosed):
 		return http.StatusServiceUnavailable, message("the emitter is shut down")
@@ -110,9 +129,29 @@ func fieldDetails(ve *monitehooks.ValidationError) []detail {
 		if f.Index >= 0 {
 			loc = append(loc, f.Index)
 		}
-		out = append(out, detail{Loc: loc, Msg: f.Message, Type: f.Kind})
+		out = append(out, detail{Loc: loc, Msg: f.Message, Type: detailType(f.Kind)})
 	}
 	return out
+}
+
+// detailType is the one place that words a field error's kind for the
+// type of its 422 detail: pydantic's word for it, as Monite answers.
+func detailType(k monitehooks.ValidationKind) string {
+	switch k {
+	case monitehooks.KindMissing:
+		return typeMissing
+	case monitehooks.KindInvalid:
+		return typeValue
+	case monitehooks.KindEnum:
+		return typeEnum
+	case monitehooks.KindTooLong:
+		return typeTooLong
+	case monitehooks.KindURL:
+		return typeURL
+	case monitehooks.KindJSON:
+		return typeJSON
+	}
+	return typeValue // a kind added to monitehooks and not worded here yet
 }
 
 // writeError answers err.

@@ -59,13 +59,13 @@ func parseList(r *http.Request, f listFilters) (p monitehooks.ListParams, empty 
 	case "", string(monitehooks.SortCreatedAt), string(monitehooks.SortUpdatedAt):
 		p.Sort = monitehooks.SortField(s)
 	default:
-		bad("sort", monitehooks.KindEnum, `Input should be "created_at" or "updated_at"`)
+		bad("sort", typeEnum, `Input should be "created_at" or "updated_at"`)
 	}
 	switch s := q.Get("order"); s {
 	case "", string(monitehooks.OrderAsc), string(monitehooks.OrderDesc):
 		p.Order = monitehooks.SortOrder(s)
 	default:
-		bad("order", monitehooks.KindEnum, `Input should be "asc" or "desc"`)
+		bad("order", typeEnum, `Input should be "asc" or "desc"`)
 	}
 	p.ObjectType = monitehooks.ObjectType(q.Get("object_type"))
 	for _, b := range createdBounds {

@@ -1,4 +1,10 @@
-package monitehooks
+// Package objcheck checks the object snapshot of an event to emit: one
+// JSON object, in valid UTF-8, whose top-level "id", if it has one, is the
+// object's ID. [Check] does it in one pass, without allocating for the
+// usual snapshot. An unexported reference built on encoding/json words the
+// messages and defines the rules; FuzzCheckObject holds the two equal, and
+// BenchmarkCheckObject measures what the one pass saves.
+package objcheck
 
 import (
 	"bytes"
@@ -8,30 +14,31 @@ import (
 	"unicode/utf8"
 )
 
-// Messages of checkObject and checkObjectSlow.
+// Messages of Check and checkSlow.
 const (
 	msgObjectNotJSON = "must be a JSON object"
 	msgObjectUTF8    = "must be valid UTF-8"
 	msgObjectID      = "has an \"id\" that is not the object_id"
 )
 
-// checkObject returns what is wrong with an event's object snapshot,
-// or "", exactly as checkObjectSlow does (see there for the rules: only the
-// key "id" itself is the object's own ID, each time it occurs), but in one
-// pass and without allocating for the usual snapshot. It falls back to
-// checkObjectSlow when scanObject cannot decide, and for an invalid
-// snapshot, to word the message.
-func checkObject(b []byte, objectID string) string {
+// Check returns what is wrong with an event's object snapshot, or "",
+// exactly as checkSlow does (see there for the rules: only the key "id"
+// itself is the object's own ID, each time it occurs), but in one pass and
+// without allocating for the usual snapshot. It falls back to checkSlow
+// when scanObject cannot decide, and for an invalid snapshot, to word the
+// message, a sentence fragment about the object such as "must be a JSON
+// object".
+func Check(b []byte, objectID string) string {
 	switch scanObject(b, objectID) {
 	case objectOK:
 		return ""
 	case objectWrongID:
 		return msgObjectID
 	}
-	return checkObjectSlow(b, objectID)
+	return checkSlow(b, objectID)
 }
 
-// checkObjectSlow returns what is wrong with an event's object snapshot,
+// checkSlow returns what is wrong with an event's object snapshot,
 // or "": b must be one JSON object, with JSON whitespace (space, tab, CR,
 // LF) only around it; it must be valid UTF-8 (it goes into the signed body
 // as it is); and every top-level member whose key, unescaped, is exactly
@@ -41,7 +48,7 @@ func checkObject(b []byte, objectID string) string {
 // into struct{ ID any }, which matched keys case-insensitively and kept the
 // last one, and trimmed Unicode spaces such as U+00A0 around the object.)
 // An invalid object is "not a JSON object" before it is "not UTF-8".
-func checkObjectSlow(b []byte, objectID string) string {
+func checkSlow(b []byte, objectID string) string {
 	i := skipJSONSpace(b, 0)
 	switch {
 	case i == len(b) || b[i] != '{' || !json.Valid(b):
@@ -121,7 +128,7 @@ type deepObjectStack struct {
 	words [maxObjectDepth / 63]uint64 // enough, as 63 more levels are in the register
 }
 
-// scanObject judges the object snapshot b for checkObject in one pass,
+// scanObject judges the object snapshot b for Check in one pass,
 // without allocating: see objectVerdict. b is the snapshot as given: JSON
 // whitespace around the object is allowed, anything else is not. It accepts
 // exactly what encoding/json.Valid does, nesting limit included, and then

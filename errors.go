@@ -1,0 +1,37 @@
+package monitehooks
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Sentinel errors. Errors returned by this package and its stores wrap these
+// where they apply; test with [errors.Is].
+var (
+	// ErrNotFound is wrapped by every "not found" error.
+	ErrNotFound = errors.New("monitehooks: not found")
+	// ErrSubscriptionNotFound: no subscription of the partner has the ID.
+	ErrSubscriptionNotFound = fmt.Errorf("monitehooks: subscription %w", errNotFoundSuffix)
+	// ErrEventNotFound: no event of the partner has the ID.
+	ErrEventNotFound = fmt.Errorf("monitehooks: event %w", errNotFoundSuffix)
+	// ErrDeliveryNotFound: no delivery of the partner has the ID.
+	ErrDeliveryNotFound = fmt.Errorf("monitehooks: delivery %w", errNotFoundSuffix)
+	// ErrInvalid is wrapped by every [*ValidationError].
+	ErrInvalid = errors.New("monitehooks: invalid input")
+	// ErrInvalidCursor: a pagination cursor was not made by the store.
+	ErrInvalidCursor = errors.New("monitehooks: invalid pagination cursor")
+	// ErrLeaseLost: a claimed delivery's lease expired and another worker
+	// may have claimed it; the result was not recorded.
+	ErrLeaseLost = errors.New("monitehooks: delivery lease lost")
+	// ErrEmitterClosed is returned by Emit after Shutdown or Close.
+	ErrEmitterClosed = errors.New("monitehooks: emitter closed")
+)
+
+// errNotFoundSuffix words the specific not-found errors and makes them
+// match ErrNotFound.
+var errNotFoundSuffix = notFound{}
+
+type notFound struct{}
+
+func (notFound) Error() string        { return "not found" }
+func (notFound) Is(target error) bool { return target == ErrNotFound }
