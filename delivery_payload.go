@@ -3,24 +3,11 @@ package monitehooks
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"strings"
 	"time"
-)
-
-// Payload errors. [ParsePayload] and [ParseRequest] return errors wrapping
-// this one, or the signature errors of [Verify]; test with [errors.Is].
-var (
-	// ErrInvalidPayload: the body of a delivery is not a payload of its
-	// format: not a JSON object, a member the format always carries is
-	// missing or null, a member has the wrong JSON type, created_at is not
-	// RFC 3339, or (subscriptions format) object is not a JSON object. A
-	// body over [DefaultMaxBodyBytes] given to [ParseRequest] is refused
-	// with it too, before its signature is checked.
-	ErrInvalidPayload = errors.New("monitehooks: invalid payload")
 )
 
 // SettingsPayload is the body of a delivery in the settings format

@@ -30,7 +30,8 @@
 // "t=<unix seconds>,v1=<hex HMAC-SHA256>" over "<t>.<raw body>", the scheme
 // Stripe uses, with one v1 value per live secret during a rotation. [Verify]
 // checks a header; [VerifyMiddleware] protects a receiving handler in one
-// line.
+// line; [ParseRequest] and [ParsePayload] verify a delivery and decode it
+// into a typed [Payload].
 //
 // # Errors
 //

@@ -25,6 +25,14 @@ var (
 	ErrLeaseLost = errors.New("monitehooks: delivery lease lost")
 	// ErrEmitterClosed is returned by Emit after Shutdown or Close.
 	ErrEmitterClosed = errors.New("monitehooks: emitter closed")
+	// ErrInvalidPayload: the body of a delivery is not a payload of its
+	// format: not a JSON object, a member the format always carries is
+	// missing or null, a member has the wrong JSON type, created_at is not
+	// RFC 3339, or (subscriptions format) object is not a JSON object. A
+	// body over [DefaultMaxBodyBytes] given to [ParseRequest] is refused
+	// with it too, before its signature is checked. [ParsePayload] and
+	// [ParseRequest] return it, or the signature errors of [Verify].
+	ErrInvalidPayload = errors.New("monitehooks: invalid payload")
 )
 
 // errNotFoundSuffix words the specific not-found errors and makes them
