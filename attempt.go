@@ -314,7 +314,7 @@ func (d *deadline) close() {
 // finish records an attempt's outcome, keeps the subscription's failure
 // record, and tells the observer.
 func (e *Emitter) finish(c Claim, a Attempt, status DeliveryStatus, next time.Time) {
-	err := e.store.RecordAttempt(context.WithoutCancel(e.baseCtx), AttemptRecord{
+	err := e.store.RecordAttempt(context.WithoutCancel(e.baseCtx), RecordAttemptParams{
 		DeliveryID:    c.DeliveryID,
 		LeaseToken:    c.LeaseToken,
 		Attempt:       &a,

@@ -810,7 +810,7 @@ func TestLeaseExpiry(t *testing.T) {
 	}
 
 	// The crashed worker's token no longer holds the delivery.
-	late := monitehooks.AttemptRecord{
+	late := monitehooks.RecordAttemptParams{
 		DeliveryID: claim.DeliveryID, LeaseToken: claim.LeaseToken, Status: monitehooks.DeliveryFailed,
 		Attempt:   &monitehooks.Attempt{At: b.clock.Now(), ErrorClass: monitehooks.ErrorTimeout, Error: "late"},
 		UpdatedAt: b.clock.Now(),

@@ -73,7 +73,7 @@ type Store interface {
 	// ErrDeliveryNotFound for an unknown delivery. A token holds from its
 	// claim until the delivery is recorded, released, or claimed again
 	// after the lease ended.
-	RecordAttempt(ctx context.Context, r AttemptRecord) error
+	RecordAttempt(ctx context.Context, p RecordAttemptParams) error
 	// ReleaseDelivery ends a lease without recording an attempt; the
 	// delivery is due again at once. It answers ErrLeaseLost when the
 	// token no longer holds the delivery, and an error wrapping
@@ -143,10 +143,13 @@ type Claim struct {
 	LeaseToken string
 }
 
-// AttemptRecord is the outcome of one claim, for [Store.RecordAttempt].
-type AttemptRecord struct {
-	// DeliveryID and LeaseToken name the claim.
+// RecordAttemptParams are the parameters of [Store.RecordAttempt]: the
+// outcome of one claim.
+type RecordAttemptParams struct {
+	// DeliveryID is the claimed delivery's ID.
 	DeliveryID string
+	// LeaseToken is the token of the claim; it must still hold the
+	// delivery.
 	LeaseToken string
 	// Attempt is appended to the delivery's attempts; nil appends nothing
 	// (a delivery failed without a request being made).

@@ -164,7 +164,7 @@ func BenchmarkClaimRecord(b *testing.B) {
 		}
 		now = now.Add(time.Millisecond)
 		for _, c := range res.Claims {
-			err := s.RecordAttempt(ctx, monitehooks.AttemptRecord{
+			err := s.RecordAttempt(ctx, monitehooks.RecordAttemptParams{
 				DeliveryID: c.DeliveryID, LeaseToken: c.LeaseToken,
 				Status: monitehooks.DeliveryPending, NextAttemptAt: now, UpdatedAt: now,
 			})

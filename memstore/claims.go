@@ -128,26 +128,26 @@ func (s *Store) leasedLocked(deliveryID, leaseToken string) (*delivery, uint32, 
 // lease. It answers an error wrapping ErrLeaseLost, recording nothing, when
 // the token does not hold the delivery, and one wrapping
 // ErrDeliveryNotFound when there is no delivery with the ID.
-func (s *Store) RecordAttempt(ctx context.Context, r monitehooks.AttemptRecord) error {
+func (s *Store) RecordAttempt(ctx context.Context, p monitehooks.RecordAttemptParams) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	st, ok := statusCode(r.Status)
+	st, ok := statusCode(p.Status)
 	if !ok {
-		return fmt.Errorf("memstore: delivery status %q: %w", r.Status, monitehooks.ErrInvalid)
+		return fmt.Errorf("memstore: delivery status %q: %w", p.Status, monitehooks.ErrInvalid)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	d, dn, err := s.leasedLocked(r.DeliveryID, r.LeaseToken)
+	d, dn, err := s.leasedLocked(p.DeliveryID, p.LeaseToken)
 	if err != nil {
 		return err
 	}
 	s.unhookLocked(d)
 	d.token = 0
-	s.recordLocked(d, r.UpdatedAt, r.Attempt)
+	s.recordLocked(d, p.UpdatedAt, p.Attempt)
 	s.countLocked(d.status, st)
 	d.status = st
-	d.next = stampOf(r.NextAttemptAt)
+	d.next = stampOf(p.NextAttemptAt)
 	if st == statusPending {
 		s.enqueueLocked(dn)
 	}

@@ -46,7 +46,7 @@ func Example() {
 	fmt.Println("claimed:", len(res.Claims), c.Event.ObjectType, c.Event.Type, c.SubscriptionID == sub.ID, c.Event.ID == ev.ID)
 	fmt.Println("next due:", res.NextDue.Sub(now)) // the end of the lease
 
-	err = s.RecordAttempt(ctx, monitehooks.AttemptRecord{
+	err = s.RecordAttempt(ctx, monitehooks.RecordAttemptParams{
 		DeliveryID: c.DeliveryID,
 		LeaseToken: c.LeaseToken,
 		Attempt:    &monitehooks.Attempt{At: now, Duration: 80 * time.Millisecond, URL: sub.URL, StatusCode: 200},

@@ -164,7 +164,7 @@ func runModel(t *testing.T, seed uint64, steps int) {
 			md := model[h.id]
 			st := []monitehooks.DeliveryStatus{monitehooks.DeliveryPending, monitehooks.DeliveryPending, monitehooks.DeliverySucceeded, monitehooks.DeliveryFailed}[rng.IntN(4)]
 			next := now.Add(sec(rng.IntN(8)))
-			err := s.RecordAttempt(ctx, monitehooks.AttemptRecord{
+			err := s.RecordAttempt(ctx, monitehooks.RecordAttemptParams{
 				DeliveryID: h.id, LeaseToken: h.token, Attempt: &monitehooks.Attempt{At: now},
 				Status: st, NextAttemptAt: next, UpdatedAt: now,
 			})

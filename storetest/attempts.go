@@ -25,7 +25,7 @@ func testRecordAttempt(t *testing.T, b *bundle) {
 	c := b.claimOne(base, id)
 	a1 := attemptAt(base, 503)
 	retry := at(5 * time.Second)
-	b.record(monitehooks.AttemptRecord{
+	b.record(monitehooks.RecordAttemptParams{
 		DeliveryID: id, LeaseToken: c.LeaseToken, Attempt: &a1,
 		Status: monitehooks.DeliveryPending, NextAttemptAt: retry, UpdatedAt: at(time.Second),
 	})
@@ -45,7 +45,7 @@ func testRecordAttempt(t *testing.T, b *bundle) {
 		t.Errorf("claim of the retry: Attempts = %d; want 1", c.Attempts)
 	}
 	a2 := attemptAt(retry, 200)
-	b.record(monitehooks.AttemptRecord{
+	b.record(monitehooks.RecordAttemptParams{
 		DeliveryID: id, LeaseToken: c.LeaseToken, Attempt: &a2,
 		Status: monitehooks.DeliverySucceeded, UpdatedAt: at(6 * time.Second),
 	})
@@ -68,7 +68,7 @@ func testRecordAttempt(t *testing.T, b *bundle) {
 func testRecordNilAttempt(t *testing.T, b *bundle) {
 	id := b.emit1(partnerA, b.subID(partnerA), base)
 	c := b.claimOne(base, id)
-	b.record(monitehooks.AttemptRecord{
+	b.record(monitehooks.RecordAttemptParams{
 		DeliveryID: id, LeaseToken: c.LeaseToken,
 		Status: monitehooks.DeliveryFailed, UpdatedAt: at(time.Second),
 	})
@@ -103,7 +103,7 @@ func testRecordWrongToken(t *testing.T, b *bundle) {
 	for _, tt := range tests {
 		before := b.getDelivery(partnerA, tt.id)
 		a := attemptAt(base, 200)
-		err := b.s.RecordAttempt(b.ctx, monitehooks.AttemptRecord{
+		err := b.s.RecordAttempt(b.ctx, monitehooks.RecordAttemptParams{
 			DeliveryID: tt.id, LeaseToken: tt.token, Attempt: &a,
 			Status: monitehooks.DeliverySucceeded, UpdatedAt: at(time.Second),
 		})
@@ -123,7 +123,7 @@ func testRecordWrongToken(t *testing.T, b *bundle) {
 
 func testRecordUnknownDelivery(t *testing.T, b *bundle) {
 	for _, tc := range absentIDs {
-		err := b.s.RecordAttempt(b.ctx, monitehooks.AttemptRecord{
+		err := b.s.RecordAttempt(b.ctx, monitehooks.RecordAttemptParams{
 			DeliveryID: tc.id, LeaseToken: "1", Status: monitehooks.DeliverySucceeded, UpdatedAt: base,
 		})
 		checkErr(t, "RecordAttempt("+tc.name+")", err, monitehooks.ErrDeliveryNotFound)

@@ -158,7 +158,7 @@ func testClaimLease(t *testing.T, b *bundle) {
 
 	before := b.getDelivery(partnerA, id)
 	a := attemptAt(at(lease), 200)
-	err := b.s.RecordAttempt(b.ctx, monitehooks.AttemptRecord{
+	err := b.s.RecordAttempt(b.ctx, monitehooks.RecordAttemptParams{
 		DeliveryID: id, LeaseToken: first.LeaseToken, Attempt: &a,
 		Status: monitehooks.DeliverySucceeded, UpdatedAt: at(lease),
 	})
@@ -303,7 +303,7 @@ func testClaimAttemptsCounted(t *testing.T, b *bundle) {
 			t.Errorf("claim %d: Attempts = %d; want %d", n+1, c.Attempts, n)
 		}
 		a := attemptAt(now, 500)
-		b.record(monitehooks.AttemptRecord{
+		b.record(monitehooks.RecordAttemptParams{
 			DeliveryID: id, LeaseToken: c.LeaseToken, Attempt: &a,
 			Status: monitehooks.DeliveryPending, NextAttemptAt: now.Add(time.Minute), UpdatedAt: now,
 		})

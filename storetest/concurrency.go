@@ -108,7 +108,7 @@ func testConcurrentPipeline(t *testing.T, b *bundle) {
 				}
 				for _, c := range res.Claims {
 					a := attemptAt(now, 200)
-					err := b.s.RecordAttempt(b.ctx, monitehooks.AttemptRecord{
+					err := b.s.RecordAttempt(b.ctx, monitehooks.RecordAttemptParams{
 						DeliveryID: c.DeliveryID, LeaseToken: c.LeaseToken, Attempt: &a,
 						Status: monitehooks.DeliverySucceeded, UpdatedAt: now,
 					})

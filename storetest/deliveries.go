@@ -43,7 +43,7 @@ func testDeliveryAttempts(t *testing.T, b *bundle) {
 			st = monitehooks.DeliveryFailed
 		}
 		next := now.Add(time.Minute)
-		b.record(monitehooks.AttemptRecord{
+		b.record(monitehooks.RecordAttemptParams{
 			DeliveryID: id, LeaseToken: c.LeaseToken, Attempt: &a,
 			Status: st, NextAttemptAt: next, UpdatedAt: now,
 		})

@@ -283,10 +283,10 @@ func (b *bundle) claimOne(now time.Time, id string) monitehooks.Claim {
 }
 
 // record records an attempt and fails the test on error.
-func (b *bundle) record(r monitehooks.AttemptRecord) {
+func (b *bundle) record(p monitehooks.RecordAttemptParams) {
 	b.t.Helper()
-	if err := b.s.RecordAttempt(b.ctx, r); err != nil {
-		b.t.Fatalf("RecordAttempt(%s): %v", r.DeliveryID, err)
+	if err := b.s.RecordAttempt(b.ctx, p); err != nil {
+		b.t.Fatalf("RecordAttempt(%s): %v", p.DeliveryID, err)
 	}
 }
 
@@ -298,7 +298,7 @@ func (b *bundle) finish(c monitehooks.Claim, st monitehooks.DeliveryStatus, now 
 	if st == monitehooks.DeliverySucceeded {
 		a = attemptAt(now, 200)
 	}
-	b.record(monitehooks.AttemptRecord{
+	b.record(monitehooks.RecordAttemptParams{
 		DeliveryID: c.DeliveryID, LeaseToken: c.LeaseToken, Attempt: &a,
 		Status: st, UpdatedAt: now,
 	})
