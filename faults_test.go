@@ -818,7 +818,7 @@ func TestLeaseExpiry(t *testing.T) {
 	if err := b.store.RecordAttempt(ctx, late); !errors.Is(err, monitehooks.ErrLeaseLost) {
 		t.Errorf("RecordAttempt(stale token) = %v; want ErrLeaseLost", err)
 	}
-	if err := b.store.ReleaseDelivery(ctx, claim.DeliveryID, claim.LeaseToken); !errors.Is(err, monitehooks.ErrLeaseLost) {
+	if err := b.store.ReleaseDelivery(ctx, monitehooks.ReleaseParams{DeliveryID: claim.DeliveryID, LeaseToken: claim.LeaseToken}); !errors.Is(err, monitehooks.ErrLeaseLost) {
 		t.Errorf("ReleaseDelivery(stale token) = %v; want ErrLeaseLost", err)
 	}
 

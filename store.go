@@ -78,7 +78,7 @@ type Store interface {
 	// delivery is due again at once. It answers ErrLeaseLost when the
 	// token no longer holds the delivery, and an error wrapping
 	// ErrDeliveryNotFound for an unknown delivery.
-	ReleaseDelivery(ctx context.Context, deliveryID, leaseToken string) error
+	ReleaseDelivery(ctx context.Context, p ReleaseParams) error
 	// GetDelivery returns the partner's delivery with the ID, with its
 	// attempts, or an error wrapping ErrDeliveryNotFound.
 	GetDelivery(ctx context.Context, partnerID, id string) (Delivery, error)
@@ -160,6 +160,16 @@ type RecordAttemptParams struct {
 	NextAttemptAt time.Time
 	// UpdatedAt is the time of the change.
 	UpdatedAt time.Time
+}
+
+// ReleaseParams are the parameters of [Store.ReleaseDelivery]: the claim
+// to give back.
+type ReleaseParams struct {
+	// DeliveryID is the claimed delivery's ID.
+	DeliveryID string
+	// LeaseToken is the token of the claim; it must still hold the
+	// delivery.
+	LeaseToken string
 }
 
 // DeliveryCounts counts deliveries by state.

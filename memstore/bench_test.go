@@ -135,7 +135,8 @@ func BenchmarkClaimWithRefusedBacklog(b *testing.B) {
 				if err != nil || len(res.Claims) != 1 {
 					b.Fatalf("claimed %d, %v; want 1", len(res.Claims), err)
 				}
-				if err := s.ReleaseDelivery(ctx, res.Claims[0].DeliveryID, res.Claims[0].LeaseToken); err != nil {
+				c := res.Claims[0]
+				if err := s.ReleaseDelivery(ctx, monitehooks.ReleaseParams{DeliveryID: c.DeliveryID, LeaseToken: c.LeaseToken}); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -157,13 +157,13 @@ func (s *Store) RecordAttempt(ctx context.Context, p monitehooks.RecordAttemptPa
 // ReleaseDelivery ends a lease without recording an attempt; the delivery
 // is claimable again at once. It answers like RecordAttempt when the token
 // does not hold the delivery.
-func (s *Store) ReleaseDelivery(ctx context.Context, deliveryID, leaseToken string) error {
+func (s *Store) ReleaseDelivery(ctx context.Context, p monitehooks.ReleaseParams) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	d, dn, err := s.leasedLocked(deliveryID, leaseToken)
+	d, dn, err := s.leasedLocked(p.DeliveryID, p.LeaseToken)
 	if err != nil {
 		return err
 	}

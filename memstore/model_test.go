@@ -185,7 +185,7 @@ func runModel(t *testing.T, seed uint64, steps int) {
 			h := held[i]
 			held = slices.Delete(held, i, i+1)
 			md := model[h.id]
-			err := s.ReleaseDelivery(ctx, h.id, h.token)
+			err := s.ReleaseDelivery(ctx, monitehooks.ReleaseParams{DeliveryID: h.id, LeaseToken: h.token})
 			if md.token != h.token {
 				if !errors.Is(err, monitehooks.ErrLeaseLost) {
 					t.Fatalf("step %d: ReleaseDelivery with a stale token: %v; want ErrLeaseLost", step, err)

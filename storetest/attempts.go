@@ -108,7 +108,7 @@ func testRecordWrongToken(t *testing.T, b *bundle) {
 			Status: monitehooks.DeliverySucceeded, UpdatedAt: at(time.Second),
 		})
 		checkErr(t, "RecordAttempt with "+tt.name+" token", err, monitehooks.ErrLeaseLost)
-		err = b.s.ReleaseDelivery(b.ctx, tt.id, tt.token)
+		err = b.s.ReleaseDelivery(b.ctx, monitehooks.ReleaseParams{DeliveryID: tt.id, LeaseToken: tt.token})
 		checkErr(t, "ReleaseDelivery with "+tt.name+" token", err, monitehooks.ErrLeaseLost)
 		if d := diff(before, b.getDelivery(partnerA, tt.id)); d != "" {
 			t.Errorf("%s token changed the delivery (-want +got):\n%s", tt.name, d)
@@ -127,7 +127,7 @@ func testRecordUnknownDelivery(t *testing.T, b *bundle) {
 			DeliveryID: tc.id, LeaseToken: "1", Status: monitehooks.DeliverySucceeded, UpdatedAt: base,
 		})
 		checkErr(t, "RecordAttempt("+tc.name+")", err, monitehooks.ErrDeliveryNotFound)
-		err = b.s.ReleaseDelivery(b.ctx, tc.id, "1")
+		err = b.s.ReleaseDelivery(b.ctx, monitehooks.ReleaseParams{DeliveryID: tc.id, LeaseToken: "1"})
 		checkErr(t, "ReleaseDelivery("+tc.name+")", err, monitehooks.ErrDeliveryNotFound)
 	}
 }
@@ -136,19 +136,20 @@ func testRelease(t *testing.T, b *bundle) {
 	id := b.emit1(partnerA, b.subID(partnerA), base)
 	want := b.getDelivery(partnerA, id)
 	c := b.claimOne(at(time.Second), id)
-	if err := b.s.ReleaseDelivery(b.ctx, id, c.LeaseToken); err != nil {
+	release := monitehooks.ReleaseParams{DeliveryID: id, LeaseToken: c.LeaseToken}
+	if err := b.s.ReleaseDelivery(b.ctx, release); err != nil {
 		t.Fatalf("ReleaseDelivery: %v", err)
 	}
 	if d := diff(want, b.getDelivery(partnerA, id)); d != "" {
 		t.Errorf("ReleaseDelivery changed the delivery (-want +got):\n%s", d)
 	}
-	err := b.s.ReleaseDelivery(b.ctx, id, c.LeaseToken)
+	err := b.s.ReleaseDelivery(b.ctx, release)
 	checkErr(t, "second ReleaseDelivery", err, monitehooks.ErrLeaseLost)
 
 	again := b.claimOne(at(time.Second), id)
 	if again.LeaseToken == c.LeaseToken || again.Attempts != 0 {
 		t.Errorf("claim after release: token %q (first %q), Attempts %d; want a new token, 0", again.LeaseToken, c.LeaseToken, again.Attempts)
 	}
-	err = b.s.ReleaseDelivery(b.ctx, id, c.LeaseToken)
+	err = b.s.ReleaseDelivery(b.ctx, release)
 	checkErr(t, "ReleaseDelivery with the token released", err, monitehooks.ErrLeaseLost)
 }

@@ -163,7 +163,7 @@ func testClaimLease(t *testing.T, b *bundle) {
 		Status: monitehooks.DeliverySucceeded, UpdatedAt: at(lease),
 	})
 	checkErr(t, "RecordAttempt with the token of a lease that ended and was claimed again", err, monitehooks.ErrLeaseLost)
-	err = b.s.ReleaseDelivery(b.ctx, id, first.LeaseToken)
+	err = b.s.ReleaseDelivery(b.ctx, monitehooks.ReleaseParams{DeliveryID: id, LeaseToken: first.LeaseToken})
 	checkErr(t, "ReleaseDelivery with the token of a lease that ended and was claimed again", err, monitehooks.ErrLeaseLost)
 	if d := diff(before, b.getDelivery(partnerA, id)); d != "" {
 		t.Errorf("stale token changed the delivery (-want +got):\n%s", d)

@@ -60,7 +60,7 @@ func testRequeuePending(t *testing.T, b *bundle) {
 			c = cl
 			continue
 		}
-		if err := b.s.ReleaseDelivery(b.ctx, cl.DeliveryID, cl.LeaseToken); err != nil {
+		if err := b.s.ReleaseDelivery(b.ctx, monitehooks.ReleaseParams{DeliveryID: cl.DeliveryID, LeaseToken: cl.LeaseToken}); err != nil {
 			t.Fatalf("ReleaseDelivery: %v", err)
 		}
 	}

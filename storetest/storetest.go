@@ -376,7 +376,7 @@ func (b *bundle) settle(id string, now time.Time, st monitehooks.DeliveryStatus)
 			a, found = b.finish(c, st, now), true
 			continue
 		}
-		if err := b.s.ReleaseDelivery(b.ctx, c.DeliveryID, c.LeaseToken); err != nil {
+		if err := b.s.ReleaseDelivery(b.ctx, monitehooks.ReleaseParams{DeliveryID: c.DeliveryID, LeaseToken: c.LeaseToken}); err != nil {
 			b.t.Fatalf("ReleaseDelivery(%s): %v", c.DeliveryID, err)
 		}
 	}
