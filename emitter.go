@@ -427,7 +427,9 @@ func (e *Emitter) Wake() {
 // Redeliver makes one of the partner's deliveries pending again, due now,
 // whatever its state, keeping its attempts, and returns it.
 func (e *Emitter) Redeliver(ctx context.Context, partnerID, deliveryID string) (Delivery, error) {
-	d, err := e.store.RequeueDelivery(ctx, partnerID, deliveryID, e.now())
+	d, err := e.store.RequeueDelivery(ctx, RequeueDeliveryParams{
+		PartnerID: partnerID, DeliveryID: deliveryID, Due: e.now(),
+	})
 	if err != nil {
 		return Delivery{}, err
 	}

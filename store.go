@@ -86,10 +86,10 @@ type Store interface {
 	// their attempts. Every list field applies.
 	ListDeliveries(ctx context.Context, partnerID string, p ListParams) (Page[Delivery], error)
 	// RequeueDelivery makes the partner's delivery pending again, due at
-	// due, keeping its attempts; its UpdatedAt becomes due. A pending
+	// p.Due, keeping its attempts; its UpdatedAt becomes p.Due. A pending
 	// delivery is left as it is. It returns the delivery, or an error
 	// wrapping ErrDeliveryNotFound.
-	RequeueDelivery(ctx context.Context, partnerID, id string, due time.Time) (Delivery, error)
+	RequeueDelivery(ctx context.Context, p RequeueDeliveryParams) (Delivery, error)
 	// RequeueFailed makes every failed delivery of the partner's
 	// subscription that was created at or after since pending again, due
 	// at due (which also becomes their UpdatedAt), and returns how many it
@@ -170,6 +170,16 @@ type ReleaseParams struct {
 	// LeaseToken is the token of the claim; it must still hold the
 	// delivery.
 	LeaseToken string
+}
+
+// RequeueDeliveryParams are the parameters of [Store.RequeueDelivery].
+type RequeueDeliveryParams struct {
+	// PartnerID is the partner the delivery must belong to.
+	PartnerID string
+	// DeliveryID is the delivery's ID.
+	DeliveryID string
+	// Due is when the delivery is due again, and its new UpdatedAt.
+	Due time.Time
 }
 
 // DeliveryCounts counts deliveries by state.

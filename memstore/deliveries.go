@@ -123,21 +123,21 @@ func emptyDeliveries() monitehooks.Page[monitehooks.Delivery] {
 }
 
 // RequeueDelivery makes the partner's succeeded or failed delivery pending
-// again, due at due, keeping its attempts; it sets UpdatedAt to due too,
-// the store having no clock. A pending delivery is left as it is. It returns
-// the delivery.
-func (s *Store) RequeueDelivery(ctx context.Context, partnerID, deliveryID string, due time.Time) (monitehooks.Delivery, error) {
+// again, due at p.Due, keeping its attempts; it sets UpdatedAt to p.Due
+// too, the store having no clock. A pending delivery is left as it is. It
+// returns the delivery.
+func (s *Store) RequeueDelivery(ctx context.Context, p monitehooks.RequeueDeliveryParams) (monitehooks.Delivery, error) {
 	if err := ctx.Err(); err != nil {
 		return monitehooks.Delivery{}, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	d, dn := s.deliveryLocked(partnerID, deliveryID)
+	d, dn := s.deliveryLocked(p.PartnerID, p.DeliveryID)
 	if d == nil {
-		return monitehooks.Delivery{}, deliveryNotFound(deliveryID)
+		return monitehooks.Delivery{}, deliveryNotFound(p.DeliveryID)
 	}
 	if d.status != statusPending {
-		s.requeueLocked(dn, due)
+		s.requeueLocked(dn, p.Due)
 	}
 	return s.deliveryViewLocked(d), nil
 }

@@ -200,7 +200,7 @@ func runModel(t *testing.T, seed uint64, steps int) {
 		case len(ids) > 0: // requeue
 			md := model[ids[rng.IntN(len(ids))]]
 			due := now.Add(sec(rng.IntN(6)))
-			if _, err := s.RequeueDelivery(ctx, "p", md.id, due); err != nil {
+			if _, err := s.RequeueDelivery(ctx, monitehooks.RequeueDeliveryParams{PartnerID: "p", DeliveryID: md.id, Due: due}); err != nil {
 				t.Fatalf("step %d: RequeueDelivery: %v", step, err)
 			}
 			if md.status != monitehooks.DeliveryPending {

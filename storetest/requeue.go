@@ -24,7 +24,7 @@ func testRequeueFinished(t *testing.T, b *bundle) {
 			id := b.emit1(partnerA, b.subID(partnerA), base)
 			a := b.settle(id, base, st)
 			due := at(time.Hour)
-			got, err := b.s.RequeueDelivery(b.ctx, partnerA, id, due)
+			got, err := b.s.RequeueDelivery(b.ctx, monitehooks.RequeueDeliveryParams{PartnerID: partnerA, DeliveryID: id, Due: due})
 			if err != nil {
 				t.Fatalf("RequeueDelivery: %v", err)
 			}
@@ -67,7 +67,7 @@ func testRequeuePending(t *testing.T, b *bundle) {
 
 	for _, id := range []string{idle, leased} {
 		want := b.getDelivery(partnerA, id)
-		got, err := b.s.RequeueDelivery(b.ctx, partnerA, id, at(time.Hour))
+		got, err := b.s.RequeueDelivery(b.ctx, monitehooks.RequeueDeliveryParams{PartnerID: partnerA, DeliveryID: id, Due: at(time.Hour)})
 		if err != nil {
 			t.Fatalf("RequeueDelivery: %v", err)
 		}
@@ -89,7 +89,7 @@ func testRequeueNotFound(t *testing.T, b *bundle) {
 	want := b.getDelivery(partnerB, other)
 	ids := append([]struct{ name, id string }{{"other partner's", other}}, absentIDs...)
 	for _, tc := range ids {
-		_, err := b.s.RequeueDelivery(b.ctx, partnerA, tc.id, base)
+		_, err := b.s.RequeueDelivery(b.ctx, monitehooks.RequeueDeliveryParams{PartnerID: partnerA, DeliveryID: tc.id, Due: base})
 		checkErr(t, "RequeueDelivery("+tc.name+")", err, monitehooks.ErrDeliveryNotFound, monitehooks.ErrNotFound)
 	}
 	if d := diff(want, b.getDelivery(partnerB, other)); d != "" {
