@@ -443,7 +443,9 @@ func (e *Emitter) RecoverFailed(ctx context.Context, partnerID, subscriptionID s
 	if _, err := e.reg.Get(ctx, partnerID, subscriptionID); err != nil {
 		return 0, err
 	}
-	n, err := e.store.RequeueFailed(ctx, partnerID, subscriptionID, since, e.now())
+	n, err := e.store.RequeueFailed(ctx, RequeueFailedParams{
+		PartnerID: partnerID, SubscriptionID: subscriptionID, Since: since, Due: e.now(),
+	})
 	if err != nil {
 		return 0, err
 	}

@@ -91,10 +91,10 @@ type Store interface {
 	// wrapping ErrDeliveryNotFound.
 	RequeueDelivery(ctx context.Context, p RequeueDeliveryParams) (Delivery, error)
 	// RequeueFailed makes every failed delivery of the partner's
-	// subscription that was created at or after since pending again, due
-	// at due (which also becomes their UpdatedAt), and returns how many it
-	// requeued: 0 for an unknown subscription or another partner's.
-	RequeueFailed(ctx context.Context, partnerID, subscriptionID string, since, due time.Time) (int, error)
+	// subscription that was created at or after p.Since pending again, due
+	// at p.Due (which also becomes their UpdatedAt), and returns how many
+	// it requeued: 0 for an unknown subscription or another partner's.
+	RequeueFailed(ctx context.Context, p RequeueFailedParams) (int, error)
 	// CountDeliveries returns how many deliveries are in each state, over
 	// every partner.
 	CountDeliveries(ctx context.Context) (DeliveryCounts, error)
@@ -179,6 +179,21 @@ type RequeueDeliveryParams struct {
 	// DeliveryID is the delivery's ID.
 	DeliveryID string
 	// Due is when the delivery is due again, and its new UpdatedAt.
+	Due time.Time
+}
+
+// RequeueFailedParams are the parameters of [Store.RequeueFailed].
+type RequeueFailedParams struct {
+	// PartnerID is the partner the subscription must belong to.
+	PartnerID string
+	// SubscriptionID is the subscription whose failed deliveries are
+	// requeued.
+	SubscriptionID string
+	// Since leaves out the deliveries created before it; the zero time
+	// leaves out none.
+	Since time.Time
+	// Due is when the requeued deliveries are due, and their new
+	// UpdatedAt.
 	Due time.Time
 }
 

@@ -153,32 +153,32 @@ func (s *Store) requeueLocked(dn uint32, due time.Time) {
 }
 
 // RequeueFailed makes every failed delivery of the partner's subscription
-// created at or after since pending again, due at due (and updated then,
-// as RequeueDelivery), and returns how many it requeued. For an unknown or
-// deleted subscription, or another partner's, it requeues nothing and
-// answers 0. It scans the partner's deliveries.
-func (s *Store) RequeueFailed(ctx context.Context, partnerID, subscriptionID string, since, due time.Time) (int, error) {
+// created at or after p.Since pending again, due at p.Due (and updated
+// then, as RequeueDelivery), and returns how many it requeued. For an
+// unknown or deleted subscription, or another partner's, it requeues
+// nothing and answers 0. It scans the partner's deliveries.
+func (s *Store) RequeueFailed(ctx context.Context, p monitehooks.RequeueFailedParams) (int, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
-	sid, ok := parseID(subscriptionID)
+	sid, ok := parseID(p.SubscriptionID)
 	if !ok {
 		return 0, nil
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	p := s.partners[partnerID]
-	if p == nil || p.subs[sid] == nil {
+	pr := s.partners[p.PartnerID]
+	if pr == nil || pr.subs[sid] == nil {
 		return 0, nil
 	}
-	n, from := 0, stampOf(since)
-	for e := range s.partnerEventsLocked(partnerID) {
+	n, from := 0, stampOf(p.Since)
+	for e := range s.partnerEventsLocked(p.PartnerID) {
 		if e.due.compare(from) < 0 {
 			continue
 		}
 		for dn := e.first; dn < e.first+e.n; dn++ {
 			if d := s.deliveries.at(dn); d.status == statusFailed && s.queueList[d.queue].id == sid {
-				s.requeueLocked(dn, due)
+				s.requeueLocked(dn, p.Due)
 				n++
 			}
 		}

@@ -119,7 +119,7 @@ func testRequeueFailed(t *testing.T, b *bundle) {
 		before[id] = b.getDelivery(partnerA, id)
 	}
 	due := at(time.Hour)
-	n, err := b.s.RequeueFailed(b.ctx, partnerA, sub, sec(-1), due)
+	n, err := b.s.RequeueFailed(b.ctx, monitehooks.RequeueFailedParams{PartnerID: partnerA, SubscriptionID: sub, Since: sec(-1), Due: due})
 	if err != nil {
 		t.Fatalf("RequeueFailed: %v", err)
 	}
@@ -149,7 +149,7 @@ func testRequeueFailedOtherPartner(t *testing.T, b *bundle) {
 	id := b.emit1(partnerB, sub, base)
 	b.settle(id, base, monitehooks.DeliveryFailed)
 	want := b.getDelivery(partnerB, id)
-	n, err := b.s.RequeueFailed(b.ctx, partnerA, sub, time.Time{}, base)
+	n, err := b.s.RequeueFailed(b.ctx, monitehooks.RequeueFailedParams{PartnerID: partnerA, SubscriptionID: sub, Due: base})
 	if n != 0 || err != nil {
 		t.Errorf("RequeueFailed of another partner's subscription = %d, %v; want 0, nil", n, err)
 	}
