@@ -346,18 +346,11 @@ func (e *Emitter) Emit(ctx context.Context, ev Event) (Event, error) {
 	if e.closed {
 		return Event{}, ErrEmitterClosed
 	}
-	// The store takes the event by pointer, through an interface, which
-	// would move ev to the heap on every call: lend it a pooled Event
-	// instead. CreateEvent keeps a copy, never the pointer.
-	stored := eventPool.Get().(*Event)
-	*stored = ev
-	err := e.store.CreateEvent(ctx, stored, ids, now.Add(first))
-	ev.ID = stored.ID
-	*stored = Event{}
-	eventPool.Put(stored)
+	stored, err := e.store.CreateEvent(ctx, CreateEventParams{Event: ev, SubscriptionIDs: ids, Due: now.Add(first)})
 	if err != nil {
 		return Event{}, fmt.Errorf("monitehooks: storing event: %w", err)
 	}
+	ev.ID = stored.ID
 	if len(ids) > 0 {
 		// Wake the dispatcher while it is awake (0: its claim may have
 		// missed this delivery) or when it would sleep past the delivery.
@@ -367,8 +360,6 @@ func (e *Emitter) Emit(ctx context.Context, ev Event) (Event, error) {
 	}
 	return ev, nil
 }
-
-var eventPool = sync.Pool{New: func() any { return new(Event) }}
 
 // validateEvent checks an event to emit. It allocates only when the event
 // is invalid.

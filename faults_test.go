@@ -777,8 +777,12 @@ func TestLeaseExpiry(t *testing.T) {
 	// Another process stores an event due in a minute and, a minute on,
 	// claims its delivery with a 30s lease, then crashes. The emitter
 	// cannot claim it first: its clock has not reached the due time.
-	ev := monitehooks.Event{PartnerID: "partner-a", ObjectType: "entity", Type: "updated", ObjectID: "o-crashed", CreatedAt: start}
-	if err := b.store.CreateEvent(ctx, &ev, []string{sub.ID}, start.Add(time.Minute)); err != nil {
+	ev, err := b.store.CreateEvent(ctx, monitehooks.CreateEventParams{
+		Event:           monitehooks.Event{PartnerID: "partner-a", ObjectType: "entity", Type: "updated", ObjectID: "o-crashed", CreatedAt: start},
+		SubscriptionIDs: []string{sub.ID},
+		Due:             start.Add(time.Minute),
+	})
+	if err != nil {
 		t.Fatal(err)
 	}
 	const lease = 30 * time.Second

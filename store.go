@@ -49,11 +49,12 @@ type Store interface {
 	// no particular order, for the registry's index at start-up.
 	LoadSubscriptions(ctx context.Context) ([]Subscription, error)
 
-	// CreateEvent stores ev with a new ID, which it sets in ev.ID, and in
-	// the same atomic step one pending delivery per subscription ID, due at
-	// due. A duplicate subscription ID is an error. It keeps neither ev nor
-	// ev.Object once it returns: the caller may reuse both.
-	CreateEvent(ctx context.Context, ev *Event, subscriptionIDs []string, due time.Time) error
+	// CreateEvent stores p.Event with a new ID and, in the same atomic
+	// step, one pending delivery per ID in p.SubscriptionIDs, due at p.Due;
+	// it returns the stored event, as GetEvent would. A duplicate
+	// subscription ID is an error. It keeps neither the event's Object nor
+	// p.SubscriptionIDs once it returns: the caller may reuse both.
+	CreateEvent(ctx context.Context, p CreateEventParams) (Event, error)
 	// GetEvent returns the partner's event with the ID, or an error
 	// wrapping ErrEventNotFound.
 	GetEvent(ctx context.Context, partnerID, id string) (Event, error)
@@ -98,6 +99,19 @@ type Store interface {
 	// CountDeliveries returns how many deliveries are in each state, over
 	// every partner.
 	CountDeliveries(ctx context.Context) (DeliveryCounts, error)
+}
+
+// CreateEventParams are the parameters of [Store.CreateEvent].
+type CreateEventParams struct {
+	// Event is the event to store. Its ID is ignored: the store gives the
+	// event a new one.
+	Event Event
+	// SubscriptionIDs lists the subscriptions, once each, that get a
+	// delivery of the event. None stores the event alone.
+	SubscriptionIDs []string
+	// Due is when the deliveries are first due; it is also their
+	// CreatedAt and UpdatedAt.
+	Due time.Time
 }
 
 // ClaimParams are the parameters of [Store.ClaimDeliveries].

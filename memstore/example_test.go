@@ -27,14 +27,18 @@ func Example() {
 		panic(err)
 	}
 
-	ev := monitehooks.Event{
-		PartnerID:  "partner-1",
-		ObjectType: "entity",
-		ObjectID:   "3fa85f64-5717-4562-b3fc-2c963f66afa6",
-		Type:       "created",
-		CreatedAt:  now,
-	}
-	if err := s.CreateEvent(ctx, &ev, []string{sub.ID}, now); err != nil {
+	ev, err := s.CreateEvent(ctx, monitehooks.CreateEventParams{
+		Event: monitehooks.Event{
+			PartnerID:  "partner-1",
+			ObjectType: "entity",
+			ObjectID:   "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+			Type:       "created",
+			CreatedAt:  now,
+		},
+		SubscriptionIDs: []string{sub.ID},
+		Due:             now,
+	})
+	if err != nil {
 		panic(err)
 	}
 

@@ -65,7 +65,8 @@ func runModel(t *testing.T, seed uint64, steps int) {
 			}
 			ev := monitehooks.Event{PartnerID: "p", ObjectType: "entity", Type: "created", CreatedAt: now}
 			due := now.Add(sec(rng.IntN(11) - 5))
-			if err := s.CreateEvent(ctx, &ev, to, due); err != nil {
+			ev, err := s.CreateEvent(ctx, monitehooks.CreateEventParams{Event: ev, SubscriptionIDs: to, Due: due})
+			if err != nil {
 				t.Fatalf("step %d: CreateEvent: %v", step, err)
 			}
 			e := s.eventLocked(mustParse(t, ev.ID))

@@ -186,10 +186,11 @@ func newEvent(partnerID string) monitehooks.Event {
 // and returns the stored event.
 func (b *bundle) createEvent(ev monitehooks.Event, subIDs []string, due time.Time) monitehooks.Event {
 	b.t.Helper()
-	if err := b.s.CreateEvent(b.ctx, &ev, subIDs, due); err != nil {
+	stored, err := b.s.CreateEvent(b.ctx, monitehooks.CreateEventParams{Event: ev, SubscriptionIDs: subIDs, Due: due})
+	if err != nil {
 		b.t.Fatalf("CreateEvent: %v", err)
 	}
-	return ev
+	return stored
 }
 
 // emit stores an event of the partner with deliveries to the subscriptions
