@@ -152,6 +152,19 @@ type Emitter struct {
 	lease        time.Duration
 	templates    *templateCache
 
+	// Lock order. The emitter's locks and the store's are taken in this
+	// order only:
+	//
+	//  1. intake, held for reading by Emit across Store.CreateEvent (and
+	//     for writing by stop, which calls nothing while it holds it);
+	//  2. the store's own locks or transaction, inside a Store method;
+	//  3. mu, taken by the claimer's Allow, which ClaimDeliveries may call
+	//     while it holds the store's locks.
+	//
+	// So mu is never held while calling the store or taking intake, and
+	// the store never calls the emitter but through Allow. The registry's
+	// locks are never held together with intake or mu.
+
 	// intake guards closed: Emit holds it for reading while it stores, so
 	// Shutdown knows no Emit is half done once it has set closed.
 	intake sync.RWMutex
@@ -176,7 +189,7 @@ type Emitter struct {
 
 	goroutines atomic.Int64 // running goroutines of the emitter, for tests
 
-	mu       sync.Mutex     // guards inflight and idle
+	mu       sync.Mutex     // guards inflight and idle; last in the lock order, never held across a store call
 	inflight map[string]int // attempts running per subscription
 	idle     int            // workers waiting for a job
 }

@@ -15,6 +15,24 @@ import (
 // except that [Event.Object] returned by the store must be treated as
 // read-only.
 //
+// After the context a method takes what names one object (a partner ID
+// and an ID), a partner ID and a [ListParams] for a list, or one struct
+// passed by value: the record it stores (a [Subscription]), or otherwise
+// a type named after the method with the suffix Params
+// ([CreateEventParams], [RecordAttemptParams], [RequeueDeliveryParams],
+// [RequeueFailedParams]; the two ends of a lease are [ClaimParams] and
+// [ReleaseParams]). An answer made of several parts is a Result
+// ([ClaimResult]); an answer that is one value has that value's type
+// ([Event], [Delivery], [Page], [DeliveryCounts]).
+//
+// ClaimDeliveries calls back into its caller through [ClaimParams.Allow].
+// A store may call Allow while holding its own locks or inside an open
+// transaction: Allow never calls the store, and the [Emitter]'s Allow
+// takes only a mutex of the Emitter's own, which the Emitter never holds
+// while it calls the store, so no lock order between the two can be
+// reversed. A store must not call Allow after ClaimDeliveries returns, nor
+// from two goroutines at once.
+//
 // Everything a partner can see is scoped by partner ID: asking for another
 // partner's object answers the same not-found error as an unknown ID.
 //
@@ -126,7 +144,11 @@ type ClaimParams struct {
 	// before the store claims it, in due order; a delivery it refuses is
 	// left pending. Once Allow refuses a subscription the store may skip
 	// that subscription's other candidates in the same claim without
-	// asking again. It must not call the store.
+	// asking again. The store calls it during ClaimDeliveries only, one
+	// call at a time, and may hold its own locks or an open transaction
+	// while it does. Allow must not call the store, and must take no lock
+	// that is ever held while calling the store (the Emitter's takes only
+	// its own mutex, never held across a store call).
 	Allow func(subscriptionID string) bool
 }
 
@@ -211,9 +233,12 @@ type RequeueFailedParams struct {
 	Due time.Time
 }
 
-// DeliveryCounts counts deliveries by state.
+// DeliveryCounts counts deliveries by state, for [Store.CountDeliveries].
 type DeliveryCounts struct {
-	Pending   int
+	// Pending counts deliveries waiting for an attempt, leased or not.
+	Pending int
+	// Succeeded counts deliveries that succeeded.
 	Succeeded int
-	Failed    int
+	// Failed counts deliveries that failed for good.
+	Failed int
 }
