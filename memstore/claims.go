@@ -39,7 +39,7 @@ func (s *Store) ClaimDeliveries(ctx context.Context, p monitehooks.ClaimParams) 
 	refused := s.refused[:0]
 	defer func() {
 		for i, sq := range refused {
-			s.readyPush(sq)
+			s.ready.push(sq)
 			refused[i] = nil
 		}
 		s.refused = refused[:0]
@@ -48,23 +48,23 @@ func (s *Store) ClaimDeliveries(ctx context.Context, p monitehooks.ClaimParams) 
 
 	// Ended leases make their deliveries claimable again; the holder keeps
 	// its token until another claim takes the delivery.
-	for len(s.leases) > 0 && !s.leases[0].end.after(now) {
-		dn := s.leases[0].d
+	for s.leases.len() > 0 && !s.leases.top().end.after(now) {
+		dn := s.leases.top().d
 		s.leaseRemoveLocked(s.deliveries.at(dn))
 		s.enqueueLocked(dn)
 	}
 
 	var res monitehooks.ClaimResult
-	for len(res.Claims) < p.Limit && len(s.ready) > 0 {
-		sq := s.ready[0]
-		dn := sq.heap[0]
+	for len(res.Claims) < p.Limit && s.ready.len() > 0 {
+		sq := s.ready.top()
+		dn := sq.heap.top()
 		d := s.deliveries.at(dn)
 		if d.next.after(now) {
 			break
 		}
 		if p.Allow != nil && !p.Allow(sq.idStr) {
 			// Set the whole queue aside until the end of the call.
-			s.readyRemove(0)
+			s.ready.remove(0)
 			refused = append(refused, sq)
 			continue
 		}
@@ -88,11 +88,11 @@ func (s *Store) ClaimDeliveries(ctx context.Context, p monitehooks.ClaimParams) 
 		})
 	}
 
-	if len(s.ready) > 0 {
-		res.NextDue = s.deliveries.at(s.ready[0].heap[0]).next.time()
+	if s.ready.len() > 0 {
+		res.NextDue = s.deliveries.at(s.ready.top().heap.top()).next.time()
 	}
-	if len(s.leases) > 0 {
-		if end := s.leases[0].end.time(); res.NextDue.IsZero() || end.Before(res.NextDue) {
+	if s.leases.len() > 0 {
+		if end := s.leases.top().end.time(); res.NextDue.IsZero() || end.Before(res.NextDue) {
 			res.NextDue = end
 		}
 	}
