@@ -162,8 +162,8 @@ type Emitter struct {
 	//     while it holds the store's locks.
 	//
 	// So mu is never held while calling the store or taking intake, and
-	// the store never calls the emitter but through Allow. The registry's
-	// locks are never held together with intake or mu.
+	// the store calls back into the emitter only through Allow. The
+	// registry's locks are never held together with intake or mu.
 
 	// intake guards closed: Emit holds it for reading while it stores, so
 	// Shutdown knows no Emit is half done once it has set closed.
