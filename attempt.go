@@ -314,7 +314,7 @@ func (d *deadline) close() {
 // finish records an attempt's outcome, keeps the subscription's failure
 // record, and tells the observer.
 func (e *Emitter) finish(c Claim, a Attempt, status DeliveryStatus, next time.Time) {
-	err := e.store.RecordAttempt(context.WithoutCancel(e.baseCtx), AttemptRecord{
+	err := e.store.RecordAttempt(context.WithoutCancel(e.baseCtx), RecordAttemptParams{
 		DeliveryID:    c.DeliveryID,
 		LeaseToken:    c.LeaseToken,
 		Attempt:       &a,
@@ -388,7 +388,7 @@ func (e *Emitter) subscriptionDisabled(c Claim, reason string) {
 func (e *Emitter) release(c Claim) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if err := e.store.ReleaseDelivery(ctx, c.DeliveryID, c.LeaseToken); err != nil {
+	if err := e.store.ReleaseDelivery(ctx, ReleaseParams{DeliveryID: c.DeliveryID, LeaseToken: c.LeaseToken}); err != nil {
 		e.log.Warn("monitehooks: releasing delivery", "delivery_id", c.DeliveryID, "err", err)
 	}
 }

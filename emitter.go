@@ -154,6 +154,19 @@ type Emitter struct {
 	lease        time.Duration
 	templates    *templateCache
 
+	// Lock order. The emitter's locks and the store's are taken in this
+	// order only:
+	//
+	//  1. intake, held for reading by Emit across Store.CreateEvent (and
+	//     for writing by stop, which calls nothing while it holds it);
+	//  2. the store's own locks or transaction, inside a Store method;
+	//  3. mu, taken by the claimer's Allow, which ClaimDeliveries may call
+	//     while it holds the store's locks.
+	//
+	// So mu is never held while calling the store or taking intake, and
+	// the store calls back into the emitter only through Allow. The
+	// registry's locks are never held together with intake or mu.
+
 	// intake guards closed: Emit holds it for reading while it stores, so
 	// Shutdown knows no Emit is half done once it has set closed.
 	intake sync.RWMutex
@@ -178,7 +191,7 @@ type Emitter struct {
 
 	goroutines atomic.Int64 // running goroutines of the emitter, for tests
 
-	mu       sync.Mutex     // guards inflight and idle
+	mu       sync.Mutex     // guards inflight and idle; last in the lock order, never held across a store call
 	inflight map[string]int // attempts running per subscription
 	idle     int            // workers waiting for a job
 }
@@ -348,18 +361,11 @@ func (e *Emitter) Emit(ctx context.Context, ev Event) (Event, error) {
 	if e.closed {
 		return Event{}, ErrEmitterClosed
 	}
-	// The store takes the event by pointer, through an interface, which
-	// would move ev to the heap on every call: lend it a pooled Event
-	// instead. CreateEvent keeps a copy, never the pointer.
-	stored := eventPool.Get().(*Event)
-	*stored = ev
-	err := e.store.CreateEvent(ctx, stored, ids, now.Add(first))
-	ev.ID = stored.ID
-	*stored = Event{}
-	eventPool.Put(stored)
+	stored, err := e.store.CreateEvent(ctx, CreateEventParams{Event: ev, SubscriptionIDs: ids, Due: now.Add(first)})
 	if err != nil {
 		return Event{}, fmt.Errorf("monitehooks: storing event: %w", err)
 	}
+	ev.ID = stored.ID
 	if len(ids) > 0 {
 		// Wake the dispatcher while it is awake (0: its claim may have
 		// missed this delivery) or when it would sleep past the delivery.
@@ -369,8 +375,6 @@ func (e *Emitter) Emit(ctx context.Context, ev Event) (Event, error) {
 	}
 	return ev, nil
 }
-
-var eventPool = sync.Pool{New: func() any { return new(Event) }}
 
 // validateEvent checks an event to emit. It allocates only when the event
 // is invalid.
@@ -429,7 +433,9 @@ func (e *Emitter) Wake() {
 // Redeliver makes one of the partner's deliveries pending again, due now,
 // whatever its state, keeping its attempts, and returns it.
 func (e *Emitter) Redeliver(ctx context.Context, partnerID, deliveryID string) (Delivery, error) {
-	d, err := e.store.RequeueDelivery(ctx, partnerID, deliveryID, e.now())
+	d, err := e.store.RequeueDelivery(ctx, RequeueDeliveryParams{
+		PartnerID: partnerID, DeliveryID: deliveryID, Due: e.now(),
+	})
 	if err != nil {
 		return Delivery{}, err
 	}
@@ -443,7 +449,9 @@ func (e *Emitter) RecoverFailed(ctx context.Context, partnerID, subscriptionID s
 	if _, err := e.reg.Get(ctx, partnerID, subscriptionID); err != nil {
 		return 0, err
 	}
-	n, err := e.store.RequeueFailed(ctx, partnerID, subscriptionID, since, e.now())
+	n, err := e.store.RequeueFailed(ctx, RequeueFailedParams{
+		PartnerID: partnerID, SubscriptionID: subscriptionID, Since: since, Due: e.now(),
+	})
 	if err != nil {
 		return 0, err
 	}

@@ -777,8 +777,12 @@ func TestLeaseExpiry(t *testing.T) {
 	// Another process stores an event due in a minute and, a minute on,
 	// claims its delivery with a 30s lease, then crashes. The emitter
 	// cannot claim it first: its clock has not reached the due time.
-	ev := monitehooks.Event{PartnerID: "partner-a", ObjectType: "entity", Type: "updated", ObjectID: "o-crashed", CreatedAt: start}
-	if err := b.store.CreateEvent(ctx, &ev, []string{sub.ID}, start.Add(time.Minute)); err != nil {
+	ev, err := b.store.CreateEvent(ctx, monitehooks.CreateEventParams{
+		Event:           monitehooks.Event{PartnerID: "partner-a", ObjectType: "entity", Type: "updated", ObjectID: "o-crashed", CreatedAt: start},
+		SubscriptionIDs: []string{sub.ID},
+		Due:             start.Add(time.Minute),
+	})
+	if err != nil {
 		t.Fatal(err)
 	}
 	const lease = 30 * time.Second
@@ -810,7 +814,7 @@ func TestLeaseExpiry(t *testing.T) {
 	}
 
 	// The crashed worker's token no longer holds the delivery.
-	late := monitehooks.AttemptRecord{
+	late := monitehooks.RecordAttemptParams{
 		DeliveryID: claim.DeliveryID, LeaseToken: claim.LeaseToken, Status: monitehooks.DeliveryFailed,
 		Attempt:   &monitehooks.Attempt{At: b.clock.Now(), ErrorClass: monitehooks.ErrorTimeout, Error: "late"},
 		UpdatedAt: b.clock.Now(),
@@ -818,7 +822,7 @@ func TestLeaseExpiry(t *testing.T) {
 	if err := b.store.RecordAttempt(ctx, late); !errors.Is(err, monitehooks.ErrLeaseLost) {
 		t.Errorf("RecordAttempt(stale token) = %v; want ErrLeaseLost", err)
 	}
-	if err := b.store.ReleaseDelivery(ctx, claim.DeliveryID, claim.LeaseToken); !errors.Is(err, monitehooks.ErrLeaseLost) {
+	if err := b.store.ReleaseDelivery(ctx, monitehooks.ReleaseParams{DeliveryID: claim.DeliveryID, LeaseToken: claim.LeaseToken}); !errors.Is(err, monitehooks.ErrLeaseLost) {
 		t.Errorf("ReleaseDelivery(stale token) = %v; want ErrLeaseLost", err)
 	}
 

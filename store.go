@@ -15,6 +15,24 @@ import (
 // except that [Event.Object] returned by the store must be treated as
 // read-only.
 //
+// After the context a method takes what names one object (a partner ID
+// and an ID), a partner ID and a [ListParams] for a list, or one struct
+// passed by value: the record it stores (a [Subscription]), or otherwise
+// a type named after the method with the suffix Params
+// ([CreateEventParams], [RecordAttemptParams], [RequeueDeliveryParams],
+// [RequeueFailedParams]; the two ends of a lease are [ClaimParams] and
+// [ReleaseParams]). An answer made of several parts is a Result
+// ([ClaimResult]); an answer that is one value has that value's type
+// ([Event], [Delivery], [Page], [DeliveryCounts]).
+//
+// ClaimDeliveries calls back into its caller through [ClaimParams.Allow].
+// A store may call Allow while holding its own locks or inside an open
+// transaction: Allow never calls the store, and the [Emitter]'s Allow
+// takes only a mutex of the Emitter's own, which the Emitter never holds
+// while it calls the store, so no lock order between the two can be
+// reversed. A store must not call Allow after ClaimDeliveries returns, nor
+// from two goroutines at once.
+//
 // Everything a partner can see is scoped by partner ID: asking for another
 // partner's object answers the same not-found error as an unknown ID.
 //
@@ -49,11 +67,12 @@ type Store interface {
 	// no particular order, for the registry's index at start-up.
 	LoadSubscriptions(ctx context.Context) ([]Subscription, error)
 
-	// CreateEvent stores ev with a new ID, which it sets in ev.ID, and in
-	// the same atomic step one pending delivery per subscription ID, due at
-	// due. A duplicate subscription ID is an error. It keeps neither ev nor
-	// ev.Object once it returns: the caller may reuse both.
-	CreateEvent(ctx context.Context, ev *Event, subscriptionIDs []string, due time.Time) error
+	// CreateEvent stores p.Event with a new ID and, in the same atomic
+	// step, one pending delivery per ID in p.SubscriptionIDs, due at p.Due;
+	// it returns the stored event, as GetEvent would. A duplicate
+	// subscription ID is an error. It keeps neither the event's Object nor
+	// p.SubscriptionIDs once it returns: the caller may reuse both.
+	CreateEvent(ctx context.Context, p CreateEventParams) (Event, error)
 	// GetEvent returns the partner's event with the ID, or an error
 	// wrapping ErrEventNotFound.
 	GetEvent(ctx context.Context, partnerID, id string) (Event, error)
@@ -73,12 +92,12 @@ type Store interface {
 	// ErrDeliveryNotFound for an unknown delivery. A token holds from its
 	// claim until the delivery is recorded, released, or claimed again
 	// after the lease ended.
-	RecordAttempt(ctx context.Context, r AttemptRecord) error
+	RecordAttempt(ctx context.Context, p RecordAttemptParams) error
 	// ReleaseDelivery ends a lease without recording an attempt; the
 	// delivery is due again at once. It answers ErrLeaseLost when the
 	// token no longer holds the delivery, and an error wrapping
 	// ErrDeliveryNotFound for an unknown delivery.
-	ReleaseDelivery(ctx context.Context, deliveryID, leaseToken string) error
+	ReleaseDelivery(ctx context.Context, p ReleaseParams) error
 	// GetDelivery returns the partner's delivery with the ID, with its
 	// attempts, or an error wrapping ErrDeliveryNotFound.
 	GetDelivery(ctx context.Context, partnerID, id string) (Delivery, error)
@@ -86,18 +105,31 @@ type Store interface {
 	// their attempts. Every list field applies.
 	ListDeliveries(ctx context.Context, partnerID string, p ListParams) (Page[Delivery], error)
 	// RequeueDelivery makes the partner's delivery pending again, due at
-	// due, keeping its attempts; its UpdatedAt becomes due. A pending
+	// p.Due, keeping its attempts; its UpdatedAt becomes p.Due. A pending
 	// delivery is left as it is. It returns the delivery, or an error
 	// wrapping ErrDeliveryNotFound.
-	RequeueDelivery(ctx context.Context, partnerID, id string, due time.Time) (Delivery, error)
+	RequeueDelivery(ctx context.Context, p RequeueDeliveryParams) (Delivery, error)
 	// RequeueFailed makes every failed delivery of the partner's
-	// subscription that was created at or after since pending again, due
-	// at due (which also becomes their UpdatedAt), and returns how many it
-	// requeued: 0 for an unknown subscription or another partner's.
-	RequeueFailed(ctx context.Context, partnerID, subscriptionID string, since, due time.Time) (int, error)
+	// subscription that was created at or after p.Since pending again, due
+	// at p.Due (which also becomes their UpdatedAt), and returns how many
+	// it requeued: 0 for an unknown subscription or another partner's.
+	RequeueFailed(ctx context.Context, p RequeueFailedParams) (int, error)
 	// CountDeliveries returns how many deliveries are in each state, over
 	// every partner.
 	CountDeliveries(ctx context.Context) (DeliveryCounts, error)
+}
+
+// CreateEventParams are the parameters of [Store.CreateEvent].
+type CreateEventParams struct {
+	// Event is the event to store. Its ID is ignored: the store gives the
+	// event a new one.
+	Event Event
+	// SubscriptionIDs lists the subscriptions, once each, that get a
+	// delivery of the event. None stores the event alone.
+	SubscriptionIDs []string
+	// Due is when the deliveries are first due; it is also their
+	// CreatedAt and UpdatedAt.
+	Due time.Time
 }
 
 // ClaimParams are the parameters of [Store.ClaimDeliveries].
@@ -112,7 +144,11 @@ type ClaimParams struct {
 	// before the store claims it, in due order; a delivery it refuses is
 	// left pending. Once Allow refuses a subscription the store may skip
 	// that subscription's other candidates in the same claim without
-	// asking again. It must not call the store.
+	// asking again. The store calls it during ClaimDeliveries only, one
+	// call at a time, and may hold its own locks or an open transaction
+	// while it does. Allow must not call the store, and must take no lock
+	// that is ever held while calling the store (the Emitter's takes only
+	// its own mutex, never held across a store call).
 	Allow func(subscriptionID string) bool
 }
 
@@ -143,10 +179,13 @@ type Claim struct {
 	LeaseToken string
 }
 
-// AttemptRecord is the outcome of one claim, for [Store.RecordAttempt].
-type AttemptRecord struct {
-	// DeliveryID and LeaseToken name the claim.
+// RecordAttemptParams are the parameters of [Store.RecordAttempt]: the
+// outcome of one claim.
+type RecordAttemptParams struct {
+	// DeliveryID is the claimed delivery's ID.
 	DeliveryID string
+	// LeaseToken is the token of the claim; it must still hold the
+	// delivery.
 	LeaseToken string
 	// Attempt is appended to the delivery's attempts; nil appends nothing
 	// (a delivery failed without a request being made).
@@ -159,9 +198,47 @@ type AttemptRecord struct {
 	UpdatedAt time.Time
 }
 
-// DeliveryCounts counts deliveries by state.
+// ReleaseParams are the parameters of [Store.ReleaseDelivery]: the claim
+// to give back.
+type ReleaseParams struct {
+	// DeliveryID is the claimed delivery's ID.
+	DeliveryID string
+	// LeaseToken is the token of the claim; it must still hold the
+	// delivery.
+	LeaseToken string
+}
+
+// RequeueDeliveryParams are the parameters of [Store.RequeueDelivery].
+type RequeueDeliveryParams struct {
+	// PartnerID is the partner the delivery must belong to.
+	PartnerID string
+	// DeliveryID is the delivery's ID.
+	DeliveryID string
+	// Due is when the delivery is due again, and its new UpdatedAt.
+	Due time.Time
+}
+
+// RequeueFailedParams are the parameters of [Store.RequeueFailed].
+type RequeueFailedParams struct {
+	// PartnerID is the partner the subscription must belong to.
+	PartnerID string
+	// SubscriptionID is the subscription whose failed deliveries are
+	// requeued.
+	SubscriptionID string
+	// Since leaves out the deliveries created before it; the zero time
+	// leaves out none.
+	Since time.Time
+	// Due is when the requeued deliveries are due, and their new
+	// UpdatedAt.
+	Due time.Time
+}
+
+// DeliveryCounts counts deliveries by state, for [Store.CountDeliveries].
 type DeliveryCounts struct {
-	Pending   int
+	// Pending counts deliveries waiting for an attempt, leased or not.
+	Pending int
+	// Succeeded counts deliveries that succeeded.
 	Succeeded int
-	Failed    int
+	// Failed counts deliveries that failed for good.
+	Failed int
 }

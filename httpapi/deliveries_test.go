@@ -26,7 +26,8 @@ func TestDeliveries(t *testing.T) {
 	// then deleted, and one to a live subscription.
 	ev := monitehooks.Event{PartnerID: partnerA, ObjectType: "payment", ObjectID: "o", Type: "created", CreatedAt: b.clock.Now()}
 	due := b.clock.Now().Add(24 * time.Hour)
-	if err := b.store.CreateEvent(context.Background(), &ev, []string{roles, ok}, due); err != nil {
+	ev, err := b.store.CreateEvent(context.Background(), monitehooks.CreateEventParams{Event: ev, SubscriptionIDs: []string{roles, ok}, Due: due})
+	if err != nil {
 		t.Fatal(err)
 	}
 	b.must(t, 204, "DELETE", "/webhook_subscriptions/"+roles, "")

@@ -53,8 +53,7 @@ func BenchmarkCreateEvent(b *testing.B) {
 	subs := benchSubs(b, s, 1)
 	b.ReportAllocs()
 	for b.Loop() {
-		ev := benchEvent()
-		if err := s.CreateEvent(ctx, &ev, subs, benchBase); err != nil {
+		if _, err := s.CreateEvent(ctx, monitehooks.CreateEventParams{Event: benchEvent(), SubscriptionIDs: subs, Due: benchBase}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -69,8 +68,7 @@ func BenchmarkCreateEventParallel(b *testing.B) {
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			ev := benchEvent()
-			if err := s.CreateEvent(ctx, &ev, subs, benchBase); err != nil {
+			if _, err := s.CreateEvent(ctx, monitehooks.CreateEventParams{Event: benchEvent(), SubscriptionIDs: subs, Due: benchBase}); err != nil {
 				b.Error(err)
 				return
 			}
@@ -92,8 +90,7 @@ func BenchmarkPendingDeliveryMemory(b *testing.B) {
 		runtime.GC()
 		runtime.ReadMemStats(&before)
 		for range events {
-			ev := benchEvent()
-			if err := s.CreateEvent(ctx, &ev, subs, benchBase); err != nil {
+			if _, err := s.CreateEvent(ctx, monitehooks.CreateEventParams{Event: benchEvent(), SubscriptionIDs: subs, Due: benchBase}); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -115,14 +112,13 @@ func BenchmarkClaimWithRefusedBacklog(b *testing.B) {
 			s := memstore.New()
 			subs := benchSubs(b, s, 2)
 			refused, allowed := subs[0], subs[1]
+			old := monitehooks.CreateEventParams{Event: benchEvent(), SubscriptionIDs: []string{refused}, Due: benchBase.Add(-time.Hour)}
 			for range backlog {
-				ev := benchEvent()
-				if err := s.CreateEvent(ctx, &ev, []string{refused}, benchBase.Add(-time.Hour)); err != nil {
+				if _, err := s.CreateEvent(ctx, old); err != nil {
 					b.Fatal(err)
 				}
 			}
-			ev := benchEvent()
-			if err := s.CreateEvent(ctx, &ev, []string{allowed}, benchBase); err != nil {
+			if _, err := s.CreateEvent(ctx, monitehooks.CreateEventParams{Event: benchEvent(), SubscriptionIDs: []string{allowed}, Due: benchBase}); err != nil {
 				b.Fatal(err)
 			}
 			p := monitehooks.ClaimParams{
@@ -135,7 +131,8 @@ func BenchmarkClaimWithRefusedBacklog(b *testing.B) {
 				if err != nil || len(res.Claims) != 1 {
 					b.Fatalf("claimed %d, %v; want 1", len(res.Claims), err)
 				}
-				if err := s.ReleaseDelivery(ctx, res.Claims[0].DeliveryID, res.Claims[0].LeaseToken); err != nil {
+				c := res.Claims[0]
+				if err := s.ReleaseDelivery(ctx, monitehooks.ReleaseParams{DeliveryID: c.DeliveryID, LeaseToken: c.LeaseToken}); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -150,8 +147,7 @@ func BenchmarkClaimRecord(b *testing.B) {
 	s := memstore.New()
 	subs := benchSubs(b, s, 100)
 	for range 100 {
-		ev := benchEvent()
-		if err := s.CreateEvent(ctx, &ev, subs, benchBase); err != nil {
+		if _, err := s.CreateEvent(ctx, monitehooks.CreateEventParams{Event: benchEvent(), SubscriptionIDs: subs, Due: benchBase}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -164,7 +160,7 @@ func BenchmarkClaimRecord(b *testing.B) {
 		}
 		now = now.Add(time.Millisecond)
 		for _, c := range res.Claims {
-			err := s.RecordAttempt(ctx, monitehooks.AttemptRecord{
+			err := s.RecordAttempt(ctx, monitehooks.RecordAttemptParams{
 				DeliveryID: c.DeliveryID, LeaseToken: c.LeaseToken,
 				Status: monitehooks.DeliveryPending, NextAttemptAt: now, UpdatedAt: now,
 			})

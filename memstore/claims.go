@@ -39,7 +39,7 @@ func (s *Store) ClaimDeliveries(ctx context.Context, p monitehooks.ClaimParams) 
 	refused := s.refused[:0]
 	defer func() {
 		for i, sq := range refused {
-			s.readyPush(sq)
+			s.ready.push(sq)
 			refused[i] = nil
 		}
 		s.refused = refused[:0]
@@ -48,23 +48,23 @@ func (s *Store) ClaimDeliveries(ctx context.Context, p monitehooks.ClaimParams) 
 
 	// Ended leases make their deliveries claimable again; the holder keeps
 	// its token until another claim takes the delivery.
-	for len(s.leases) > 0 && !s.leases[0].end.after(now) {
-		dn := s.leases[0].d
+	for s.leases.len() > 0 && !s.leases.top().end.after(now) {
+		dn := s.leases.top().d
 		s.leaseRemoveLocked(s.deliveries.at(dn))
 		s.enqueueLocked(dn)
 	}
 
 	var res monitehooks.ClaimResult
-	for len(res.Claims) < p.Limit && len(s.ready) > 0 {
-		sq := s.ready[0]
-		dn := sq.heap[0]
+	for len(res.Claims) < p.Limit && s.ready.len() > 0 {
+		sq := s.ready.top()
+		dn := sq.heap.top()
 		d := s.deliveries.at(dn)
 		if d.next.after(now) {
 			break
 		}
 		if p.Allow != nil && !p.Allow(sq.idStr) {
 			// Set the whole queue aside until the end of the call.
-			s.readyRemove(0)
+			s.ready.remove(0)
 			refused = append(refused, sq)
 			continue
 		}
@@ -88,11 +88,11 @@ func (s *Store) ClaimDeliveries(ctx context.Context, p monitehooks.ClaimParams) 
 		})
 	}
 
-	if len(s.ready) > 0 {
-		res.NextDue = s.deliveries.at(s.ready[0].heap[0]).next.time()
+	if s.ready.len() > 0 {
+		res.NextDue = s.deliveries.at(s.ready.top().heap.top()).next.time()
 	}
-	if len(s.leases) > 0 {
-		if end := s.leases[0].end.time(); res.NextDue.IsZero() || end.Before(res.NextDue) {
+	if s.leases.len() > 0 {
+		if end := s.leases.top().end.time(); res.NextDue.IsZero() || end.Before(res.NextDue) {
 			res.NextDue = end
 		}
 	}
@@ -128,26 +128,26 @@ func (s *Store) leasedLocked(deliveryID, leaseToken string) (*delivery, uint32, 
 // lease. It answers an error wrapping ErrLeaseLost, recording nothing, when
 // the token does not hold the delivery, and one wrapping
 // ErrDeliveryNotFound when there is no delivery with the ID.
-func (s *Store) RecordAttempt(ctx context.Context, r monitehooks.AttemptRecord) error {
+func (s *Store) RecordAttempt(ctx context.Context, p monitehooks.RecordAttemptParams) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	st, ok := statusCode(r.Status)
+	st, ok := statusCode(p.Status)
 	if !ok {
-		return fmt.Errorf("memstore: delivery status %q: %w", r.Status, monitehooks.ErrInvalid)
+		return fmt.Errorf("memstore: delivery status %q: %w", p.Status, monitehooks.ErrInvalid)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	d, dn, err := s.leasedLocked(r.DeliveryID, r.LeaseToken)
+	d, dn, err := s.leasedLocked(p.DeliveryID, p.LeaseToken)
 	if err != nil {
 		return err
 	}
 	s.unhookLocked(d)
 	d.token = 0
-	s.recordLocked(d, r.UpdatedAt, r.Attempt)
+	s.recordLocked(d, p.UpdatedAt, p.Attempt)
 	s.countLocked(d.status, st)
 	d.status = st
-	d.next = stampOf(r.NextAttemptAt)
+	d.next = stampOf(p.NextAttemptAt)
 	if st == statusPending {
 		s.enqueueLocked(dn)
 	}
@@ -157,13 +157,13 @@ func (s *Store) RecordAttempt(ctx context.Context, r monitehooks.AttemptRecord) 
 // ReleaseDelivery ends a lease without recording an attempt; the delivery
 // is claimable again at once. It answers like RecordAttempt when the token
 // does not hold the delivery.
-func (s *Store) ReleaseDelivery(ctx context.Context, deliveryID, leaseToken string) error {
+func (s *Store) ReleaseDelivery(ctx context.Context, p monitehooks.ReleaseParams) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	d, dn, err := s.leasedLocked(deliveryID, leaseToken)
+	d, dn, err := s.leasedLocked(p.DeliveryID, p.LeaseToken)
 	if err != nil {
 		return err
 	}

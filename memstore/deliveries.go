@@ -123,21 +123,21 @@ func emptyDeliveries() monitehooks.Page[monitehooks.Delivery] {
 }
 
 // RequeueDelivery makes the partner's succeeded or failed delivery pending
-// again, due at due, keeping its attempts; it sets UpdatedAt to due too,
-// the store having no clock. A pending delivery is left as it is. It returns
-// the delivery.
-func (s *Store) RequeueDelivery(ctx context.Context, partnerID, deliveryID string, due time.Time) (monitehooks.Delivery, error) {
+// again, due at p.Due, keeping its attempts; it sets UpdatedAt to p.Due
+// too, the store having no clock. A pending delivery is left as it is. It
+// returns the delivery.
+func (s *Store) RequeueDelivery(ctx context.Context, p monitehooks.RequeueDeliveryParams) (monitehooks.Delivery, error) {
 	if err := ctx.Err(); err != nil {
 		return monitehooks.Delivery{}, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	d, dn := s.deliveryLocked(partnerID, deliveryID)
+	d, dn := s.deliveryLocked(p.PartnerID, p.DeliveryID)
 	if d == nil {
-		return monitehooks.Delivery{}, deliveryNotFound(deliveryID)
+		return monitehooks.Delivery{}, deliveryNotFound(p.DeliveryID)
 	}
 	if d.status != statusPending {
-		s.requeueLocked(dn, due)
+		s.requeueLocked(dn, p.Due)
 	}
 	return s.deliveryViewLocked(d), nil
 }
@@ -153,32 +153,32 @@ func (s *Store) requeueLocked(dn uint32, due time.Time) {
 }
 
 // RequeueFailed makes every failed delivery of the partner's subscription
-// created at or after since pending again, due at due (and updated then,
-// as RequeueDelivery), and returns how many it requeued. For an unknown or
-// deleted subscription, or another partner's, it requeues nothing and
-// answers 0. It scans the partner's deliveries.
-func (s *Store) RequeueFailed(ctx context.Context, partnerID, subscriptionID string, since, due time.Time) (int, error) {
+// created at or after p.Since pending again, due at p.Due (and updated
+// then, as RequeueDelivery), and returns how many it requeued. For an
+// unknown or deleted subscription, or another partner's, it requeues
+// nothing and answers 0. It scans the partner's deliveries.
+func (s *Store) RequeueFailed(ctx context.Context, p monitehooks.RequeueFailedParams) (int, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
-	sid, ok := parseID(subscriptionID)
+	sid, ok := parseID(p.SubscriptionID)
 	if !ok {
 		return 0, nil
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	p := s.partners[partnerID]
-	if p == nil || p.subs[sid] == nil {
+	pr := s.partners[p.PartnerID]
+	if pr == nil || pr.subs[sid] == nil {
 		return 0, nil
 	}
-	n, from := 0, stampOf(since)
-	for e := range s.partnerEventsLocked(partnerID) {
+	n, from := 0, stampOf(p.Since)
+	for e := range s.partnerEventsLocked(p.PartnerID) {
 		if e.due.compare(from) < 0 {
 			continue
 		}
 		for dn := e.first; dn < e.first+e.n; dn++ {
 			if d := s.deliveries.at(dn); d.status == statusFailed && s.queueList[d.queue].id == sid {
-				s.requeueLocked(dn, due)
+				s.requeueLocked(dn, p.Due)
 				n++
 			}
 		}

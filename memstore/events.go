@@ -6,33 +6,31 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"time"
 
 	"github.com/monitehooks/monitehooks"
 )
 
-// CreateEvent stores a copy of *ev with a new ID, which it sets in ev.ID,
-// and one pending delivery per subscription ID, due at due, all at once.
-// The subscription IDs must be IDs the store gave out, listed once each;
-// the store does not check that the subscriptions still exist. It
-// copies ev.Object. On error nothing is stored and ev is left as it was.
-func (s *Store) CreateEvent(ctx context.Context, ev *monitehooks.Event, subscriptionIDs []string, due time.Time) error {
+// CreateEvent stores a copy of p.Event with a new ID, and one pending
+// delivery per subscription ID, due at p.Due, all at once, and returns the
+// stored event, as GetEvent does. The subscription IDs must be IDs the
+// store gave out, listed once each; the store does not check that the
+// subscriptions still exist. It copies the event's Object. On error
+// nothing is stored.
+func (s *Store) CreateEvent(ctx context.Context, p monitehooks.CreateEventParams) (monitehooks.Event, error) {
 	if err := ctx.Err(); err != nil {
-		return err
+		return monitehooks.Event{}, err
 	}
-	if ev == nil {
-		return fmt.Errorf("memstore: nil event: %w", monitehooks.ErrInvalid)
-	}
-	n := len(subscriptionIDs)
+	ev := &p.Event
+	n := len(p.SubscriptionIDs)
 	var buf [16]subRef
 	subs := buf[:0]
 	if n > len(buf) {
 		subs = make([]subRef, 0, n)
 	}
-	for _, str := range subscriptionIDs {
+	for _, str := range p.SubscriptionIDs {
 		sid, ok := parseID(str)
 		if !ok {
-			return fmt.Errorf("memstore: subscription ID %q is not one the store gave out: %w", str, monitehooks.ErrInvalid)
+			return monitehooks.Event{}, fmt.Errorf("memstore: subscription ID %q is not one the store gave out: %w", str, monitehooks.ErrInvalid)
 		}
 		subs = append(subs, subRef{sid, str})
 	}
@@ -42,7 +40,7 @@ func (s *Store) CreateEvent(ctx context.Context, ev *monitehooks.Event, subscrip
 		slices.SortFunc(subs, func(a, b subRef) int { return bytes.Compare(a.id[:], b.id[:]) })
 		for i := 1; i < n; i++ {
 			if subs[i].id == subs[i-1].id {
-				return fmt.Errorf("memstore: subscription ID %s listed twice: %w", subs[i].str, monitehooks.ErrInvalid)
+				return monitehooks.Event{}, fmt.Errorf("memstore: subscription ID %s listed twice: %w", subs[i].str, monitehooks.ErrInvalid)
 			}
 		}
 	}
@@ -57,7 +55,7 @@ func (s *Store) CreateEvent(ctx context.Context, ev *monitehooks.Event, subscrip
 		textLen += len(f)
 	}
 	if uint64(textLen) > maxRecordBytes || uint64(len(ev.Object)) > maxRecordBytes {
-		return fmt.Errorf("memstore: event of %d bytes of text and a %d-byte object: over %d bytes: %w",
+		return monitehooks.Event{}, fmt.Errorf("memstore: event of %d bytes of text and a %d-byte object: over %d bytes: %w",
 			textLen, len(ev.Object), maxRecordBytes, monitehooks.ErrInvalid)
 	}
 	ownObject := own(ev.Object) // copied before taking the lock
@@ -65,16 +63,16 @@ func (s *Store) CreateEvent(ctx context.Context, ev *monitehooks.Event, subscrip
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if !roomFor(s.events.n, 1) || !roomFor(s.deliveries.n, n) {
-		return fmt.Errorf("memstore: the store holds %d events and %d deliveries, as many as it can: %w",
+		return monitehooks.Event{}, fmt.Errorf("memstore: the store holds %d events and %d deliveries, as many as it can: %w",
 			s.events.n, s.deliveries.n, monitehooks.ErrInvalid)
 	}
-	p := s.partnerLocked(ev.PartnerID, true)
+	pr := s.partnerLocked(ev.PartnerID, true)
 	en := s.events.n
 	e := s.events.add()
-	*p.events.add() = en
+	*pr.events.add() = en
 	e.id = s.eventIDs.take()
-	e.created, e.due = stampOf(ev.CreatedAt), stampOf(due)
-	e.partner = p.num
+	e.created, e.due = stampOf(ev.CreatedAt), stampOf(p.Due)
+	e.partner = pr.num
 	e.first, e.n = s.deliveries.n, uint32(n)
 
 	text := appendID(s.text[:0], &e.id)
@@ -82,8 +80,7 @@ func (s *Store) CreateEvent(ctx context.Context, ev *monitehooks.Event, subscrip
 		text = append(text, f...)
 		e.lens[i] = uint32(len(f))
 	}
-	var stored string
-	e.text, e.textOff, stored = s.texts.put(text)
+	e.text, e.textOff, _ = s.texts.put(text)
 	if cap(text) <= maxBlockText { // keep the scratch space, unless a large text grew it
 		s.text = text
 	}
@@ -100,8 +97,7 @@ func (s *Store) CreateEvent(ctx context.Context, ev *monitehooks.Event, subscrip
 		s.enqueueLocked(dn)
 	}
 	s.counts.Pending += n
-	ev.ID = stored[:idText]
-	return nil
+	return s.eventViewLocked(e), nil
 }
 
 // roomFor reports whether a table of have records has room for more.

@@ -27,14 +27,18 @@ func Example() {
 		panic(err)
 	}
 
-	ev := monitehooks.Event{
-		PartnerID:  "partner-1",
-		ObjectType: "entity",
-		ObjectID:   "3fa85f64-5717-4562-b3fc-2c963f66afa6",
-		Type:       "created",
-		CreatedAt:  now,
-	}
-	if err := s.CreateEvent(ctx, &ev, []string{sub.ID}, now); err != nil {
+	ev, err := s.CreateEvent(ctx, monitehooks.CreateEventParams{
+		Event: monitehooks.Event{
+			PartnerID:  "partner-1",
+			ObjectType: "entity",
+			ObjectID:   "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+			Type:       "created",
+			CreatedAt:  now,
+		},
+		SubscriptionIDs: []string{sub.ID},
+		Due:             now,
+	})
+	if err != nil {
 		panic(err)
 	}
 
@@ -46,7 +50,7 @@ func Example() {
 	fmt.Println("claimed:", len(res.Claims), c.Event.ObjectType, c.Event.Type, c.SubscriptionID == sub.ID, c.Event.ID == ev.ID)
 	fmt.Println("next due:", res.NextDue.Sub(now)) // the end of the lease
 
-	err = s.RecordAttempt(ctx, monitehooks.AttemptRecord{
+	err = s.RecordAttempt(ctx, monitehooks.RecordAttemptParams{
 		DeliveryID: c.DeliveryID,
 		LeaseToken: c.LeaseToken,
 		Attempt:    &monitehooks.Attempt{At: now, Duration: 80 * time.Millisecond, URL: sub.URL, StatusCode: 200},

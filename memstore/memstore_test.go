@@ -32,7 +32,7 @@ func TestCreateEventAllocs(t *testing.T) {
 	object := []byte(`{"id":"1"}`)
 	allocs := testing.AllocsPerRun(1000, func() {
 		ev := monitehooks.Event{PartnerID: "p", ObjectType: "entity", Type: "created", Object: object}
-		if err := s.CreateEvent(ctx, &ev, subs, time.Time{}); err != nil {
+		if _, err := s.CreateEvent(ctx, monitehooks.CreateEventParams{Event: ev, SubscriptionIDs: subs}); err != nil {
 			t.Fatal(err)
 		}
 	})
@@ -94,7 +94,8 @@ func TestAllowPanics(t *testing.T) {
 		}
 		subs = append(subs, sub.ID)
 		ev := monitehooks.Event{PartnerID: "p", ObjectType: "entity", Type: "created"}
-		if err := s.CreateEvent(ctx, &ev, []string{sub.ID}, now.Add(time.Duration(len(subs))*time.Second)); err != nil {
+		due := now.Add(time.Duration(len(subs)) * time.Second)
+		if _, err := s.CreateEvent(ctx, monitehooks.CreateEventParams{Event: ev, SubscriptionIDs: []string{sub.ID}, Due: due}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -123,7 +124,7 @@ func TestListPastYear9999(t *testing.T) {
 	late := time.Date(9999, 12, 31, 22, 0, 0, 0, time.FixedZone("x", -5*3600))
 	for i := range 3 {
 		ev := monitehooks.Event{PartnerID: "p", ObjectType: "entity", Type: "created", ObjectID: "o", CreatedAt: late.Add(time.Duration(i))}
-		if err := s.CreateEvent(ctx, &ev, nil, late); err != nil {
+		if _, err := s.CreateEvent(ctx, monitehooks.CreateEventParams{Event: ev, Due: late}); err != nil {
 			t.Fatal(err)
 		}
 	}

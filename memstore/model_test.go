@@ -65,7 +65,8 @@ func runModel(t *testing.T, seed uint64, steps int) {
 			}
 			ev := monitehooks.Event{PartnerID: "p", ObjectType: "entity", Type: "created", CreatedAt: now}
 			due := now.Add(sec(rng.IntN(11) - 5))
-			if err := s.CreateEvent(ctx, &ev, to, due); err != nil {
+			ev, err := s.CreateEvent(ctx, monitehooks.CreateEventParams{Event: ev, SubscriptionIDs: to, Due: due})
+			if err != nil {
 				t.Fatalf("step %d: CreateEvent: %v", step, err)
 			}
 			e := s.eventLocked(mustParse(t, ev.ID))
@@ -164,7 +165,7 @@ func runModel(t *testing.T, seed uint64, steps int) {
 			md := model[h.id]
 			st := []monitehooks.DeliveryStatus{monitehooks.DeliveryPending, monitehooks.DeliveryPending, monitehooks.DeliverySucceeded, monitehooks.DeliveryFailed}[rng.IntN(4)]
 			next := now.Add(sec(rng.IntN(8)))
-			err := s.RecordAttempt(ctx, monitehooks.AttemptRecord{
+			err := s.RecordAttempt(ctx, monitehooks.RecordAttemptParams{
 				DeliveryID: h.id, LeaseToken: h.token, Attempt: &monitehooks.Attempt{At: now},
 				Status: st, NextAttemptAt: next, UpdatedAt: now,
 			})
@@ -185,7 +186,7 @@ func runModel(t *testing.T, seed uint64, steps int) {
 			h := held[i]
 			held = slices.Delete(held, i, i+1)
 			md := model[h.id]
-			err := s.ReleaseDelivery(ctx, h.id, h.token)
+			err := s.ReleaseDelivery(ctx, monitehooks.ReleaseParams{DeliveryID: h.id, LeaseToken: h.token})
 			if md.token != h.token {
 				if !errors.Is(err, monitehooks.ErrLeaseLost) {
 					t.Fatalf("step %d: ReleaseDelivery with a stale token: %v; want ErrLeaseLost", step, err)
@@ -200,7 +201,7 @@ func runModel(t *testing.T, seed uint64, steps int) {
 		case len(ids) > 0: // requeue
 			md := model[ids[rng.IntN(len(ids))]]
 			due := now.Add(sec(rng.IntN(6)))
-			if _, err := s.RequeueDelivery(ctx, "p", md.id, due); err != nil {
+			if _, err := s.RequeueDelivery(ctx, monitehooks.RequeueDeliveryParams{PartnerID: "p", DeliveryID: md.id, Due: due}); err != nil {
 				t.Fatalf("step %d: RequeueDelivery: %v", step, err)
 			}
 			if md.status != monitehooks.DeliveryPending {
@@ -239,40 +240,54 @@ func mustParse(t *testing.T, s string) id {
 // whose members say where they are.
 func checkHeaps(t *testing.T, s *Store) {
 	t.Helper()
-	for i, sq := range s.ready {
-		if sq.idx != i || len(sq.heap) == 0 {
-			t.Fatalf("ready[%d]: idx %d, %d queued", i, sq.idx, len(sq.heap))
-		}
-		if i > 0 && s.readyBefore(sq, s.ready[(i-1)/2]) {
-			t.Fatalf("ready[%d] sorts before its parent", i)
+	checkHeap(t, "ready", &s.ready, func(sq *subQueue) int { return sq.idx })
+	for i, sq := range s.ready.items {
+		if sq.heap.len() == 0 {
+			t.Fatalf("ready[%d]: an empty queue", i)
 		}
 	}
+	deliveryIdx := func(dn uint32) int { return int(s.deliveries.at(dn).idx) }
 	queued := 0
 	for _, sq := range s.queues {
-		if (sq.idx >= 0) != (len(sq.heap) > 0) {
-			t.Fatalf("queue %s: idx %d with %d queued", sq.idStr, sq.idx, len(sq.heap))
+		if (sq.idx >= 0) != (sq.heap.len() > 0) {
+			t.Fatalf("queue %s: idx %d with %d queued", sq.idStr, sq.idx, sq.heap.len())
 		}
-		for i, dn := range sq.heap {
+		checkHeap(t, "queue "+sq.idStr, &sq.heap, deliveryIdx)
+		for i, dn := range sq.heap.items {
 			d := s.deliveries.at(dn)
-			if d.where != inQueue || int(d.idx) != i || s.queueList[d.queue] != sq || d.status != statusPending {
-				t.Fatalf("queue %s[%d]: where %d idx %d status %d", sq.idStr, i, d.where, d.idx, d.status)
-			}
-			if i > 0 && s.queueBefore(sq, i, (i-1)/2) {
-				t.Fatalf("queue %s[%d] sorts before its parent", sq.idStr, i)
+			if d.where != inQueue || s.queueList[d.queue] != sq || d.status != statusPending {
+				t.Fatalf("queue %s[%d]: where %d status %d", sq.idStr, i, d.where, d.status)
 			}
 		}
-		queued += len(sq.heap)
+		queued += sq.heap.len()
 	}
-	for i, l := range s.leases {
+	checkHeap(t, "leases", &s.leases, func(l lease) int { return deliveryIdx(l.d) })
+	for i, l := range s.leases.items {
 		d := s.deliveries.at(l.d)
-		if d.where != inLeases || int(d.idx) != i || d.token == 0 || d.status != statusPending {
-			t.Fatalf("leases[%d]: where %d idx %d token %d", i, d.where, d.idx, d.token)
-		}
-		if i > 0 && s.leaseBefore(i, (i-1)/2) {
-			t.Fatalf("leases[%d] sorts before its parent", i)
+		if d.where != inLeases || d.token == 0 || d.status != statusPending {
+			t.Fatalf("leases[%d]: where %d token %d status %d", i, d.where, d.token, d.status)
 		}
 	}
-	if queued+len(s.leases) != s.counts.Pending {
-		t.Fatalf("%d queued and %d leased; want %d pending", queued, len(s.leases), s.counts.Pending)
+	if queued+s.leases.len() != s.counts.Pending {
+		t.Fatalf("%d queued and %d leased; want %d pending", queued, s.leases.len(), s.counts.Pending)
+	}
+	for _, d := range s.deliveries.all {
+		if (d.where == inNothing) != (d.idx < 0) {
+			t.Fatalf("delivery %s: where %d, idx %d", d.id, d.where, d.idx)
+		}
+	}
+}
+
+// checkHeap fails the test unless no item of h sorts before its parent
+// and pos gives each item's position.
+func checkHeap[T any, O heapOrder[T]](t *testing.T, name string, h *heap[T, O], pos func(T) int) {
+	t.Helper()
+	for i, x := range h.items {
+		if pos(x) != i {
+			t.Fatalf("%s[%d]: says it is at %d", name, i, pos(x))
+		}
+		if i > 0 && h.order.less(x, h.items[(i-1)/2]) {
+			t.Fatalf("%s[%d] sorts before its parent", name, i)
+		}
 	}
 }

@@ -23,7 +23,8 @@ func TestLookupByID(t *testing.T) {
 	var events []monitehooks.Event
 	for i := range tableChunk + 10 { // across chunks, with 0 to 3 deliveries each
 		ev := monitehooks.Event{PartnerID: "p", ObjectType: "entity", Type: "created"}
-		if err := s.CreateEvent(ctx, &ev, subs[:i%4], time.Time{}); err != nil {
+		ev, err := s.CreateEvent(ctx, monitehooks.CreateEventParams{Event: ev, SubscriptionIDs: subs[:i%4]})
+		if err != nil {
 			t.Fatal(err)
 		}
 		events = append(events, ev)
@@ -243,9 +244,11 @@ func TestLargeEvents(t *testing.T) {
 		if i%4 == 0 {
 			ev.Object = []byte(`{"x":"` + strings.Repeat("x", maxBlockObject+i) + `"}`)
 		}
-		if err := s.CreateEvent(ctx, &ev, subs, ev.CreatedAt); err != nil {
+		stored, err := s.CreateEvent(ctx, monitehooks.CreateEventParams{Event: ev, SubscriptionIDs: subs, Due: ev.CreatedAt})
+		if err != nil {
 			t.Fatal(err)
 		}
+		ev.ID = stored.ID
 		want = append(want, ev)
 	}
 	for _, ev := range want {
@@ -269,12 +272,12 @@ func TestStoreFull(t *testing.T) {
 	subs := createSubs(t, s, "p", 2)
 	s.events.n = maxRecords // as if full: the refusal comes before any record is touched
 	ev := monitehooks.Event{PartnerID: "p", ObjectType: "entity", Type: "created"}
-	if err := s.CreateEvent(ctx, &ev, nil, time.Time{}); !errors.Is(err, monitehooks.ErrInvalid) || ev.ID != "" {
-		t.Fatalf("CreateEvent in a full store: %v, ID %q; want ErrInvalid and no ID", err, ev.ID)
+	if got, err := s.CreateEvent(ctx, monitehooks.CreateEventParams{Event: ev}); !errors.Is(err, monitehooks.ErrInvalid) || got.ID != "" {
+		t.Fatalf("CreateEvent in a full store: %v, ID %q; want ErrInvalid and no ID", err, got.ID)
 	}
 	s.events.n, s.deliveries.n = 0, maxRecords-1
-	if err := s.CreateEvent(ctx, &ev, subs, time.Time{}); !errors.Is(err, monitehooks.ErrInvalid) || ev.ID != "" {
-		t.Fatalf("CreateEvent of 2 deliveries with room for 1: %v, ID %q; want ErrInvalid and no ID", err, ev.ID)
+	if got, err := s.CreateEvent(ctx, monitehooks.CreateEventParams{Event: ev, SubscriptionIDs: subs}); !errors.Is(err, monitehooks.ErrInvalid) || got.ID != "" {
+		t.Fatalf("CreateEvent of 2 deliveries with room for 1: %v, ID %q; want ErrInvalid and no ID", err, got.ID)
 	}
 	for _, tc := range []struct {
 		have uint32
@@ -299,7 +302,7 @@ func TestLookupPastFullChunk(t *testing.T) {
 	subs := createSubs(t, s, "p", 1)
 	for range tableChunk {
 		ev := monitehooks.Event{PartnerID: "p", ObjectType: "entity", Type: "created"}
-		if err := s.CreateEvent(ctx, &ev, subs, time.Time{}); err != nil {
+		if _, err := s.CreateEvent(ctx, monitehooks.CreateEventParams{Event: ev, SubscriptionIDs: subs}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -72,10 +72,10 @@ type Store struct {
 	logs        table[deliveryLog]
 	texts       textArena
 	objects     objectArena
-	queues      map[id]*subQueue // per subscription ID, made at its first delivery
-	queueList   []*subQueue      // by number
-	ready       []*subQueue      // heap of the non-empty queues by their head (see queue.go)
-	leases      []lease          // heap of leased deliveries by lease end
+	queues      map[id]*subQueue        // per subscription ID, made at its first delivery
+	queueList   []*subQueue             // by number
+	ready       heap[*subQueue, byHead] // the non-empty queues by their head (see queue.go)
+	leases      heap[lease, byLeaseEnd] // the leased deliveries by lease end
 	counts      monitehooks.DeliveryCounts
 	lastToken   uint64      // the last lease token handed out
 	refused     []*subQueue // scratch space of ClaimDeliveries
@@ -86,10 +86,13 @@ var _ monitehooks.Store = (*Store)(nil)
 
 // New returns an empty store.
 func New() *Store {
-	return &Store{
+	s := &Store{
 		partners: make(map[string]*partner),
 		queues:   make(map[id]*subQueue),
 	}
+	s.ready.order = byHead{&s.deliveries}
+	s.leases.order = byLeaseEnd{&s.deliveries}
+	return s
 }
 
 // partner holds what one partner owns.

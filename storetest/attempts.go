@@ -25,7 +25,7 @@ func testRecordAttempt(t *testing.T, b *bundle) {
 	c := b.claimOne(base, id)
 	a1 := attemptAt(base, 503)
 	retry := at(5 * time.Second)
-	b.record(monitehooks.AttemptRecord{
+	b.record(monitehooks.RecordAttemptParams{
 		DeliveryID: id, LeaseToken: c.LeaseToken, Attempt: &a1,
 		Status: monitehooks.DeliveryPending, NextAttemptAt: retry, UpdatedAt: at(time.Second),
 	})
@@ -45,7 +45,7 @@ func testRecordAttempt(t *testing.T, b *bundle) {
 		t.Errorf("claim of the retry: Attempts = %d; want 1", c.Attempts)
 	}
 	a2 := attemptAt(retry, 200)
-	b.record(monitehooks.AttemptRecord{
+	b.record(monitehooks.RecordAttemptParams{
 		DeliveryID: id, LeaseToken: c.LeaseToken, Attempt: &a2,
 		Status: monitehooks.DeliverySucceeded, UpdatedAt: at(6 * time.Second),
 	})
@@ -68,7 +68,7 @@ func testRecordAttempt(t *testing.T, b *bundle) {
 func testRecordNilAttempt(t *testing.T, b *bundle) {
 	id := b.emit1(partnerA, b.subID(partnerA), base)
 	c := b.claimOne(base, id)
-	b.record(monitehooks.AttemptRecord{
+	b.record(monitehooks.RecordAttemptParams{
 		DeliveryID: id, LeaseToken: c.LeaseToken,
 		Status: monitehooks.DeliveryFailed, UpdatedAt: at(time.Second),
 	})
@@ -103,12 +103,12 @@ func testRecordWrongToken(t *testing.T, b *bundle) {
 	for _, tt := range tests {
 		before := b.getDelivery(partnerA, tt.id)
 		a := attemptAt(base, 200)
-		err := b.s.RecordAttempt(b.ctx, monitehooks.AttemptRecord{
+		err := b.s.RecordAttempt(b.ctx, monitehooks.RecordAttemptParams{
 			DeliveryID: tt.id, LeaseToken: tt.token, Attempt: &a,
 			Status: monitehooks.DeliverySucceeded, UpdatedAt: at(time.Second),
 		})
 		checkErr(t, "RecordAttempt with "+tt.name+" token", err, monitehooks.ErrLeaseLost)
-		err = b.s.ReleaseDelivery(b.ctx, tt.id, tt.token)
+		err = b.s.ReleaseDelivery(b.ctx, monitehooks.ReleaseParams{DeliveryID: tt.id, LeaseToken: tt.token})
 		checkErr(t, "ReleaseDelivery with "+tt.name+" token", err, monitehooks.ErrLeaseLost)
 		if d := diff(before, b.getDelivery(partnerA, tt.id)); d != "" {
 			t.Errorf("%s token changed the delivery (-want +got):\n%s", tt.name, d)
@@ -123,11 +123,11 @@ func testRecordWrongToken(t *testing.T, b *bundle) {
 
 func testRecordUnknownDelivery(t *testing.T, b *bundle) {
 	for _, tc := range absentIDs {
-		err := b.s.RecordAttempt(b.ctx, monitehooks.AttemptRecord{
+		err := b.s.RecordAttempt(b.ctx, monitehooks.RecordAttemptParams{
 			DeliveryID: tc.id, LeaseToken: "1", Status: monitehooks.DeliverySucceeded, UpdatedAt: base,
 		})
 		checkErr(t, "RecordAttempt("+tc.name+")", err, monitehooks.ErrDeliveryNotFound)
-		err = b.s.ReleaseDelivery(b.ctx, tc.id, "1")
+		err = b.s.ReleaseDelivery(b.ctx, monitehooks.ReleaseParams{DeliveryID: tc.id, LeaseToken: "1"})
 		checkErr(t, "ReleaseDelivery("+tc.name+")", err, monitehooks.ErrDeliveryNotFound)
 	}
 }
@@ -136,19 +136,20 @@ func testRelease(t *testing.T, b *bundle) {
 	id := b.emit1(partnerA, b.subID(partnerA), base)
 	want := b.getDelivery(partnerA, id)
 	c := b.claimOne(at(time.Second), id)
-	if err := b.s.ReleaseDelivery(b.ctx, id, c.LeaseToken); err != nil {
+	release := monitehooks.ReleaseParams{DeliveryID: id, LeaseToken: c.LeaseToken}
+	if err := b.s.ReleaseDelivery(b.ctx, release); err != nil {
 		t.Fatalf("ReleaseDelivery: %v", err)
 	}
 	if d := diff(want, b.getDelivery(partnerA, id)); d != "" {
 		t.Errorf("ReleaseDelivery changed the delivery (-want +got):\n%s", d)
 	}
-	err := b.s.ReleaseDelivery(b.ctx, id, c.LeaseToken)
+	err := b.s.ReleaseDelivery(b.ctx, release)
 	checkErr(t, "second ReleaseDelivery", err, monitehooks.ErrLeaseLost)
 
 	again := b.claimOne(at(time.Second), id)
 	if again.LeaseToken == c.LeaseToken || again.Attempts != 0 {
 		t.Errorf("claim after release: token %q (first %q), Attempts %d; want a new token, 0", again.LeaseToken, c.LeaseToken, again.Attempts)
 	}
-	err = b.s.ReleaseDelivery(b.ctx, id, c.LeaseToken)
+	err = b.s.ReleaseDelivery(b.ctx, release)
 	checkErr(t, "ReleaseDelivery with the token released", err, monitehooks.ErrLeaseLost)
 }

@@ -158,12 +158,12 @@ func testClaimLease(t *testing.T, b *bundle) {
 
 	before := b.getDelivery(partnerA, id)
 	a := attemptAt(at(lease), 200)
-	err := b.s.RecordAttempt(b.ctx, monitehooks.AttemptRecord{
+	err := b.s.RecordAttempt(b.ctx, monitehooks.RecordAttemptParams{
 		DeliveryID: id, LeaseToken: first.LeaseToken, Attempt: &a,
 		Status: monitehooks.DeliverySucceeded, UpdatedAt: at(lease),
 	})
 	checkErr(t, "RecordAttempt with the token of a lease that ended and was claimed again", err, monitehooks.ErrLeaseLost)
-	err = b.s.ReleaseDelivery(b.ctx, id, first.LeaseToken)
+	err = b.s.ReleaseDelivery(b.ctx, monitehooks.ReleaseParams{DeliveryID: id, LeaseToken: first.LeaseToken})
 	checkErr(t, "ReleaseDelivery with the token of a lease that ended and was claimed again", err, monitehooks.ErrLeaseLost)
 	if d := diff(before, b.getDelivery(partnerA, id)); d != "" {
 		t.Errorf("stale token changed the delivery (-want +got):\n%s", d)
@@ -303,7 +303,7 @@ func testClaimAttemptsCounted(t *testing.T, b *bundle) {
 			t.Errorf("claim %d: Attempts = %d; want %d", n+1, c.Attempts, n)
 		}
 		a := attemptAt(now, 500)
-		b.record(monitehooks.AttemptRecord{
+		b.record(monitehooks.RecordAttemptParams{
 			DeliveryID: id, LeaseToken: c.LeaseToken, Attempt: &a,
 			Status: monitehooks.DeliveryPending, NextAttemptAt: now.Add(time.Minute), UpdatedAt: now,
 		})

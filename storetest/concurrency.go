@@ -88,8 +88,8 @@ func testConcurrentPipeline(t *testing.T, b *bundle) {
 		wg.Go(func() {
 			defer produced.Done()
 			for i := range perProducer {
-				ev := newEvent(partnerA)
-				if err := b.s.CreateEvent(b.ctx, &ev, subs, at(time.Duration(i)*time.Millisecond)); err != nil {
+				p := monitehooks.CreateEventParams{Event: newEvent(partnerA), SubscriptionIDs: subs, Due: at(time.Duration(i) * time.Millisecond)}
+				if _, err := b.s.CreateEvent(b.ctx, p); err != nil {
 					fail("CreateEvent", err)
 					return
 				}
@@ -108,7 +108,7 @@ func testConcurrentPipeline(t *testing.T, b *bundle) {
 				}
 				for _, c := range res.Claims {
 					a := attemptAt(now, 200)
-					err := b.s.RecordAttempt(b.ctx, monitehooks.AttemptRecord{
+					err := b.s.RecordAttempt(b.ctx, monitehooks.RecordAttemptParams{
 						DeliveryID: c.DeliveryID, LeaseToken: c.LeaseToken, Attempt: &a,
 						Status: monitehooks.DeliverySucceeded, UpdatedAt: now,
 					})

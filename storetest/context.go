@@ -18,14 +18,16 @@ func testCanceledContext(t *testing.T, b *bundle) {
 	id := b.emit1(partnerA, sub, base)
 	ctx, cancel := context.WithCancel(b.ctx)
 	cancel()
-	ev := newEvent(partnerA)
 	calls := []struct {
 		name string
 		call func() error
 	}{
 		{"CreateSubscription", func() error { _, err := b.s.CreateSubscription(ctx, newSubscription(partnerA)); return err }},
 		{"GetSubscription", func() error { _, err := b.s.GetSubscription(ctx, partnerA, sub); return err }},
-		{"CreateEvent", func() error { return b.s.CreateEvent(ctx, &ev, []string{sub}, base) }},
+		{"CreateEvent", func() error {
+			_, err := b.s.CreateEvent(ctx, monitehooks.CreateEventParams{Event: newEvent(partnerA), SubscriptionIDs: []string{sub}, Due: base})
+			return err
+		}},
 		{"ListEvents", func() error { _, err := b.s.ListEvents(ctx, partnerA, monitehooks.ListParams{}); return err }},
 		{"ClaimDeliveries", func() error {
 			_, err := b.s.ClaimDeliveries(ctx, monitehooks.ClaimParams{Now: base, Limit: 1, Lease: time.Minute})

@@ -43,7 +43,7 @@ func testDeliveryAttempts(t *testing.T, b *bundle) {
 			st = monitehooks.DeliveryFailed
 		}
 		next := now.Add(time.Minute)
-		b.record(monitehooks.AttemptRecord{
+		b.record(monitehooks.RecordAttemptParams{
 			DeliveryID: id, LeaseToken: c.LeaseToken, Attempt: &a,
 			Status: st, NextAttemptAt: next, UpdatedAt: now,
 		})
@@ -146,7 +146,7 @@ func testCountDeliveries(t *testing.T, b *bundle) {
 	b.settle(a[0], base, monitehooks.DeliverySucceeded)
 	b.settle(bb[1], base, monitehooks.DeliveryFailed)
 	check("after a success and a failure", monitehooks.DeliveryCounts{Pending: 3, Succeeded: 1, Failed: 1})
-	if _, err := b.s.RequeueDelivery(b.ctx, partnerB, bb[1], base); err != nil {
+	if _, err := b.s.RequeueDelivery(b.ctx, monitehooks.RequeueDeliveryParams{PartnerID: partnerB, DeliveryID: bb[1], Due: base}); err != nil {
 		t.Fatalf("RequeueDelivery: %v", err)
 	}
 	check("after a requeue", monitehooks.DeliveryCounts{Pending: 4, Succeeded: 1})

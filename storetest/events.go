@@ -25,15 +25,15 @@ func testCreateEvent(t *testing.T, b *bundle) {
 	in := newEvent(partnerA)
 	in.ID = "chosen-by-caller"
 	due := at(time.Minute)
-	ev := in
-	if err := b.s.CreateEvent(b.ctx, &ev, subs, due); err != nil {
+	ev, err := b.s.CreateEvent(b.ctx, monitehooks.CreateEventParams{Event: in, SubscriptionIDs: subs, Due: due})
+	if err != nil {
 		t.Fatalf("CreateEvent: %v", err)
 	}
 	checkID(t, "created event", ev.ID)
 	want := in
 	want.ID = ev.ID
 	if d := diff(want, ev); d != "" {
-		t.Errorf("CreateEvent changed the event beyond its ID (-want +got):\n%s", d)
+		t.Errorf("CreateEvent returned the event changed beyond its ID (-want +got):\n%s", d)
 	}
 	got, err := b.s.GetEvent(b.ctx, partnerA, ev.ID)
 	if err != nil {
@@ -77,8 +77,9 @@ func testCreateEvent(t *testing.T, b *bundle) {
 
 func testCreateEventDuplicate(t *testing.T, b *bundle) {
 	subs := b.subIDs(partnerA, 2)
-	ev := newEvent(partnerA)
-	err := b.s.CreateEvent(b.ctx, &ev, []string{subs[0], subs[1], subs[0]}, base)
+	_, err := b.s.CreateEvent(b.ctx, monitehooks.CreateEventParams{
+		Event: newEvent(partnerA), SubscriptionIDs: []string{subs[0], subs[1], subs[0]}, Due: base,
+	})
 	if err == nil {
 		t.Fatal("CreateEvent with a subscription ID listed twice: err = nil; want an error")
 	}
@@ -118,21 +119,23 @@ func testEventObjectCopied(t *testing.T, b *bundle) {
 		in := newEvent(partnerA)
 		in.Object = bytes.Clone(object)
 		want := string(in.Object)
-		ev := in
-		if err := b.s.CreateEvent(b.ctx, &ev, []string{sub}, base); err != nil {
+		stored, err := b.s.CreateEvent(b.ctx, monitehooks.CreateEventParams{Event: in, SubscriptionIDs: []string{sub}, Due: base})
+		if err != nil {
 			t.Fatalf("CreateEvent: %v", err)
 		}
 		for i := range in.Object {
 			in.Object[i] = 'x'
 		}
-		id := ev.ID
-		ev = monitehooks.Event{PartnerID: "scribbled", ObjectType: "scribbled", ObjectID: "scribbled"} // the caller reuses it
+		if string(stored.Object) != want {
+			t.Errorf("after the caller changed its %d-byte Object, the event CreateEvent returned has Object %.40s…; want %.40s…", len(want), stored.Object, want)
+		}
+		id := stored.ID
 		got, err := b.s.GetEvent(b.ctx, partnerA, id)
 		if err != nil {
 			t.Fatalf("GetEvent: %v", err)
 		}
 		if string(got.Object) != want || got.ObjectType != in.ObjectType || got.ObjectID != in.ObjectID {
-			t.Errorf("after the caller changed its event and its %d-byte Object, GetEvent = %s %s %.40s…; want %s %s %.40s…",
+			t.Errorf("after the caller changed its %d-byte Object, GetEvent = %s %s %.40s…; want %s %s %.40s…",
 				len(want), got.ObjectType, got.ObjectID, got.Object, in.ObjectType, in.ObjectID, want)
 		}
 		c := b.claimOne(base, b.deliveriesOf(partnerA, id, []string{sub})[0])

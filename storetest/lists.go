@@ -114,7 +114,7 @@ func makeDeliveries(b *bundle, partnerID string, specs []itemSpec) []string {
 		b.t.Fatalf("claimed %d deliveries to set their update times; want %d", len(res.Claims), len(specs))
 	}
 	for _, c := range res.Claims {
-		b.record(monitehooks.AttemptRecord{
+		b.record(monitehooks.RecordAttemptParams{
 			DeliveryID: c.DeliveryID, LeaseToken: c.LeaseToken,
 			Status: monitehooks.DeliveryPending, NextAttemptAt: farAway,
 			UpdatedAt: updated[c.DeliveryID],

@@ -24,7 +24,7 @@ func testRequeueFinished(t *testing.T, b *bundle) {
 			id := b.emit1(partnerA, b.subID(partnerA), base)
 			a := b.settle(id, base, st)
 			due := at(time.Hour)
-			got, err := b.s.RequeueDelivery(b.ctx, partnerA, id, due)
+			got, err := b.s.RequeueDelivery(b.ctx, monitehooks.RequeueDeliveryParams{PartnerID: partnerA, DeliveryID: id, Due: due})
 			if err != nil {
 				t.Fatalf("RequeueDelivery: %v", err)
 			}
@@ -60,14 +60,14 @@ func testRequeuePending(t *testing.T, b *bundle) {
 			c = cl
 			continue
 		}
-		if err := b.s.ReleaseDelivery(b.ctx, cl.DeliveryID, cl.LeaseToken); err != nil {
+		if err := b.s.ReleaseDelivery(b.ctx, monitehooks.ReleaseParams{DeliveryID: cl.DeliveryID, LeaseToken: cl.LeaseToken}); err != nil {
 			t.Fatalf("ReleaseDelivery: %v", err)
 		}
 	}
 
 	for _, id := range []string{idle, leased} {
 		want := b.getDelivery(partnerA, id)
-		got, err := b.s.RequeueDelivery(b.ctx, partnerA, id, at(time.Hour))
+		got, err := b.s.RequeueDelivery(b.ctx, monitehooks.RequeueDeliveryParams{PartnerID: partnerA, DeliveryID: id, Due: at(time.Hour)})
 		if err != nil {
 			t.Fatalf("RequeueDelivery: %v", err)
 		}
@@ -89,7 +89,7 @@ func testRequeueNotFound(t *testing.T, b *bundle) {
 	want := b.getDelivery(partnerB, other)
 	ids := append([]struct{ name, id string }{{"other partner's", other}}, absentIDs...)
 	for _, tc := range ids {
-		_, err := b.s.RequeueDelivery(b.ctx, partnerA, tc.id, base)
+		_, err := b.s.RequeueDelivery(b.ctx, monitehooks.RequeueDeliveryParams{PartnerID: partnerA, DeliveryID: tc.id, Due: base})
 		checkErr(t, "RequeueDelivery("+tc.name+")", err, monitehooks.ErrDeliveryNotFound, monitehooks.ErrNotFound)
 	}
 	if d := diff(want, b.getDelivery(partnerB, other)); d != "" {
@@ -119,7 +119,7 @@ func testRequeueFailed(t *testing.T, b *bundle) {
 		before[id] = b.getDelivery(partnerA, id)
 	}
 	due := at(time.Hour)
-	n, err := b.s.RequeueFailed(b.ctx, partnerA, sub, sec(-1), due)
+	n, err := b.s.RequeueFailed(b.ctx, monitehooks.RequeueFailedParams{PartnerID: partnerA, SubscriptionID: sub, Since: sec(-1), Due: due})
 	if err != nil {
 		t.Fatalf("RequeueFailed: %v", err)
 	}
@@ -149,7 +149,7 @@ func testRequeueFailedOtherPartner(t *testing.T, b *bundle) {
 	id := b.emit1(partnerB, sub, base)
 	b.settle(id, base, monitehooks.DeliveryFailed)
 	want := b.getDelivery(partnerB, id)
-	n, err := b.s.RequeueFailed(b.ctx, partnerA, sub, time.Time{}, base)
+	n, err := b.s.RequeueFailed(b.ctx, monitehooks.RequeueFailedParams{PartnerID: partnerA, SubscriptionID: sub, Due: base})
 	if n != 0 || err != nil {
 		t.Errorf("RequeueFailed of another partner's subscription = %d, %v; want 0, nil", n, err)
 	}

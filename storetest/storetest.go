@@ -186,10 +186,11 @@ func newEvent(partnerID string) monitehooks.Event {
 // and returns the stored event.
 func (b *bundle) createEvent(ev monitehooks.Event, subIDs []string, due time.Time) monitehooks.Event {
 	b.t.Helper()
-	if err := b.s.CreateEvent(b.ctx, &ev, subIDs, due); err != nil {
+	stored, err := b.s.CreateEvent(b.ctx, monitehooks.CreateEventParams{Event: ev, SubscriptionIDs: subIDs, Due: due})
+	if err != nil {
 		b.t.Fatalf("CreateEvent: %v", err)
 	}
-	return ev
+	return stored
 }
 
 // emit stores an event of the partner with deliveries to the subscriptions
@@ -283,10 +284,10 @@ func (b *bundle) claimOne(now time.Time, id string) monitehooks.Claim {
 }
 
 // record records an attempt and fails the test on error.
-func (b *bundle) record(r monitehooks.AttemptRecord) {
+func (b *bundle) record(p monitehooks.RecordAttemptParams) {
 	b.t.Helper()
-	if err := b.s.RecordAttempt(b.ctx, r); err != nil {
-		b.t.Fatalf("RecordAttempt(%s): %v", r.DeliveryID, err)
+	if err := b.s.RecordAttempt(b.ctx, p); err != nil {
+		b.t.Fatalf("RecordAttempt(%s): %v", p.DeliveryID, err)
 	}
 }
 
@@ -298,7 +299,7 @@ func (b *bundle) finish(c monitehooks.Claim, st monitehooks.DeliveryStatus, now 
 	if st == monitehooks.DeliverySucceeded {
 		a = attemptAt(now, 200)
 	}
-	b.record(monitehooks.AttemptRecord{
+	b.record(monitehooks.RecordAttemptParams{
 		DeliveryID: c.DeliveryID, LeaseToken: c.LeaseToken, Attempt: &a,
 		Status: st, UpdatedAt: now,
 	})
@@ -376,7 +377,7 @@ func (b *bundle) settle(id string, now time.Time, st monitehooks.DeliveryStatus)
 			a, found = b.finish(c, st, now), true
 			continue
 		}
-		if err := b.s.ReleaseDelivery(b.ctx, c.DeliveryID, c.LeaseToken); err != nil {
+		if err := b.s.ReleaseDelivery(b.ctx, monitehooks.ReleaseParams{DeliveryID: c.DeliveryID, LeaseToken: c.LeaseToken}); err != nil {
 			b.t.Fatalf("ReleaseDelivery(%s): %v", c.DeliveryID, err)
 		}
 	}
