@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/monitehooks/monitehooks/internal/h1"
 )
 
 // workerState holds one worker's deadline, claimer and reusable buffers.
@@ -23,9 +25,9 @@ type workerState struct {
 	scratch  []byte // for rendering templates
 	sig      []byte
 	secrets  []string
-	target   *h1Target  // the last target of the h1 client
-	req      []byte     // the h1 client's request
-	answer   h1Response // answer.body holds the start of every answer's body, by either client
+	answer   []byte      // the start of every answer's body, by either client
+	req      h1.Request  // the h1 client's request, reused
+	resp     h1.Response // the h1 client's answer, reused
 }
 
 // maxKeptBuffer is the largest buffer a worker keeps from one attempt to
@@ -34,7 +36,7 @@ const maxKeptBuffer = 1 << 20
 
 // release lets go of buffers that grew past maxKeptBuffer.
 func (w *workerState) release() {
-	dropLarger(maxKeptBuffer, &w.body, &w.scratch, &w.req)
+	dropLarger(maxKeptBuffer, &w.body, &w.scratch)
 }
 
 // dropLarger lets go of each buffer whose capacity is over max.
@@ -54,8 +56,7 @@ func newWorkerState(e *Emitter) *workerState {
 		scratch:  make([]byte, 0, 1024),
 		sig:      make([]byte, 0, 256),
 		secrets:  make([]string, 0, 2),
-		answer:   h1Response{body: make([]byte, 0, MaxResponseRead)},
-		req:      make([]byte, 0, 2048),
+		answer:   make([]byte, 0, MaxResponseRead),
 	}
 }
 
@@ -88,7 +89,7 @@ func (e *Emitter) attempt(w *workerState, c Claim) {
 
 	a := Attempt{At: now, URL: sub.URL}
 	start := time.Now()
-	status, retryAfter, err := e.send(w, sub.URL, c.Event.ID)
+	status, retryAfter, err := e.post(w, sub.URL, c.Event.ID)
 	a.Duration = time.Since(start)
 	answered := e.now() // delays count from the answer, not the request
 	if err != nil && e.baseCtx.Err() != nil {
@@ -101,7 +102,7 @@ func (e *Emitter) attempt(w *workerState, c Claim) {
 		return
 	}
 	a.StatusCode = status
-	a.Response = excerpt(w.answer.body)
+	a.Response = excerpt(w.answer)
 	switch {
 	case err != nil:
 		a.ErrorClass, a.Error = classify(err), errorText(err)

@@ -9,27 +9,58 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strconv"
 	"sync"
 	"time"
+
+	"github.com/monitehooks/monitehooks/internal/h1"
 )
 
 // userAgent is the User-Agent of every delivery.
 const userAgent = "monitehooks/" + Version
 
-// send posts the body in w to target and reads the start of the answer into
-// w.answer.body. It returns the status, the Retry-After delay of a 429 or 503
-// answer, and the error of a request that got no answer.
-func (e *Emitter) send(w *workerState, target, eventID string) (status int, retryAfter time.Duration, err error) {
-	w.answer.body = w.answer.body[:0]
+// post sends the delivery in w, its body and signature, to target, and
+// reads the start of the answer's body into w.answer. It returns the
+// status, the Retry-After delay of a 429 or 503 answer, and the error of a
+// request that got no answer.
+func (e *Emitter) post(w *workerState, target, eventID string) (status int, retryAfter time.Duration, err error) {
+	w.answer = w.answer[:0]
 	if e.h1 != nil {
-		if w.target == nil || w.target.url != target {
-			w.target, _ = newH1Target(target)
+		status, retryAfter, err = e.postH1(w, target, eventID)
+		if !errors.Is(err, h1.ErrUnsupportedURL) {
+			return status, retryAfter, err
 		}
-		if w.target != nil {
-			return e.sendH1(w, w.target, eventID)
-		}
+		// A URL the h1 client does not take goes through the transport.
 	}
+	return e.postTransport(w, target, eventID)
+}
+
+// postH1 is post by the h1 client. It returns h1.ErrUnsupportedURL,
+// having sent nothing, for a URL the client does not take.
+func (e *Emitter) postH1(w *workerState, target, eventID string) (status int, retryAfter time.Duration, err error) {
+	req := &w.req
+	req.URL, req.Body, req.Deadline = target, w.body, time.Now().Add(e.timeout)
+	req.Header.Reset()
+	req.Header.Add("User-Agent", userAgent)
+	req.Header.Add("Content-Type", "application/json")
+	req.Header.AddBytes(SignatureHeader, w.sig)
+	req.Header.Add(WebhookIDHeader, eventID) // refused, as net/http refuses it, if it would split the request
+	w.resp.Body = w.answer
+	err = e.h1.Post(e.baseCtx, req, &w.resp)
+	w.answer, req.Body = w.resp.Body, nil // w.body's memory stays the worker's to let go
+	switch {
+	case errors.Is(err, h1.ErrUnsupportedURL):
+		return 0, 0, err
+	case err != nil:
+		return 0, 0, requestError(target, err, !time.Now().Before(req.Deadline))
+	}
+	if asksToWait(w.resp.Status) {
+		retryAfter = e.retryAfter(w.resp.RetryAfter())
+	}
+	return w.resp.Status, retryAfter, nil
+}
+
+// postTransport is post by the transport.
+func (e *Emitter) postTransport(w *workerState, target, eventID string) (status int, retryAfter time.Duration, err error) {
 	ctx := w.deadline.begin(e.timeout)
 	defer w.deadline.end()
 	// The transport gets a copy of the body: net/http's may still be
@@ -73,44 +104,24 @@ func (e *Emitter) send(w *workerState, target, eventID string) (status int, retr
 	defer stop()
 	// Read what we keep, and a little more so that a short body is drained
 	// and the connection reused; a larger body closes the connection.
-	n, _ := io.ReadFull(resp.Body, w.answer.body[:cap(w.answer.body)])
-	w.answer.body = w.answer.body[:n]
-	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
-		if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), e.now()); ok {
-			retryAfter = d
-		}
+	n, _ := io.ReadFull(resp.Body, w.answer[:cap(w.answer)])
+	w.answer = w.answer[:n]
+	if asksToWait(resp.StatusCode) {
+		retryAfter = e.retryAfter(resp.Header.Get("Retry-After"))
 	}
 	return resp.StatusCode, retryAfter, nil
 }
 
-// sendH1 is send by the h1 client.
-func (e *Emitter) sendH1(w *workerState, t *h1Target, eventID string) (status int, retryAfter time.Duration, err error) {
-	if !validHeaderValue(eventID) {
-		// net/http refuses such a header the same way.
-		return 0, 0, &url.Error{Op: "Post", URL: t.url, Err: fmt.Errorf("monitehooks: invalid %s header value %q", WebhookIDHeader, eventID)}
-	}
-	w.req = append(w.req[:0], t.head...)
-	w.req = append(w.req, "User-Agent: "+userAgent+"\r\nContent-Type: application/json\r\nContent-Length: "...)
-	w.req = strconv.AppendInt(w.req, int64(len(w.body)), 10)
-	w.req = append(w.req, "\r\n"+SignatureHeader+": "...)
-	w.req = append(w.req, w.sig...)
-	w.req = append(w.req, "\r\n"+WebhookIDHeader+": "...)
-	w.req = append(w.req, eventID...)
-	w.req = append(w.req, "\r\n\r\n"...)
-	w.req = append(w.req, w.body...)
+// asksToWait reports whether an answer of status may say in its
+// Retry-After header when to come back.
+func asksToWait(status int) bool {
+	return status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable
+}
 
-	deadline := time.Now().Add(e.timeout)
-	err = e.h1.do(e.baseCtx, t, w.req, deadline, &w.answer)
-	if err != nil {
-		return 0, 0, requestError(t.url, err, !time.Now().Before(deadline))
-	}
-	status = w.answer.status
-	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
-		if d, ok := parseRetryAfter(w.answer.retryAfter(), e.now()); ok {
-			retryAfter = d
-		}
-	}
-	return status, retryAfter, nil
+// retryAfter returns the delay a Retry-After header's value asks for, or 0.
+func (e *Emitter) retryAfter(value string) time.Duration {
+	d, _ := parseRetryAfter(value, e.now())
+	return d
 }
 
 // requestError is the error of a request to target that got no answer, as

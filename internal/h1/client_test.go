@@ -1,4 +1,4 @@
-package monitehooks
+package h1
 
 import (
 	"bufio"
@@ -22,6 +22,10 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 )
+
+// keepBody is how much of an answer's body the tests keep, as much as the
+// emitter keeps.
+const keepBody = 64 << 10
 
 // readResponseCases seed FuzzReadResponse and run in TestReadResponse.
 var readResponseCases = []string{
@@ -89,12 +93,12 @@ type outcome struct {
 func readWithUs(data []byte, max int) outcome {
 	rd := bytes.NewReader(data)
 	br := bufio.NewReaderSize(rd, 64)
-	r := &h1Response{body: make([]byte, 0, max)}
+	r := &Response{Body: make([]byte, 0, max)}
 	keep, err := readResponse(br, r)
 	if err != nil {
 		return outcome{err: true}
 	}
-	o := outcome{status: r.status, body: string(r.body), retryAfter: r.retryAfter(), keep: keep}
+	o := outcome{status: r.Status, body: string(r.Body), retryAfter: r.RetryAfter(), keep: keep}
 	if keep {
 		o.consumed = len(data) - rd.Len() - br.Buffered()
 	}
@@ -121,7 +125,7 @@ func readWithNetHTTP(data []byte, max int) (_ outcome, chunked, ok bool) {
 			return outcome{}, false, false
 		}
 		if resp.StatusCode >= 100 && resp.StatusCode <= 199 && resp.StatusCode != 101 {
-			if n1xx == h1Max1xx {
+			if n1xx == max1xx {
 				return outcome{err: true}, false, true
 			}
 			continue
@@ -160,7 +164,7 @@ func readUpTo(body io.Reader, max int) (_ []byte, complete bool) {
 
 func checkReadResponse(t *testing.T, data []byte) {
 	t.Helper()
-	for _, max := range []int{0, 3, MaxResponseRead} {
+	for _, max := range []int{0, 3, keepBody} {
 		want, chunked, ok := readWithNetHTTP(data, max)
 		if !ok {
 			return
@@ -194,7 +198,7 @@ func FuzzReadResponse(f *testing.F) {
 	f.Fuzz(checkReadResponse)
 }
 
-func TestH1Target(t *testing.T) {
+func TestParseTarget(t *testing.T) {
 	for _, tc := range []struct {
 		url                         string
 		key, addr, serverName, head string
@@ -206,28 +210,27 @@ func TestH1Target(t *testing.T) {
 		{"https://127.0.0.1/", "https://127.0.0.1:443", "127.0.0.1:443", "127.0.0.1", "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\n"},
 		{"http://example.com:/x", "http://example.com:80", "example.com:80", "", "POST /x HTTP/1.1\r\nHost: example.com\r\n"},
 	} {
-		got, ok := newH1Target(tc.url)
+		got, ok := parseTarget(tc.url)
 		if !ok {
-			t.Errorf("newH1Target(%q) refused it", tc.url)
+			t.Errorf("parseTarget(%q) refused it", tc.url)
 			continue
 		}
-		want := &h1Target{url: tc.url, key: tc.key, addr: tc.addr, serverName: tc.serverName, head: []byte(tc.head)}
-		if diff := cmp.Diff(want, got, cmp.AllowUnexported(h1Target{})); diff != "" {
-			t.Errorf("newH1Target(%q) (-want +got):\n%s", tc.url, diff)
+		want := &target{url: tc.url, key: tc.key, addr: tc.addr, serverName: tc.serverName, head: []byte(tc.head)}
+		if diff := cmp.Diff(want, got, cmp.AllowUnexported(target{})); diff != "" {
+			t.Errorf("parseTarget(%q) (-want +got):\n%s", tc.url, diff)
 		}
 	}
-	// What the h1 client leaves to net/http, or to nobody.
+	// What the client leaves to net/http, or to nobody.
 	for _, u := range []string{"https://bücher.example/", "https://xn--bcher-kva.example\u00a0/", "ftp://example.com/", "http:opaque", "http://user@example.com/", "http:///path", "://"} {
-		if got, ok := newH1Target(u); ok {
-			t.Errorf("newH1Target(%q) = %+v; want it refused", u, got)
+		if got, ok := parseTarget(u); ok {
+			t.Errorf("parseTarget(%q) = %+v; want it refused", u, got)
 		}
 	}
 }
 
-// testH1Client returns an h1 client that dials anywhere.
-func testH1Client(maxIdleHost int, tlsConfig *tls.Config) *h1Client {
-	d := &net.Dialer{}
-	return newH1Client(d.DialContext, tlsConfig, 8, maxIdleHost, time.Minute)
+// testClient returns a client that dials anywhere.
+func testClient(maxIdleHost int, tlsConfig *tls.Config) *Client {
+	return NewClient(&Config{TLSConfig: tlsConfig, MaxIdle: 8, MaxIdlePerHost: maxIdleHost, IdleTimeout: time.Minute})
 }
 
 // connCounter counts the connections a test server accepts.
@@ -241,34 +244,30 @@ func (c *connCounter) hook(_ net.Conn, s http.ConnState) {
 
 // post makes one request with c to url, with the body {}, and returns the
 // answer.
-func post(t *testing.T, c *h1Client, url string) (*h1Response, error) {
+func post(t *testing.T, c *Client, url string) (*Response, error) {
 	t.Helper()
 	return postBody(t, c, url, []byte("{}"))
 }
 
 // mustPost makes one request with c to url and fails the test unless it
 // is answered with the status want.
-func mustPost(t *testing.T, c *h1Client, url string, want int) {
+func mustPost(t *testing.T, c *Client, url string, want int) {
 	t.Helper()
-	if r, err := post(t, c, url); err != nil || r.status != want {
+	if r, err := post(t, c, url); err != nil || r.Status != want {
 		t.Fatalf("post to %s = %v, %v; want %d", url, r, err, want)
 	}
 }
 
 // postBody makes one request with c to url, with body, and returns the
 // answer.
-func postBody(t *testing.T, c *h1Client, url string, body []byte) (*h1Response, error) {
+func postBody(t *testing.T, c *Client, url string, body []byte) (*Response, error) {
 	t.Helper()
-	target, ok := newH1Target(url)
-	if !ok {
-		t.Fatalf("newH1Target(%q) refused it", url)
-	}
-	req := fmt.Appendf(append([]byte(nil), target.head...), "Content-Length: %d\r\n\r\n%s", len(body), body)
-	r := &h1Response{body: make([]byte, 0, MaxResponseRead)}
-	return r, c.do(context.Background(), target, req, time.Now().Add(time.Minute), r)
+	req := &Request{URL: url, Body: body, Deadline: time.Now().Add(time.Minute)}
+	r := &Response{Body: make([]byte, 0, keepBody)}
+	return r, c.Post(context.Background(), req, r)
 }
 
-func TestH1ClientKeepsConnectionsAlive(t *testing.T) {
+func TestClientKeepsConnectionsAlive(t *testing.T) {
 	var conns connCounter
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if b, _ := io.ReadAll(r.Body); string(b) != "{}" {
@@ -281,15 +280,15 @@ func TestH1ClientKeepsConnectionsAlive(t *testing.T) {
 	srv.Config.ConnState = conns.hook
 	srv.Start()
 	defer srv.Close()
-	c := testH1Client(2, nil)
-	defer c.closeAll()
+	c := testClient(2, nil)
+	defer c.Close()
 	for range 3 {
 		r, err := post(t, c, srv.URL+"/hook")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if r.status != 503 || string(r.body) != "busy" || r.retryAfter() != "7" {
-			t.Errorf("answer = %d %q, Retry-After %q; want 503 \"busy\", 7", r.status, r.body, r.retryAfter())
+		if r.Status != 503 || string(r.Body) != "busy" || r.RetryAfter() != "7" {
+			t.Errorf("answer = %d %q, Retry-After %q; want 503 \"busy\", 7", r.Status, r.Body, r.RetryAfter())
 		}
 	}
 	if n := conns.n.Load(); n != 1 {
@@ -297,7 +296,7 @@ func TestH1ClientKeepsConnectionsAlive(t *testing.T) {
 	}
 }
 
-func TestH1ClientTLS(t *testing.T) {
+func TestClientTLS(t *testing.T) {
 	var conns connCounter
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.TLS == nil || r.ProtoMajor != 1 {
@@ -309,10 +308,10 @@ func TestH1ClientTLS(t *testing.T) {
 	defer srv.Close()
 	roots := x509.NewCertPool()
 	roots.AddCert(srv.Certificate())
-	c := testH1Client(2, &tls.Config{RootCAs: roots})
-	defer c.closeAll()
+	c := testClient(2, &tls.Config{RootCAs: roots})
+	defer c.Close()
 	for range 2 {
-		if r, err := post(t, c, srv.URL); err != nil || r.status != 200 {
+		if r, err := post(t, c, srv.URL); err != nil || r.Status != 200 {
 			t.Fatalf("post = %v, %v; want 200", r, err)
 		}
 	}
@@ -320,8 +319,8 @@ func TestH1ClientTLS(t *testing.T) {
 		t.Errorf("%d connections for 2 requests; want 1", n)
 	}
 	// Without the test's root, the certificate is refused.
-	plain := testH1Client(2, nil)
-	defer plain.closeAll()
+	plain := testClient(2, nil)
+	defer plain.Close()
 	_, err := post(t, plain, srv.URL)
 	if _, ok := errors.AsType[*tls.CertificateVerificationError](err); !ok {
 		t.Errorf("post with the system's roots = %v; want a certificate verification error", err)
@@ -331,7 +330,7 @@ func TestH1ClientTLS(t *testing.T) {
 // rawServer serves each connection it accepts with handle, given the
 // connection's number from 1, until the test ends; handle may block on
 // t.Context(). It returns the server's URL and its count of connections.
-func rawServer(t *testing.T, tlsConfig *tls.Config, handle func(n int32, conn net.Conn, br *bufio.Reader)) (string, *atomic.Int32) {
+func rawServer(t testing.TB, tlsConfig *tls.Config, handle func(n int32, conn net.Conn, br *bufio.Reader)) (string, *atomic.Int32) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -376,15 +375,15 @@ func answer(conn net.Conn, br *bufio.Reader, status int) bool {
 }
 
 // idleConn returns c's one idle connection to url.
-func idleConn(t *testing.T, c *h1Client, url string) *h1Conn {
+func idleConn(t *testing.T, c *Client, url string) *persistConn {
 	t.Helper()
-	target, _ := newH1Target(url)
+	tgt, _ := parseTarget(url)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if conns := c.idle[target.key]; len(conns) == 1 {
+	if conns := c.idle[tgt.key]; len(conns) == 1 {
 		return conns[0]
 	}
-	t.Fatalf("%d idle connections to %s; want 1", len(c.idle[target.key]), url)
+	t.Fatalf("%d idle connections to %s; want 1", len(c.idle[tgt.key]), url)
 	return nil
 }
 
@@ -399,14 +398,14 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-func TestH1ClientReplacesAConnectionClosedWhileIdle(t *testing.T) {
+func TestClientReplacesAConnectionClosedWhileIdle(t *testing.T) {
 	url, conns := rawServer(t, nil, func(_ int32, conn net.Conn, br *bufio.Reader) {
 		answer(conn, br, 200) // then close, as a server whose idle timeout ran out
 	})
-	c := testH1Client(2, nil)
-	defer c.closeAll()
+	c := testClient(2, nil)
+	defer c.Close()
 	for i := range 3 {
-		if r, err := post(t, c, url); err != nil || r.status != 200 {
+		if r, err := post(t, c, url); err != nil || r.Status != 200 {
 			t.Fatalf("request %d: %v, %v; want 200", i, r, err)
 		}
 		idle := idleConn(t, c, url)
@@ -417,10 +416,10 @@ func TestH1ClientReplacesAConnectionClosedWhileIdle(t *testing.T) {
 	}
 }
 
-// TestH1ClientDoesNotResendAWrittenRequest checks that a request written
+// TestClientDoesNotResendAWrittenRequest checks that a request written
 // in full on a reused connection that then ends without an answer is not
 // sent again: the server may have acted on it.
-func TestH1ClientDoesNotResendAWrittenRequest(t *testing.T) {
+func TestClientDoesNotResendAWrittenRequest(t *testing.T) {
 	var requests atomic.Int32
 	url, conns := rawServer(t, nil, func(n int32, conn net.Conn, br *bufio.Reader) {
 		if n == 1 {
@@ -432,28 +431,28 @@ func TestH1ClientDoesNotResendAWrittenRequest(t *testing.T) {
 			requests.Add(1)
 		}
 	})
-	c := testH1Client(2, nil)
-	defer c.closeAll()
+	c := testClient(2, nil)
+	defer c.Close()
 	mustPost(t, c, url, 200)
 	if r, err := post(t, c, url); err == nil {
-		t.Errorf("post answered by a close = %d; want an error", r.status)
+		t.Errorf("post answered by a close = %d; want an error", r.Status)
 	}
 	if n, m := requests.Load(), conns.Load(); n != 2 || m != 1 {
 		t.Errorf("the server got %d requests on %d connections; want 2 on 1", n, m)
 	}
 }
 
-// TestH1ClientResendsAnUnsentRequest checks that a request that could not
+// TestClientResendsAnUnsentRequest checks that a request that could not
 // be written on a reused connection goes again on a new one, whether it
 // was written before the answer was read or, being large, while.
-func TestH1ClientResendsAnUnsentRequest(t *testing.T) {
+func TestClientResendsAnUnsentRequest(t *testing.T) {
 	var requests atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
 		io.Copy(io.Discard, r.Body)
 		requests.Add(1)
 	}))
 	defer srv.Close()
-	target, _ := newH1Target(srv.URL)
+	tgt, _ := parseTarget(srv.URL)
 	for _, tc := range []struct {
 		name string
 		conn func() net.Conn
@@ -472,18 +471,18 @@ func TestH1ClientResendsAnUnsentRequest(t *testing.T) {
 		},
 		{
 			// Reading ends at once; writing ends only when closed.
-			"large", func() net.Conn { return &stuckConn{closed: make(chan struct{})} }, bytes.Repeat([]byte("x"), 2*h1WriteAhead),
+			"large", func() net.Conn { return &stuckConn{closed: make(chan struct{})} }, bytes.Repeat([]byte("x"), 2*writeAhead),
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			requests.Store(0)
-			c := testH1Client(2, nil)
-			defer c.closeAll()
+			c := testClient(2, nil)
+			defer c.Close()
 			conn := tc.conn()
-			broken := &h1Conn{key: target.key, conn: conn, raw: conn, idleSince: time.Now()}
+			broken := &persistConn{key: tgt.key, conn: conn, raw: conn, idleSince: time.Now()}
 			broken.br = bufio.NewReaderSize(broken, 4<<10)
-			c.idle[target.key], c.nIdle = []*h1Conn{broken}, 1
-			if r, err := postBody(t, c, srv.URL, tc.body); err != nil || r.status != 200 || requests.Load() != 1 {
+			c.idle[tgt.key], c.nIdle = []*persistConn{broken}, 1
+			if r, err := postBody(t, c, srv.URL, tc.body); err != nil || r.Status != 200 || requests.Load() != 1 {
 				t.Errorf("post over a broken idle connection = %v, %v, %d requests at the server; want 200 over a new one", r, err, requests.Load())
 			}
 		})
@@ -510,10 +509,10 @@ func (c *stuckConn) Close() error {
 func (c *stuckConn) SetDeadline(time.Time) error     { return nil }
 func (c *stuckConn) SetReadDeadline(time.Time) error { return nil }
 
-func TestH1ClientDoesNotRetryANewConnection(t *testing.T) {
+func TestClientDoesNotRetryANewConnection(t *testing.T) {
 	url, conns := rawServer(t, nil, func(int32, net.Conn, *bufio.Reader) {}) // closes at once
-	c := testH1Client(2, nil)
-	defer c.closeAll()
+	c := testClient(2, nil)
+	defer c.Close()
 	if _, err := post(t, c, url); err == nil {
 		t.Fatal("post to a server that closes at once succeeded")
 	}
@@ -522,10 +521,10 @@ func TestH1ClientDoesNotRetryANewConnection(t *testing.T) {
 	}
 }
 
-// TestH1ClientChecksIdleConnections checks that an idle connection the
+// TestClientChecksIdleConnections checks that an idle connection the
 // server wrote to unasked is not used again: what it wrote would be taken
 // for the next request's answer.
-func TestH1ClientChecksIdleConnections(t *testing.T) {
+func TestClientChecksIdleConnections(t *testing.T) {
 	speak := make(chan struct{}) // closed when the first connection is to speak unasked
 	url, conns := rawServer(t, nil, func(n int32, conn net.Conn, br *bufio.Reader) {
 		if n == 1 {
@@ -542,8 +541,8 @@ func TestH1ClientChecksIdleConnections(t *testing.T) {
 		for answer(conn, br, 500) {
 		}
 	})
-	c := testH1Client(2, nil)
-	defer c.closeAll()
+	c := testClient(2, nil)
+	defer c.Close()
 	mustPost(t, c, url, 200)
 	idle := idleConn(t, c, url)
 	close(speak)
@@ -577,10 +576,10 @@ func (c *batchConn) flush() error {
 	return err
 }
 
-// TestH1ClientChecksIdleTLSConnections checks the same over TLS, where a
+// TestClientChecksIdleTLSConnections checks the same over TLS, where a
 // stray answer may already have been read from the socket with the answer
 // before it, and wait in tls.Conn while the socket is quiet.
-func TestH1ClientChecksIdleTLSConnections(t *testing.T) {
+func TestClientChecksIdleTLSConnections(t *testing.T) {
 	srv := httptest.NewUnstartedServer(nil)
 	srv.StartTLS()
 	srv.Close() // for its certificate only
@@ -605,8 +604,8 @@ func TestH1ClientChecksIdleTLSConnections(t *testing.T) {
 		}
 	})
 	url = strings.Replace(url, "http://", "https://", 1)
-	c := testH1Client(2, &tls.Config{RootCAs: roots})
-	defer c.closeAll()
+	c := testClient(2, &tls.Config{RootCAs: roots})
+	defer c.Close()
 	mustPost(t, c, url, 200)
 	idle := idleConn(t, c, url)
 	waitUntil(t, "the idle connection shows the stray answer", func() bool { return !idle.quiet(0) })
@@ -616,15 +615,15 @@ func TestH1ClientChecksIdleTLSConnections(t *testing.T) {
 	}
 }
 
-// TestH1ClientReusesAfterADeadline checks that a connection whose last
-// attempt's deadline has passed can still be reused.
-func TestH1ClientReusesAfterADeadline(t *testing.T) {
+// TestClientReusesAfterADeadline checks that a connection whose last
+// exchange's deadline has passed can still be reused.
+func TestClientReusesAfterADeadline(t *testing.T) {
 	url, conns := rawServer(t, nil, func(_ int32, conn net.Conn, br *bufio.Reader) {
 		for answer(conn, br, 200) {
 		}
 	})
-	c := testH1Client(2, nil)
-	defer c.closeAll()
+	c := testClient(2, nil)
+	defer c.Close()
 	mustPost(t, c, url, 200)
 	idleConn(t, c, url).conn.SetDeadline(time.Unix(1, 0)) // as if long past
 	mustPost(t, c, url, 200)
@@ -633,9 +632,9 @@ func TestH1ClientReusesAfterADeadline(t *testing.T) {
 	}
 }
 
-// TestH1ClientEarlyAnswer checks that an answer a server gives before it
-// reads a large request, and then stops reading, is the attempt's answer.
-func TestH1ClientEarlyAnswer(t *testing.T) {
+// TestClientEarlyAnswer checks that an answer a server gives before it
+// reads a large request, and then stops reading, is the exchange's answer.
+func TestClientEarlyAnswer(t *testing.T) {
 	url, _ := rawServer(t, nil, func(_ int32, conn net.Conn, br *bufio.Reader) {
 		if _, err := http.ReadRequest(br); err != nil { // the head only
 			return
@@ -643,10 +642,10 @@ func TestH1ClientEarlyAnswer(t *testing.T) {
 		io.WriteString(conn, "HTTP/1.1 413 Request Entity Too Large\r\nContent-Length: 0\r\n\r\n")
 		<-t.Context().Done() // and read no more
 	})
-	c := testH1Client(2, nil)
-	defer c.closeAll()
+	c := testClient(2, nil)
+	defer c.Close()
 	r, err := postBody(t, c, url, bytes.Repeat([]byte("x"), 64<<20))
-	if err != nil || r.status != http.StatusRequestEntityTooLarge {
+	if err != nil || r.Status != http.StatusRequestEntityTooLarge {
 		t.Errorf("post of 64 MiB = %v, %v; want 413", r, err)
 	}
 	if n := c.nIdle; n != 0 {
@@ -654,29 +653,29 @@ func TestH1ClientEarlyAnswer(t *testing.T) {
 	}
 }
 
-// TestReadResponseTrims checks that a worker does not keep the memory an
+// TestReadResponseTrims checks that a Response does not keep the memory an
 // answer with huge headers made it grow.
 func TestReadResponseTrims(t *testing.T) {
 	huge := strings.Repeat("1", 4<<20)
 	data := "HTTP/1.1 503 Busy\r\nRetry-After: " + huge + "\r\nContent-Length: " + huge + "\r\n\r\n"
-	r := &h1Response{body: make([]byte, 0, MaxResponseRead)}
+	r := &Response{Body: make([]byte, 0, keepBody)}
 	readResponse(bufio.NewReader(strings.NewReader(data)), r)
 	for name, b := range map[string][]byte{"scratch": r.scratch, "val": r.h.val, "retryAfter": r.h.retryAfter, "contentLength": r.h.contentLength} {
-		if cap(b) > h1KeepScratch {
-			t.Errorf("%s keeps %d bytes; want at most %d", name, cap(b), h1KeepScratch)
+		if cap(b) > keepScratch {
+			t.Errorf("%s keeps %d bytes; want at most %d", name, cap(b), keepScratch)
 		}
 	}
 }
 
-func TestH1ClientPool(t *testing.T) {
+func TestClientPool(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
 	defer srv.Close()
-	c := testH1Client(1, nil)
-	defer c.closeAll()
-	target, _ := newH1Target(srv.URL)
+	c := testClient(1, nil)
+	defer c.Close()
+	tgt, _ := parseTarget(srv.URL)
 	ctx, deadline := context.Background(), time.Now().Add(time.Minute)
-	pc1, reused1, err1 := c.get(ctx, target, deadline)
-	pc2, reused2, err2 := c.get(ctx, target, deadline)
+	pc1, reused1, err1 := c.get(ctx, tgt, deadline)
+	pc2, reused2, err2 := c.get(ctx, tgt, deadline)
 	if err1 != nil || err2 != nil || reused1 || reused2 || pc1 == pc2 {
 		t.Fatalf("two gets with none idle = %v %v %v, %v %v %v; want two new connections", pc1, reused1, err1, pc2, reused2, err2)
 	}
@@ -688,7 +687,7 @@ func TestH1ClientPool(t *testing.T) {
 	if _, err := pc2.conn.Write([]byte("x")); !errors.Is(err, net.ErrClosed) {
 		t.Errorf("the connection past the idle cap: Write = %v; want it closed", err)
 	}
-	pc3, reused3, _ := c.get(ctx, target, deadline)
+	pc3, reused3, _ := c.get(ctx, tgt, deadline)
 	if pc3 != pc1 || !reused3 {
 		t.Errorf("get after release = a new connection; want the idle one back")
 	}
@@ -698,29 +697,29 @@ func TestH1ClientPool(t *testing.T) {
 	}
 
 	// Idle connections are closed once idle for longer than the timeout,
-	// by pruneIdle at most once per half of it.
-	pc4, _, _ := c.get(ctx, target, deadline)
+	// by PruneIdle at most once per half of it.
+	pc4, _, _ := c.get(ctx, tgt, deadline)
 	c.release(pc4, true)
 	later := time.Now().Add(c.idleTimeout + time.Second) // pc4 is stale then
-	c.pruneIdle(later)
+	c.PruneIdle(later)
 	if _, err := pc4.conn.Write([]byte("x")); !errors.Is(err, net.ErrClosed) || c.nIdle != 0 || len(c.idle) != 0 {
 		t.Errorf("after pruning: Write = %v, %d idle, %d keys; want closed, 0, 0", err, c.nIdle, len(c.idle))
 	}
-	stale, _, _ := c.get(ctx, target, deadline)
+	stale, _, _ := c.get(ctx, tgt, deadline)
 	c.release(stale, true)
 	stale.idleSince = later.Add(-2 * c.idleTimeout)
-	if c.pruneIdle(later.Add(c.idleTimeout/2 - time.Second)); c.nIdle != 1 {
-		t.Errorf("%d idle after pruneIdle looked again too soon; want 1 left for later", c.nIdle)
+	if c.PruneIdle(later.Add(c.idleTimeout/2 - time.Second)); c.nIdle != 1 {
+		t.Errorf("%d idle after PruneIdle looked again too soon; want 1 left for later", c.nIdle)
 	}
-	if c.pruneIdle(later.Add(c.idleTimeout / 2)); c.nIdle != 0 {
-		t.Errorf("%d idle after pruneIdle looked again in time; want 0", c.nIdle)
+	if c.PruneIdle(later.Add(c.idleTimeout / 2)); c.nIdle != 0 {
+		t.Errorf("%d idle after PruneIdle looked again in time; want 0", c.nIdle)
 	}
 	now := time.Now()
 	// And get skips one idle for too long.
-	pc5, _, _ := c.get(ctx, target, deadline)
+	pc5, _, _ := c.get(ctx, tgt, deadline)
 	c.release(pc5, true)
-	c.idle[target.key][0].idleSince = now.Add(-2 * c.idleTimeout)
-	if pc6, reused, _ := c.get(ctx, target, deadline); reused || pc6 == pc5 {
+	c.idle[tgt.key][0].idleSince = now.Add(-2 * c.idleTimeout)
+	if pc6, reused, _ := c.get(ctx, tgt, deadline); reused || pc6 == pc5 {
 		t.Errorf("get with a stale idle connection reused it")
 	}
 	if _, err := pc5.conn.Write([]byte("x")); !errors.Is(err, net.ErrClosed) {
@@ -728,7 +727,7 @@ func TestH1ClientPool(t *testing.T) {
 	}
 }
 
-func TestH1ClientCloseAllEndsAttempts(t *testing.T) {
+func TestClientCloseAllEndsAttempts(t *testing.T) {
 	arrived, release := make(chan struct{}), make(chan struct{})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		close(arrived)
@@ -739,7 +738,7 @@ func TestH1ClientCloseAllEndsAttempts(t *testing.T) {
 	}))
 	defer srv.Close()
 	defer close(release)
-	c := testH1Client(2, nil)
+	c := testClient(2, nil)
 	done := make(chan error, 1)
 	go func() {
 		_, err := post(t, c, srv.URL)
@@ -750,60 +749,17 @@ func TestH1ClientCloseAllEndsAttempts(t *testing.T) {
 	case <-time.After(time.Minute):
 		t.Fatal("the request never arrived")
 	}
-	c.closeAll()
+	c.Close()
 	select {
 	case err := <-done:
 		if err == nil {
-			t.Error("the attempt in flight succeeded after closeAll; want an error")
+			t.Error("the exchange in flight succeeded after Close; want an error")
 		}
 	case <-time.After(time.Minute):
-		t.Fatal("closeAll did not end the attempt in flight")
+		t.Fatal("Close did not end the exchange in flight")
 	}
 	if _, err := post(t, c, srv.URL); !errors.Is(err, net.ErrClosed) {
-		t.Errorf("post after closeAll = %v; want net.ErrClosed", err)
-	}
-}
-
-// roundTripFunc is an http.RoundTripper made of a function.
-type roundTripFunc func(*http.Request) (*http.Response, error)
-
-func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
-
-// TestSendChoosesTheClient checks that send gives the h1 client what it
-// takes, net/http's Transport the rest, and refuses a header value that
-// would split the request.
-func TestSendChoosesTheClient(t *testing.T) {
-	var viaH1 atomic.Int32
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		viaH1.Add(1)
-		if r.Header.Get(WebhookIDHeader) != "ev-1" || r.Header.Get(SignatureHeader) != "t=1,v1=00" {
-			t.Errorf("headers = %v; want the event ID and the signature", r.Header)
-		}
-	}))
-	defer srv.Close()
-	var viaTransport []string
-	e := &Emitter{
-		h1: testH1Client(2, nil),
-		transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
-			viaTransport = append(viaTransport, r.URL.Host)
-			return &http.Response{StatusCode: http.StatusAccepted, Body: http.NoBody}, nil
-		}),
-		timeout: time.Minute, now: time.Now, baseCtx: context.Background(),
-	}
-	defer e.h1.closeAll()
-	w := newWorkerState(e)
-	defer w.deadline.close()
-	w.body, w.sig = []byte("{}"), []byte("t=1,v1=00")
-
-	if status, _, err := e.send(w, srv.URL+"/hook", "ev-1"); err != nil || status != 200 || viaH1.Load() != 1 {
-		t.Errorf("send to %s = %d, %v with %d requests at the server; want 200 by the h1 client", srv.URL, status, err, viaH1.Load())
-	}
-	if status, _, err := e.send(w, "http://bücher.example/hook", "ev-1"); err != nil || status != 202 || !slices.Equal(viaTransport, []string{"bücher.example"}) {
-		t.Errorf("send to a Unicode host = %d, %v, transport saw %q; want 202 by the transport", status, err, viaTransport)
-	}
-	_, _, err := e.send(w, srv.URL+"/hook", "ev-1\r\nX-Injected: 1")
-	if err == nil || !strings.Contains(err.Error(), "invalid Webhook-Id header value") || viaH1.Load() != 1 {
-		t.Errorf("send with a CRLF in the event ID = %v, %d requests at the server; want an invalid header error and no request", err, viaH1.Load())
+		t.Errorf("post after Close = %v; want net.ErrClosed", err)
 	}
 }
 
@@ -817,10 +773,10 @@ func quietOpenNow(c net.Conn) bool {
 // quietOpen cannot look at it.
 type blindConn struct{ net.Conn }
 
-// TestH1ClientBlindReuse checks what the client does with connections it
-// cannot look at: it reuses one idle for less than h1BlindReuse, and
+// TestClientBlindReuse checks what the client does with connections it
+// cannot look at: it reuses one idle for less than blindReuse, and
 // replaces one idle for longer, which the server may have closed.
-func TestH1ClientBlindReuse(t *testing.T) {
+func TestClientBlindReuse(t *testing.T) {
 	url, conns := rawServer(t, nil, func(_ int32, conn net.Conn, br *bufio.Reader) {
 		for answer(conn, br, 200) {
 		}
@@ -830,17 +786,17 @@ func TestH1ClientBlindReuse(t *testing.T) {
 		conn, err := d.DialContext(ctx, network, addr)
 		return blindConn{conn}, err
 	}
-	c := newH1Client(dial, nil, 8, 2, time.Minute)
-	defer c.closeAll()
+	c := NewClient(&Config{Dial: dial, MaxIdle: 8, MaxIdlePerHost: 2, IdleTimeout: time.Minute})
+	defer c.Close()
 	for range 2 {
 		mustPost(t, c, url, 200)
 	}
 	if n := conns.Load(); n != 1 {
 		t.Errorf("%d connections for two posts in a row; want 1", n)
 	}
-	idleConn(t, c, url).idleSince = time.Now().Add(-h1BlindReuse)
+	idleConn(t, c, url).idleSince = time.Now().Add(-blindReuse)
 	mustPost(t, c, url, 200)
 	if n := conns.Load(); n != 2 {
-		t.Errorf("%d connections after one idle for %v; want 2", n, h1BlindReuse)
+		t.Errorf("%d connections after one idle for %v; want 2", n, blindReuse)
 	}
 }
