@@ -13,220 +13,16 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"runtime"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/google/go-cmp/cmp"
 )
 
 // keepBody is how much of an answer's body the tests keep, as much as the
 // emitter keeps.
 const keepBody = 64 << 10
-
-// readResponseCases seed FuzzReadResponse and run in TestReadResponse.
-var readResponseCases = []string{
-	"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok",
-	"HTTP/1.1 204 No Content\r\n\r\n",
-	"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",
-	"HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok",
-	"HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 2\r\n\r\nok",
-	"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok",
-	"HTTP/1.1 200 OK\r\n\r\nuntil the end",
-	"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n3;x=y\r\n!!!\r\n0\r\nTrailer: t\r\n\r\n",
-	"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 100\r\n\r\n2\r\nok\r\n0\r\n\r\n",
-	"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n",
-	"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
-	"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nok!",
-	"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length:  2 \r\n\r\nok",
-	"HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\nok",
-	"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nok",
-	"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n",
-	"HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\n\r\n",
-	"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 120\r\nRetry-After: 5\r\nContent-Length: 0\r\n\r\n",
-	"HTTP/1.1 429 Too Many Requests\r\nRetry-After: \r\n 120\r\nContent-Length: 0\r\n\r\n",
-	"HTTP/1.1 304 Not Modified\r\nContent-Length: 10\r\n\r\n",
-	"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 200 OK\r\n\r\n",
-	"HTTP/1.1 200\r\nContent-Length: 0\r\n\r\n",
-	"HTTP/1.1 200 OK\nContent-Length: 2\n\nok",
-	"HTTP/1.1 999 Whatever\r\nContent-Length: 0\r\n\r\n",
-	"HTTP/1.1 20 OK\r\n\r\n",
-	"HTTP/1.1 2000 OK\r\n\r\n",
-	"HTTP/1.1  200 OK\r\nContent-Length: 0\r\n\r\n",
-	"HTTP/1.1\r\n\r\n",
-	"HTTP/1.1 200 OK\r\n Folded: x\r\n\r\n",
-	"HTTP/1.1 200 OK\r\nNo colon\r\n\r\n",
-	"HTTP/1.1 200 OK\r\nBad\x01Name: x\r\n\r\n",
-	"HTTP/1.1 200 OK\r\nName: bad\x01value\r\n\r\n",
-	"HTTP/1.1 200 OK\r\nContent-Length : 5\r\n\r\nhello",
-	"HTTP/1.1 200 OK\r\n: empty name\r\n\r\n",
-	"HTTP/1.1 200 OK\r\nConnection: Keep-Alive, CLOSE\r\nContent-Length: 0\r\n\r\n",
-	"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
-	"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nok",
-	"HTTP/1.0 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n0\r\n",
-	"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n",
-	"HTTP/1.1 100 Continue\r\nContent-Length: x\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",
-	"HTTP/1.1 103 Early Hints\r\nTransfer-Encoding: gzip\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",
-	"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
-	"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc",
-	"",
-	"garbage",
-}
-
-// outcome is what an answer comes to: its status, the start of its body
-// and Retry-After, and whether its connection may be reused, with how many
-// bytes of the input it then took; or an error.
-type outcome struct {
-	err        bool
-	status     int
-	body       string
-	retryAfter string
-	keep       bool
-	consumed   int // when keep is set
-}
-
-// readWithUs reads an answer with readResponse, keeping up to max bytes of
-// its body.
-func readWithUs(data []byte, max int) outcome {
-	rd := bytes.NewReader(data)
-	br := bufio.NewReaderSize(rd, 64)
-	r := &Response{Body: make([]byte, 0, max)}
-	keep, err := readResponse(br, r)
-	if err != nil {
-		return outcome{err: true}
-	}
-	o := outcome{status: r.Status, body: string(r.Body), retryAfter: r.RetryAfter(), keep: keep}
-	if keep {
-		o.consumed = len(data) - rd.Len() - br.Buffered()
-	}
-	return o
-}
-
-// readWithNetHTTP reads an answer as net/http's Transport would: with
-// http.ReadResponse, skipping up to five informational answers, keeping
-// up to max bytes of the body. chunked reports a chunked body. ok is false
-// for an answer the two are allowed to see differently: a status line
-// that net/http takes but that is not HTTP/1.x with a three-digit code,
-// which readResponse refuses.
-func readWithNetHTTP(data []byte, max int) (_ outcome, chunked, ok bool) {
-	rd := bytes.NewReader(data)
-	br := bufio.NewReaderSize(rd, 64)
-	req, _ := http.NewRequest(http.MethodPost, "http://example.com/", nil)
-	for n1xx := 0; ; n1xx++ {
-		resp, err := http.ReadResponse(br, req)
-		if err != nil {
-			return outcome{err: true}, false, true
-		}
-		code := resp.Status
-		if resp.ProtoMajor != 1 || len(code) < 3 || strings.Trim(code[:3], "0123456789") != "" {
-			return outcome{}, false, false
-		}
-		if resp.StatusCode >= 100 && resp.StatusCode <= 199 && resp.StatusCode != 101 {
-			if n1xx == max1xx {
-				return outcome{err: true}, false, true
-			}
-			continue
-		}
-		body, complete := readUpTo(resp.Body, max)
-		// net/http hands a 101's connection to the caller, and closes one
-		// whose body it did not read to the end.
-		keep := resp.StatusCode != 101 && complete && !resp.Close && br.Buffered() == 0
-		o := outcome{status: resp.StatusCode, body: string(body), retryAfter: resp.Header.Get("Retry-After"), keep: keep}
-		if keep {
-			o.consumed = len(data) - rd.Len() - br.Buffered()
-		}
-		return o, slices.Contains(resp.TransferEncoding, "chunked"), true
-	}
-}
-
-// readUpTo reads up to max bytes of body. complete reports that body
-// ended there: it said io.EOF, not another error, before more than max
-// bytes.
-func readUpTo(body io.Reader, max int) (_ []byte, complete bool) {
-	buf := make([]byte, max+1)
-	n := 0
-	for {
-		k, err := body.Read(buf[n:])
-		n += k
-		switch {
-		case n > max:
-			return buf[:max], false
-		case err == io.EOF:
-			return buf[:n], true
-		case err != nil:
-			return buf[:n], false
-		}
-	}
-}
-
-func checkReadResponse(t *testing.T, data []byte) {
-	t.Helper()
-	for _, max := range []int{0, 3, keepBody} {
-		want, chunked, ok := readWithNetHTTP(data, max)
-		if !ok {
-			return
-		}
-		got := readWithUs(data, max)
-		if want.keep && !got.keep && chunked {
-			// readResponse does not read trailers: it closes the
-			// connection of a chunked answer that has any.
-			want.keep, want.consumed = false, 0
-		}
-		if got != want {
-			t.Fatalf("readResponse(%q), keeping %d bytes = %+v; net/http reads %+v", data, max, got, want)
-		}
-	}
-}
-
-// TestReadResponse checks readResponse against net/http on answers that
-// mark the edges of HTTP/1.1's framing.
-func TestReadResponse(t *testing.T) {
-	for _, c := range readResponseCases {
-		checkReadResponse(t, []byte(c))
-	}
-}
-
-// FuzzReadResponse holds readResponse to net/http's reading of the same
-// bytes.
-func FuzzReadResponse(f *testing.F) {
-	for _, c := range readResponseCases {
-		f.Add([]byte(c))
-	}
-	f.Fuzz(checkReadResponse)
-}
-
-func TestParseTarget(t *testing.T) {
-	for _, tc := range []struct {
-		url                         string
-		key, addr, serverName, head string
-	}{
-		{"http://example.com/hooks?a=1&b=%20", "http://example.com:80", "example.com:80", "", "POST /hooks?a=1&b=%20 HTTP/1.1\r\nHost: example.com\r\n"},
-		{"https://example.com", "https://example.com:443", "example.com:443", "example.com", "POST / HTTP/1.1\r\nHost: example.com\r\n"},
-		{"https://Example.COM:8443/a%2Fb", "https://Example.COM:8443", "Example.COM:8443", "Example.COM", "POST /a%2Fb HTTP/1.1\r\nHost: Example.COM:8443\r\n"},
-		{"http://[::1]:9000/x", "http://[::1]:9000", "[::1]:9000", "", "POST /x HTTP/1.1\r\nHost: [::1]:9000\r\n"},
-		{"https://127.0.0.1/", "https://127.0.0.1:443", "127.0.0.1:443", "127.0.0.1", "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\n"},
-		{"http://example.com:/x", "http://example.com:80", "example.com:80", "", "POST /x HTTP/1.1\r\nHost: example.com\r\n"},
-	} {
-		got, ok := parseTarget(tc.url)
-		if !ok {
-			t.Errorf("parseTarget(%q) refused it", tc.url)
-			continue
-		}
-		want := &target{url: tc.url, key: tc.key, addr: tc.addr, serverName: tc.serverName, head: []byte(tc.head)}
-		if diff := cmp.Diff(want, got, cmp.AllowUnexported(target{})); diff != "" {
-			t.Errorf("parseTarget(%q) (-want +got):\n%s", tc.url, diff)
-		}
-	}
-	// What the client leaves to net/http, or to nobody.
-	for _, u := range []string{"https://bücher.example/", "https://xn--bcher-kva.example\u00a0/", "ftp://example.com/", "http:opaque", "http://user@example.com/", "http:///path", "://"} {
-		if got, ok := parseTarget(u); ok {
-			t.Errorf("parseTarget(%q) = %+v; want it refused", u, got)
-		}
-	}
-}
 
 // testClient returns a client that dials anywhere.
 func testClient(maxIdleHost int, tlsConfig *tls.Config) *Client {
@@ -653,20 +449,6 @@ func TestClientEarlyAnswer(t *testing.T) {
 	}
 }
 
-// TestReadResponseTrims checks that a Response does not keep the memory an
-// answer with huge headers made it grow.
-func TestReadResponseTrims(t *testing.T) {
-	huge := strings.Repeat("1", 4<<20)
-	data := "HTTP/1.1 503 Busy\r\nRetry-After: " + huge + "\r\nContent-Length: " + huge + "\r\n\r\n"
-	r := &Response{Body: make([]byte, 0, keepBody)}
-	readResponse(bufio.NewReader(strings.NewReader(data)), r)
-	for name, b := range map[string][]byte{"scratch": r.scratch, "val": r.h.val, "retryAfter": r.h.retryAfter, "contentLength": r.h.contentLength} {
-		if cap(b) > keepScratch {
-			t.Errorf("%s keeps %d bytes; want at most %d", name, cap(b), keepScratch)
-		}
-	}
-}
-
 func TestClientPool(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
 	defer srv.Close()
@@ -799,4 +581,116 @@ func TestClientBlindReuse(t *testing.T) {
 	if n := conns.Load(); n != 2 {
 		t.Errorf("%d connections after one idle for %v; want 2", n, blindReuse)
 	}
+}
+
+// TestPostRefuses checks the requests Post refuses before sending
+// anything.
+func TestPostRefuses(t *testing.T) {
+	c := testClient(2, nil)
+	defer c.Close()
+	resp := &Response{Status: 200, Body: []byte("stale")}
+	for _, url := range []string{"https://bücher.example/", "ftp://example.com/", "http://user@example.com/"} {
+		req := &Request{URL: url, Deadline: time.Now().Add(time.Minute)}
+		if err := c.Post(context.Background(), req, resp); !errors.Is(err, ErrUnsupportedURL) {
+			t.Errorf("Post to %s = %v; want ErrUnsupportedURL", url, err)
+		}
+		if resp.Status != 0 || len(resp.Body) != 0 {
+			t.Errorf("after a refused Post: status %d, body %q; want none", resp.Status, resp.Body)
+		}
+	}
+	if err := c.Post(context.Background(), &Request{URL: "http://example.com/"}, resp); !errors.Is(err, ErrNoDeadline) {
+		t.Errorf("Post without a deadline = %v; want ErrNoDeadline", err)
+	}
+}
+
+// TestPostAllocs checks that a Post to a URL posted to before, over a
+// kept-alive connection, allocates nothing but what the look at the idle
+// connection's socket costs. It is not parallel: testing.AllocsPerRun
+// refuses to run in a parallel test.
+func TestPostAllocs(t *testing.T) {
+	answer := []byte("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+	var size atomic.Int64 // of each request: the server reads it without parsing it
+	url, _ := rawServer(t, nil, func(_ int32, conn net.Conn, _ *bufio.Reader) {
+		buf := make([]byte, size.Load())
+		for {
+			if _, err := io.ReadFull(conn, buf); err != nil {
+				return
+			}
+			if _, err := conn.Write(answer); err != nil {
+				return
+			}
+		}
+	})
+	c := testClient(2, nil)
+	defer c.Close()
+	req := &Request{URL: url, Body: []byte(`{"id":"1"}`), Deadline: time.Now().Add(time.Minute)}
+	resp := &Response{Body: make([]byte, 0, keepBody)}
+	sig := []byte("t=1,v1=00")
+	fill := func() {
+		req.Header.Reset()
+		req.Header.Add("Content-Type", "application/json")
+		req.Header.AddBytes("Signature", sig)
+	}
+	post := func() {
+		fill()
+		if err := c.Post(context.Background(), req, resp); err != nil || resp.Status != 200 || string(resp.Body) != "ok" {
+			t.Fatalf("Post = %d %q, %v; want 200 ok", resp.Status, resp.Body, err)
+		}
+	}
+	fill()
+	req.write()
+	size.Store(int64(len(req.wire)))
+	post() // connects, and takes the URL apart
+	raw := idleConn(t, c, url).raw
+	look := testing.AllocsPerRun(100, func() { quietOpen(raw) })
+	n := testing.AllocsPerRun(100, post)
+	t.Logf("Post: %v allocations; the look at the socket: %v", n, look)
+	if n > look {
+		t.Errorf("Post: %v allocations; want at most the %v of the look at the socket", n, look)
+	}
+}
+
+// BenchmarkPost posts a delivery's size of body to a server that answers
+// at once, through a Client and through net/http's Transport, both reusing
+// connections. The server's own work (it reads each request with
+// http.ReadRequest) counts on both sides.
+func BenchmarkPost(b *testing.B) {
+	url, _ := rawServer(b, nil, func(_ int32, conn net.Conn, br *bufio.Reader) {
+		for answer(conn, br, 200) {
+		}
+	})
+	body := []byte(strings.Repeat("x", 584)) // a delivery's size
+	b.Run("client=h1", func(b *testing.B) {
+		c := testClient(2, nil)
+		defer c.Close()
+		req := &Request{URL: url, Body: body}
+		resp := &Response{Body: make([]byte, 0, keepBody)}
+		b.ReportAllocs()
+		for b.Loop() {
+			req.Header.Reset()
+			req.Header.Add("Content-Type", "application/json")
+			req.Deadline = time.Now().Add(time.Minute)
+			if err := c.Post(context.Background(), req, resp); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("client=net/http", func(b *testing.B) {
+		tr := &http.Transport{}
+		defer tr.CloseIdleConnections()
+		buf := make([]byte, keepBody)
+		b.ReportAllocs()
+		for b.Loop() {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			req, _ := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			resp, err := tr.RoundTrip(req)
+			if err != nil {
+				b.Fatal(err)
+			}
+			io.ReadFull(resp.Body, buf)
+			resp.Body.Close()
+			cancel()
+		}
+	})
 }

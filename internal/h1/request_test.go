@@ -2,16 +2,15 @@ package h1
 
 import (
 	"bufio"
-	"bytes"
 	"context"
-	"errors"
 	"io"
 	"net"
 	"net/http"
-	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // TestRequestWire checks the bytes of a request: the request line, Host,
@@ -89,26 +88,6 @@ func TestHeaderRefuses(t *testing.T) {
 	}
 }
 
-// TestPostRefuses checks the requests Post refuses before sending
-// anything.
-func TestPostRefuses(t *testing.T) {
-	c := testClient(2, nil)
-	defer c.Close()
-	resp := &Response{Status: 200, Body: []byte("stale")}
-	for _, url := range []string{"https://bücher.example/", "ftp://example.com/", "http://user@example.com/"} {
-		req := &Request{URL: url, Deadline: time.Now().Add(time.Minute)}
-		if err := c.Post(context.Background(), req, resp); !errors.Is(err, ErrUnsupportedURL) {
-			t.Errorf("Post to %s = %v; want ErrUnsupportedURL", url, err)
-		}
-		if resp.Status != 0 || len(resp.Body) != 0 {
-			t.Errorf("after a refused Post: status %d, body %q; want none", resp.Status, resp.Body)
-		}
-	}
-	if err := c.Post(context.Background(), &Request{URL: "http://example.com/"}, resp); !errors.Is(err, ErrNoDeadline) {
-		t.Errorf("Post without a deadline = %v; want ErrNoDeadline", err)
-	}
-}
-
 // TestRequestTrims checks that a Request does not keep the memory a large
 // body made it grow, and keeps the memory of a small one.
 func TestRequestTrims(t *testing.T) {
@@ -128,115 +107,32 @@ func TestRequestTrims(t *testing.T) {
 	}
 }
 
-// TestResponseBody checks that Post keeps up to cap(Body) bytes of the
-// body, into Body's memory.
-func TestResponseBody(t *testing.T) {
-	url, _ := rawServer(t, nil, func(_ int32, conn net.Conn, br *bufio.Reader) {
-		if req, err := http.ReadRequest(br); err == nil {
-			io.Copy(io.Discard, req.Body)
-			io.WriteString(conn, "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n0123456789")
+func TestParseTarget(t *testing.T) {
+	for _, tc := range []struct {
+		url                         string
+		key, addr, serverName, head string
+	}{
+		{"http://example.com/hooks?a=1&b=%20", "http://example.com:80", "example.com:80", "", "POST /hooks?a=1&b=%20 HTTP/1.1\r\nHost: example.com\r\n"},
+		{"https://example.com", "https://example.com:443", "example.com:443", "example.com", "POST / HTTP/1.1\r\nHost: example.com\r\n"},
+		{"https://Example.COM:8443/a%2Fb", "https://Example.COM:8443", "Example.COM:8443", "Example.COM", "POST /a%2Fb HTTP/1.1\r\nHost: Example.COM:8443\r\n"},
+		{"http://[::1]:9000/x", "http://[::1]:9000", "[::1]:9000", "", "POST /x HTTP/1.1\r\nHost: [::1]:9000\r\n"},
+		{"https://127.0.0.1/", "https://127.0.0.1:443", "127.0.0.1:443", "127.0.0.1", "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\n"},
+		{"http://example.com:/x", "http://example.com:80", "example.com:80", "", "POST /x HTTP/1.1\r\nHost: example.com\r\n"},
+	} {
+		got, ok := parseTarget(tc.url)
+		if !ok {
+			t.Errorf("parseTarget(%q) refused it", tc.url)
+			continue
 		}
-	})
-	c := testClient(2, nil)
-	defer c.Close()
-	mem := make([]byte, 0, 4)
-	resp := &Response{Body: mem}
-	if err := c.Post(context.Background(), &Request{URL: url, Deadline: time.Now().Add(time.Minute)}, resp); err != nil {
-		t.Fatal(err)
-	}
-	if string(resp.Body) != "0123" || &resp.Body[:1][0] != &mem[:1][0] {
-		t.Errorf("body = %q; want %q, in the memory given", resp.Body, "0123")
-	}
-}
-
-// TestPostAllocs checks that a Post to a URL posted to before, over a
-// kept-alive connection, allocates nothing but what the look at the idle
-// connection's socket costs. It is not parallel: testing.AllocsPerRun
-// refuses to run in a parallel test.
-func TestPostAllocs(t *testing.T) {
-	answer := []byte("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
-	var size atomic.Int64 // of each request: the server reads it without parsing it
-	url, _ := rawServer(t, nil, func(_ int32, conn net.Conn, _ *bufio.Reader) {
-		buf := make([]byte, size.Load())
-		for {
-			if _, err := io.ReadFull(conn, buf); err != nil {
-				return
-			}
-			if _, err := conn.Write(answer); err != nil {
-				return
-			}
-		}
-	})
-	c := testClient(2, nil)
-	defer c.Close()
-	req := &Request{URL: url, Body: []byte(`{"id":"1"}`), Deadline: time.Now().Add(time.Minute)}
-	resp := &Response{Body: make([]byte, 0, keepBody)}
-	sig := []byte("t=1,v1=00")
-	fill := func() {
-		req.Header.Reset()
-		req.Header.Add("Content-Type", "application/json")
-		req.Header.AddBytes("Signature", sig)
-	}
-	post := func() {
-		fill()
-		if err := c.Post(context.Background(), req, resp); err != nil || resp.Status != 200 || string(resp.Body) != "ok" {
-			t.Fatalf("Post = %d %q, %v; want 200 ok", resp.Status, resp.Body, err)
+		want := &target{url: tc.url, key: tc.key, addr: tc.addr, serverName: tc.serverName, head: []byte(tc.head)}
+		if diff := cmp.Diff(want, got, cmp.AllowUnexported(target{})); diff != "" {
+			t.Errorf("parseTarget(%q) (-want +got):\n%s", tc.url, diff)
 		}
 	}
-	fill()
-	req.write()
-	size.Store(int64(len(req.wire)))
-	post() // connects, and takes the URL apart
-	raw := idleConn(t, c, url).raw
-	look := testing.AllocsPerRun(100, func() { quietOpen(raw) })
-	n := testing.AllocsPerRun(100, post)
-	t.Logf("Post: %v allocations; the look at the socket: %v", n, look)
-	if n > look {
-		t.Errorf("Post: %v allocations; want at most the %v of the look at the socket", n, look)
+	// What the client leaves to net/http, or to nobody.
+	for _, u := range []string{"https://bücher.example/", "https://xn--bcher-kva.example\u00a0/", "ftp://example.com/", "http:opaque", "http://user@example.com/", "http:///path", "://"} {
+		if got, ok := parseTarget(u); ok {
+			t.Errorf("parseTarget(%q) = %+v; want it refused", u, got)
+		}
 	}
-}
-
-// BenchmarkPost posts a delivery's size of body to a server that answers
-// at once, through a Client and through net/http's Transport, both reusing
-// connections. The server's own work (it reads each request with
-// http.ReadRequest) counts on both sides.
-func BenchmarkPost(b *testing.B) {
-	url, _ := rawServer(b, nil, func(_ int32, conn net.Conn, br *bufio.Reader) {
-		for answer(conn, br, 200) {
-		}
-	})
-	body := []byte(strings.Repeat("x", 584)) // a delivery's size
-	b.Run("client=h1", func(b *testing.B) {
-		c := testClient(2, nil)
-		defer c.Close()
-		req := &Request{URL: url, Body: body}
-		resp := &Response{Body: make([]byte, 0, keepBody)}
-		b.ReportAllocs()
-		for b.Loop() {
-			req.Header.Reset()
-			req.Header.Add("Content-Type", "application/json")
-			req.Deadline = time.Now().Add(time.Minute)
-			if err := c.Post(context.Background(), req, resp); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-	b.Run("client=net/http", func(b *testing.B) {
-		tr := &http.Transport{}
-		defer tr.CloseIdleConnections()
-		buf := make([]byte, keepBody)
-		b.ReportAllocs()
-		for b.Loop() {
-			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-			req, _ := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
-			req.Header.Set("Content-Type", "application/json")
-			resp, err := tr.RoundTrip(req)
-			if err != nil {
-				b.Fatal(err)
-			}
-			io.ReadFull(resp.Body, buf)
-			resp.Body.Close()
-			cancel()
-		}
-	})
 }
