@@ -60,37 +60,63 @@ func newWorkerState(e *Emitter) *workerState {
 	}
 }
 
-// attempt makes one attempt at a claimed delivery and records its outcome.
+// attempt makes one attempt at a claimed delivery: it renders the payload
+// for the delivery's subscription, signs it, posts it, and records the
+// outcome.
 func (e *Emitter) attempt(w *workerState, c Claim) {
 	if e.baseCtx.Err() != nil {
 		e.release(c)
 		return
 	}
 	now := e.now()
-	sub, ok := e.reg.lookup(c.SubscriptionID)
-	if !ok || sub.PartnerID != c.PartnerID || sub.Status != StatusEnabled {
+	sub, missing := e.subscriptionFor(c)
+	if sub == nil {
 		// No request: the subscription went away while the delivery
 		// waited. Replay can requeue it once the subscription is back.
-		msg := "subscription deleted"
-		if ok {
-			msg = "subscription disabled"
-		}
-		a := Attempt{At: now, ErrorClass: ErrorSubscriptionGone, Error: msg}
-		e.finish(c, a, DeliveryFailed, time.Time{})
+		e.finish(c, Attempt{At: now, ErrorClass: ErrorSubscriptionGone, Error: missing}, DeliveryFailed, time.Time{})
 		return
 	}
-
-	var tmpl template
-	tmpl, w.scratch = e.templates.get(&c.Event, sub.APIFormat, w.scratch)
-	w.body = tmpl.appendPayload(w.body[:0], sub)
-	w.secrets = sub.LiveSecrets(w.secrets[:0], now)
-	w.sig = AppendSignature(w.sig[:0], w.body, now, w.secrets)
-	clear(w.secrets) // keep no secret beyond the attempt
-
+	e.render(w, &c.Event, sub)
+	e.sign(w, sub, now)
 	a := Attempt{At: now, URL: sub.URL}
 	start := time.Now()
 	status, retryAfter, err := e.post(w, sub.URL, c.Event.ID)
 	a.Duration = time.Since(start)
+	e.record(c, a, status, retryAfter, err, w.answer)
+}
+
+// subscriptionFor returns the enabled subscription c is to be delivered
+// to, or nil and why there is none: it was deleted or disabled.
+func (e *Emitter) subscriptionFor(c Claim) (sub *Subscription, missing string) {
+	sub, ok := e.reg.lookup(c.SubscriptionID)
+	switch {
+	case !ok:
+		return nil, "subscription deleted"
+	case sub.PartnerID != c.PartnerID || sub.Status != StatusEnabled:
+		return nil, "subscription disabled"
+	}
+	return sub, ""
+}
+
+// render renders the payload of a delivery of ev to sub into w.body.
+func (e *Emitter) render(w *workerState, ev *Event, sub *Subscription) {
+	var tmpl template
+	tmpl, w.scratch = e.templates.get(ev, sub.APIFormat, w.scratch)
+	w.body = tmpl.appendPayload(w.body[:0], sub)
+}
+
+// sign signs w.body at now with sub's live secrets into w.sig.
+func (e *Emitter) sign(w *workerState, sub *Subscription, now time.Time) {
+	w.secrets = sub.LiveSecrets(w.secrets[:0], now)
+	w.sig = AppendSignature(w.sig[:0], w.body, now, w.secrets)
+	clear(w.secrets) // keep no secret beyond the attempt
+}
+
+// record records the outcome of attempt a: the answer's status, the
+// delay its Retry-After asks for and the start of its body, or the error
+// of a request that got no answer. The delivery succeeded, failed for
+// good, or is due again after a delay.
+func (e *Emitter) record(c Claim, a Attempt, status int, retryAfter time.Duration, err error, answer []byte) {
 	answered := e.now() // delays count from the answer, not the request
 	if err != nil && e.baseCtx.Err() != nil {
 		// Closed mid-attempt: the request may have reached the endpoint,
@@ -98,11 +124,11 @@ func (e *Emitter) attempt(w *workerState, c Claim) {
 		// failure; the delivery is due again at once, for the next
 		// emitter.
 		a.ErrorClass, a.Error = ErrorCanceled, "the emitter was closed during the attempt"
-		e.finish(c, a, DeliveryPending, now)
+		e.finish(c, a, DeliveryPending, a.At)
 		return
 	}
 	a.StatusCode = status
-	a.Response = excerpt(w.answer)
+	a.Response = excerpt(answer)
 	switch {
 	case err != nil:
 		a.ErrorClass, a.Error = classify(err), errorText(err)
