@@ -112,9 +112,9 @@ var (
 
 // Post sends req and reads its answer into resp: the status, the first
 // Retry-After header and the start of the body. Any answer, whatever its
-// status, is a success; an error means there was none. A Post to a URL
-// the client took before, over a kept-alive connection, allocates
-// nothing.
+// status, is a success; an error means there was none. A Post of the
+// Request that last posted to the same URL, over a kept-alive connection,
+// allocates nothing but what the look at the connection's socket costs.
 //
 // req.Deadline ends the exchange, from connecting to reading the answer.
 // ctx ends the connecting only: Close ends the exchanges in flight. A
