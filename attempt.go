@@ -1,26 +1,21 @@
 package monitehooks
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
-)
 
-// userAgent is the User-Agent of every delivery.
-const userAgent = "monitehooks/" + Version
+	"github.com/monitehooks/monitehooks/internal/h1"
+)
 
 // workerState holds one worker's deadline, claimer and reusable buffers.
 type workerState struct {
@@ -30,9 +25,9 @@ type workerState struct {
 	scratch  []byte // for rendering templates
 	sig      []byte
 	secrets  []string
-	target   *h1Target  // the last target of the h1 client
-	req      []byte     // the h1 client's request
-	answer   h1Response // answer.body holds the start of every answer's body, by either client
+	answer   []byte      // the start of every answer's body, by either client
+	req      h1.Request  // the h1 client's request, reused
+	resp     h1.Response // the h1 client's answer, reused
 }
 
 // maxKeptBuffer is the largest buffer a worker keeps from one attempt to
@@ -41,7 +36,7 @@ const maxKeptBuffer = 1 << 20
 
 // release lets go of buffers that grew past maxKeptBuffer.
 func (w *workerState) release() {
-	dropLarger(maxKeptBuffer, &w.body, &w.scratch, &w.req)
+	dropLarger(maxKeptBuffer, &w.body, &w.scratch)
 }
 
 // dropLarger lets go of each buffer whose capacity is over max.
@@ -61,42 +56,67 @@ func newWorkerState(e *Emitter) *workerState {
 		scratch:  make([]byte, 0, 1024),
 		sig:      make([]byte, 0, 256),
 		secrets:  make([]string, 0, 2),
-		answer:   h1Response{body: make([]byte, 0, MaxResponseRead)},
-		req:      make([]byte, 0, 2048),
+		answer:   make([]byte, 0, MaxResponseRead),
 	}
 }
 
-// attempt makes one attempt at a claimed delivery and records its outcome.
+// attempt makes one attempt at a claimed delivery: it renders the payload
+// for the delivery's subscription, signs it, posts it, and records the
+// outcome.
 func (e *Emitter) attempt(w *workerState, c Claim) {
 	if e.baseCtx.Err() != nil {
 		e.release(c)
 		return
 	}
 	now := e.now()
-	sub, ok := e.reg.lookup(c.SubscriptionID)
-	if !ok || sub.PartnerID != c.PartnerID || sub.Status != StatusEnabled {
+	sub, missing := e.subscriptionFor(c)
+	if sub == nil {
 		// No request: the subscription went away while the delivery
 		// waited. Replay can requeue it once the subscription is back.
-		msg := "subscription deleted"
-		if ok {
-			msg = "subscription disabled"
-		}
-		a := Attempt{At: now, ErrorClass: ErrorSubscriptionGone, Error: msg}
-		e.finish(c, a, DeliveryFailed, time.Time{})
+		e.finish(c, Attempt{At: now, ErrorClass: ErrorSubscriptionGone, Error: missing}, DeliveryFailed, time.Time{})
 		return
 	}
+	e.render(w, &c.Event, sub)
+	e.sign(w, sub, now)
+	a := Attempt{At: now, URL: sub.URL}
+	start := time.Now()
+	status, retryAfter, err := e.post(w, sub.URL, c.Event.ID)
+	a.Duration = time.Since(start)
+	e.record(c, a, status, retryAfter, err, w.answer)
+}
 
+// subscriptionFor returns the enabled subscription c is to be delivered
+// to, or nil and why there is none: it was deleted or disabled.
+func (e *Emitter) subscriptionFor(c Claim) (sub *Subscription, missing string) {
+	sub, ok := e.reg.lookup(c.SubscriptionID)
+	switch {
+	case !ok:
+		return nil, "subscription deleted"
+	case sub.PartnerID != c.PartnerID || sub.Status != StatusEnabled:
+		return nil, "subscription disabled"
+	}
+	return sub, ""
+}
+
+// render renders the payload of a delivery of ev to sub into w.body.
+func (e *Emitter) render(w *workerState, ev *Event, sub *Subscription) {
 	var tmpl template
-	tmpl, w.scratch = e.templates.get(&c.Event, sub.APIFormat, w.scratch)
+	tmpl, w.scratch = e.templates.get(ev, sub.APIFormat, w.scratch)
 	w.body = tmpl.appendPayload(w.body[:0], sub)
+}
+
+// sign signs w.body at now with sub's live secrets into w.sig.
+func (e *Emitter) sign(w *workerState, sub *Subscription, now time.Time) {
 	w.secrets = sub.LiveSecrets(w.secrets[:0], now)
 	w.sig = AppendSignature(w.sig[:0], w.body, now, w.secrets)
 	clear(w.secrets) // keep no secret beyond the attempt
+}
 
-	a := Attempt{At: now, URL: sub.URL}
-	start := time.Now()
-	status, retryAfter, err := e.send(w, sub.URL, c.Event.ID)
-	a.Duration = time.Since(start)
+// record records the outcome of attempt a: the answer's status, the
+// delay its Retry-After asks for and the start of its body, or the error
+// of a request that got no answer. The delivery succeeded, failed for
+// good, or is due again after a delay.
+func (e *Emitter) record(c Claim, a Attempt, status int, retryAfter time.Duration, err error, answer []byte) {
 	answered := e.now() // delays count from the answer, not the request
 	if err != nil && e.baseCtx.Err() != nil {
 		// Closed mid-attempt: the request may have reached the endpoint,
@@ -104,11 +124,11 @@ func (e *Emitter) attempt(w *workerState, c Claim) {
 		// failure; the delivery is due again at once, for the next
 		// emitter.
 		a.ErrorClass, a.Error = ErrorCanceled, "the emitter was closed during the attempt"
-		e.finish(c, a, DeliveryPending, now)
+		e.finish(c, a, DeliveryPending, a.At)
 		return
 	}
 	a.StatusCode = status
-	a.Response = excerpt(w.answer.body)
+	a.Response = excerpt(answer)
 	switch {
 	case err != nil:
 		a.ErrorClass, a.Error = classify(err), errorText(err)
@@ -139,176 +159,6 @@ func (e *Emitter) attempt(w *workerState, c Claim) {
 		}
 		e.finish(c, a, DeliveryPending, answered.Add(delay))
 	}
-}
-
-// send posts the body in w to target and reads the start of the answer into
-// w.answer.body. It returns the status, the Retry-After delay of a 429 or 503
-// answer, and the error of a request that got no answer.
-func (e *Emitter) send(w *workerState, target, eventID string) (status int, retryAfter time.Duration, err error) {
-	w.answer.body = w.answer.body[:0]
-	if e.h1 != nil {
-		if w.target == nil || w.target.url != target {
-			w.target, _ = newH1Target(target)
-		}
-		if w.target != nil {
-			return e.sendH1(w, w.target, eventID)
-		}
-	}
-	ctx := w.deadline.begin(e.timeout)
-	defer w.deadline.end()
-	// The transport gets a copy of the body: net/http's may still be
-	// writing it after the answer came, when w.body already holds the
-	// worker's next delivery.
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(bytes.Clone(w.body)))
-	if err != nil {
-		return 0, 0, &invalidURLError{err}
-	}
-	values := []string{"application/json", userAgent, string(w.sig), eventID}
-	req.Header = http.Header{
-		"Content-Type":  values[0:1:1],
-		"User-Agent":    values[1:2:2],
-		SignatureHeader: values[2:3:3],
-		WebhookIDHeader: values[3:4:4],
-	}
-	// The transport directly, not an http.Client: redirects are not
-	// followed, and the registry refuses URLs with credentials, so a
-	// client would only add work to every attempt. What else a client
-	// does for a caller like this one is done here.
-	resp, err := e.transport.RoundTrip(req)
-	if err != nil {
-		// Some transports (HTTP/2's among them) answer ctx.Err(),
-		// context.Canceled, rather than the cause.
-		return 0, 0, requestError(target, err, context.Cause(ctx) == errAttemptTimeout)
-	}
-	if resp == nil {
-		return 0, 0, fmt.Errorf("monitehooks: transport %T returned no response and no error", e.transport)
-	}
-	if resp.Body == nil {
-		if resp.ContentLength > 0 {
-			return 0, 0, fmt.Errorf("monitehooks: transport %T returned a response with a length of %d and no body", e.transport, resp.ContentLength)
-		}
-		resp.Body = http.NoBody
-	}
-	defer resp.Body.Close()
-	// The deadline cuts the body off too: net/http stops reading at it,
-	// but not from the connection it hands over with a 101, and another
-	// transport's body may not either.
-	stop := context.AfterFunc(ctx, func() { resp.Body.Close() })
-	defer stop()
-	// Read what we keep, and a little more so that a short body is drained
-	// and the connection reused; a larger body closes the connection.
-	n, _ := io.ReadFull(resp.Body, w.answer.body[:cap(w.answer.body)])
-	w.answer.body = w.answer.body[:n]
-	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
-		if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), e.now()); ok {
-			retryAfter = d
-		}
-	}
-	return resp.StatusCode, retryAfter, nil
-}
-
-// sendH1 is send by the h1 client.
-func (e *Emitter) sendH1(w *workerState, t *h1Target, eventID string) (status int, retryAfter time.Duration, err error) {
-	if !validHeaderValue(eventID) {
-		// net/http refuses such a header the same way.
-		return 0, 0, &url.Error{Op: "Post", URL: t.url, Err: fmt.Errorf("monitehooks: invalid %s header value %q", WebhookIDHeader, eventID)}
-	}
-	w.req = append(w.req[:0], t.head...)
-	w.req = append(w.req, "User-Agent: "+userAgent+"\r\nContent-Type: application/json\r\nContent-Length: "...)
-	w.req = strconv.AppendInt(w.req, int64(len(w.body)), 10)
-	w.req = append(w.req, "\r\n"+SignatureHeader+": "...)
-	w.req = append(w.req, w.sig...)
-	w.req = append(w.req, "\r\n"+WebhookIDHeader+": "...)
-	w.req = append(w.req, eventID...)
-	w.req = append(w.req, "\r\n\r\n"...)
-	w.req = append(w.req, w.body...)
-
-	deadline := time.Now().Add(e.timeout)
-	err = e.h1.do(e.baseCtx, t, w.req, deadline, &w.answer)
-	if err != nil {
-		return 0, 0, requestError(t.url, err, !time.Now().Before(deadline))
-	}
-	status = w.answer.status
-	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
-		if d, ok := parseRetryAfter(w.answer.retryAfter(), e.now()); ok {
-			retryAfter = d
-		}
-	}
-	return status, retryAfter, nil
-}
-
-// requestError is the error of a request to target that got no answer, as
-// http.Client words it; timedOut reports that the attempt ran out of time.
-func requestError(target string, err error, timedOut bool) error {
-	var tlsErr tls.RecordHeaderError
-	switch {
-	case timedOut:
-		err = errAttemptTimeout
-	case errors.As(err, &tlsErr) && string(tlsErr.RecordHeader[:]) == "HTTP/":
-		err = http.ErrSchemeMismatch // an https URL served in plain HTTP
-	}
-	return &url.Error{Op: "Post", URL: target, Err: err}
-}
-
-// errAttemptTimeout is the cause an attempt's context is canceled with when
-// the attempt runs out of time.
-var errAttemptTimeout = fmt.Errorf("monitehooks: attempt timed out: %w", context.DeadlineExceeded)
-
-// deadline bounds one worker's attempts, one at a time, with a timer made
-// once: begin arms it and returns the context for the attempt, and end
-// disarms it. When the timer fires, it cancels that context with
-// errAttemptTimeout, and end makes a new one for the next attempt. A
-// context with a deadline per attempt would cost, on every attempt, a
-// context, a timer, and a map of children in the context for the
-// transport's own child context.
-type deadline struct {
-	parent context.Context
-	timer  *time.Timer
-	fired  chan struct{} // the timer's function has canceled ctx
-	ctx    context.Context
-	mu     sync.Mutex // guards cancel, which the timer's function calls
-	cancel context.CancelCauseFunc
-}
-
-func newDeadline(parent context.Context) *deadline {
-	d := &deadline{parent: parent, fired: make(chan struct{}, 1)}
-	d.ctx, d.cancel = context.WithCancelCause(parent)
-	d.timer = time.AfterFunc(time.Hour, d.expire)
-	d.timer.Stop()
-	return d
-}
-
-func (d *deadline) expire() {
-	d.mu.Lock()
-	d.cancel(errAttemptTimeout)
-	d.mu.Unlock()
-	d.fired <- struct{}{}
-}
-
-// begin arms the timer and returns the context for an attempt.
-func (d *deadline) begin(timeout time.Duration) context.Context {
-	d.timer.Reset(timeout)
-	return d.ctx
-}
-
-// end disarms the timer after an attempt.
-func (d *deadline) end() {
-	if d.timer.Stop() {
-		return
-	}
-	// The timer fired: its function has started, and has canceled ctx
-	// once it says so. The next attempt needs a context of its own.
-	<-d.fired
-	d.mu.Lock()
-	d.ctx, d.cancel = context.WithCancelCause(d.parent)
-	d.mu.Unlock()
-}
-
-// close releases the context; the timer is disarmed after every attempt.
-func (d *deadline) close() {
-	d.mu.Lock()
-	d.cancel(context.Canceled)
-	d.mu.Unlock()
 }
 
 // finish records an attempt's outcome, keeps the subscription's failure
@@ -392,12 +242,6 @@ func (e *Emitter) release(c Claim) {
 		e.log.Warn("monitehooks: releasing delivery", "delivery_id", c.DeliveryID, "err", err)
 	}
 }
-
-// invalidURLError marks a URL that no request can be made to.
-type invalidURLError struct{ err error }
-
-func (e *invalidURLError) Error() string { return e.err.Error() }
-func (e *invalidURLError) Unwrap() error { return e.err }
 
 // classify names the class of a request's error.
 func classify(err error) ErrorClass {

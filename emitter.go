@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/monitehooks/monitehooks/internal/h1"
 	"github.com/monitehooks/monitehooks/internal/objcheck"
 )
 
@@ -142,7 +143,7 @@ type Emitter struct {
 	now          func() time.Time
 	policy       RetryPolicy
 	transport    http.RoundTripper
-	h1           *h1Client // the default client; nil when Transport is set
+	h1           *h1.Client // the default client; nil when Transport is set
 	log          *slog.Logger
 	obs          Observer
 	workers      int
@@ -271,8 +272,8 @@ func NewEmitter(store Store, reg *Registry, cfg *EmitterConfig) (*Emitter, error
 		g := &guard{allowAll: cfg.AllowPrivateNetworks, allowed: slices.Clone(cfg.AllowedNetworks)}
 		dial := g.dialer(cfg.Resolver)
 		const idleTimeout = 90 * time.Second
-		e.h1 = newH1Client(dial, nil, 4*e.workers, e.perSub, idleTimeout)
-		context.AfterFunc(e.baseCtx, e.h1.closeAll) // Close ends the attempts in flight
+		e.h1 = h1.NewClient(&h1.Config{Dial: dial, MaxIdle: 4 * e.workers, MaxIdlePerHost: e.perSub, IdleTimeout: idleTimeout})
+		context.AfterFunc(e.baseCtx, e.h1.Close) // Close ends the attempts in flight
 		// For the URLs the h1 client does not take.
 		e.transport = &http.Transport{
 			Proxy:                 nil, // a proxy would dial for us, past the guard
@@ -509,7 +510,7 @@ func (e *Emitter) Close() error {
 // keeps any.
 func (e *Emitter) closeIdleConnections() {
 	if e.h1 != nil {
-		e.h1.closeIdle()
+		e.h1.CloseIdle()
 	}
 	if t, ok := e.transport.(interface{ CloseIdleConnections() }); ok {
 		t.CloseIdleConnections()
@@ -550,7 +551,7 @@ func (e *Emitter) dispatch() {
 	for {
 		e.plannedWake.Store(0) // awake: every Emit wakes us again
 		if e.h1 != nil {
-			e.h1.pruneIdle(time.Now())
+			e.h1.PruneIdle(time.Now())
 		}
 		next, saturated := e.claim(cl)
 		wait := e.poll

@@ -114,9 +114,9 @@ func TestDeadline(t *testing.T) {
 // TestWorkerRelease checks that a worker lets go of buffers grown past
 // maxKeptBuffer and keeps the others.
 func TestWorkerRelease(t *testing.T) {
-	w := &workerState{body: make([]byte, 0, maxKeptBuffer+1), scratch: make([]byte, 0, 1024), req: make([]byte, 0, 2*maxKeptBuffer)}
+	w := &workerState{body: make([]byte, 0, maxKeptBuffer+1), scratch: make([]byte, 0, 1024)}
 	w.release()
-	if w.body != nil || w.req != nil || cap(w.scratch) != 1024 {
-		t.Errorf("after release: body cap %d, req cap %d, scratch cap %d; want 0, 0, 1024", cap(w.body), cap(w.req), cap(w.scratch))
+	if w.body != nil || cap(w.scratch) != 1024 {
+		t.Errorf("after release: body cap %d, scratch cap %d; want 0, 1024", cap(w.body), cap(w.scratch))
 	}
 }

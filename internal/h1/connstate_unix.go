@@ -1,6 +1,6 @@
 //go:build unix
 
-package monitehooks
+package h1
 
 import (
 	"net"
