@@ -1,0 +1,190 @@
+package monitehooks
+
+// The delivery machinery behind an Emitter: one dispatcher goroutine claims
+// due deliveries for idle workers, and each worker, after an attempt,
+// claims its own next delivery while there is work, under the
+// per-subscription cap.
+
+import (
+	"math"
+	"slices"
+	"time"
+)
+
+// dispatch claims due deliveries for idle workers until stopped.
+func (e *Emitter) dispatch() {
+	defer e.dispatchWG.Done()
+	defer e.goroutines.Add(-1) // before Done: Wait then sees it
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	cl := newClaimer(e)
+	for {
+		e.plannedWake.Store(0) // awake: every Emit wakes us again
+		if e.h1 != nil {
+			e.h1.PruneIdle(time.Now())
+		}
+		next, saturated := e.claim(cl)
+		wait := e.poll
+		if !next.IsZero() {
+			wait = min(max(next.Sub(e.now()), 0), e.poll)
+		}
+		if saturated {
+			e.plannedWake.Store(math.MaxInt64)
+		} else {
+			e.plannedWake.Store(e.now().Add(wait).UnixNano())
+		}
+		timer.Reset(wait)
+		select {
+		case <-e.stopCh:
+			return
+		case <-e.wakeCh:
+		case <-timer.C:
+		}
+	}
+}
+
+// claim hands due deliveries to idle workers and returns when to look
+// again: the zero time for "when woken or at the poll interval". saturated
+// reports that it stopped because every worker is busy.
+func (e *Emitter) claim(cl *claimer) (next time.Time, saturated bool) {
+	for {
+		if e.stopping() {
+			return time.Time{}, false
+		}
+		e.mu.Lock()
+		idle := e.idle
+		e.mu.Unlock()
+		if idle == 0 {
+			return time.Time{}, true // a finishing worker wakes us
+		}
+		res, err := cl.claim(idle)
+		if err != nil {
+			return time.Time{}, false
+		}
+		e.mu.Lock()
+		e.idle -= len(res.Claims)
+		e.mu.Unlock()
+		for _, c := range res.Claims {
+			e.jobs <- c
+		}
+		if len(res.Claims) < idle || res.NextDue.IsZero() || res.NextDue.After(e.now()) {
+			return res.NextDue, false
+		}
+		// The claim was cut short by Limit: more are due.
+	}
+}
+
+// claimer claims due deliveries for the dispatcher or one worker. Its
+// Allow reserves a place under each delivery's subscription cap as the
+// store admits it, and places the store did not turn into claims are given
+// back, so that the dispatcher and the workers, claiming at once, never run
+// more than the cap allows. It is made once per goroutine so that a claim
+// allocates neither the Allow function nor the list of reservations.
+type claimer struct {
+	e        *Emitter
+	reserved []string // subscriptions given a place during the claim
+	allow    func(subscriptionID string) bool
+}
+
+func newClaimer(e *Emitter) *claimer {
+	c := &claimer{e: e}
+	c.allow = c.reserve
+	return c
+}
+
+func (c *claimer) reserve(sub string) bool {
+	e := c.e
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.inflight[sub] >= e.perSub {
+		return false
+	}
+	e.inflight[sub]++
+	c.reserved = append(c.reserved, sub)
+	return true
+}
+
+// claim claims up to limit due deliveries.
+func (c *claimer) claim(limit int) (ClaimResult, error) {
+	e := c.e
+	c.reserved = c.reserved[:0]
+	res, err := e.store.ClaimDeliveries(e.baseCtx, ClaimParams{
+		Now:   e.now(),
+		Limit: limit,
+		Lease: e.lease,
+		Allow: c.allow,
+	})
+	if err != nil {
+		res.Claims = nil
+		if e.baseCtx.Err() == nil {
+			e.log.Error("monitehooks: claiming deliveries", "err", err)
+		}
+	}
+	if reserved := c.reserved; len(reserved) != len(res.Claims) {
+		e.mu.Lock()
+		for _, cl := range res.Claims {
+			if i := slices.Index(reserved, cl.SubscriptionID); i >= 0 {
+				reserved[i] = reserved[len(reserved)-1]
+				reserved = reserved[:len(reserved)-1]
+			}
+		}
+		for _, sub := range reserved {
+			e.doneWithLocked(sub)
+		}
+		e.mu.Unlock()
+	}
+	clear(c.reserved[:cap(c.reserved)]) // keep no subscription ID alive
+	return res, err
+}
+
+// doneWithLocked gives back a place under the subscription's cap. e.mu
+// must be held.
+func (e *Emitter) doneWithLocked(sub string) {
+	if n := e.inflight[sub] - 1; n > 0 {
+		e.inflight[sub] = n
+	} else {
+		delete(e.inflight, sub)
+	}
+}
+
+// stopping reports whether Shutdown or Close has begun.
+func (e *Emitter) stopping() bool {
+	select {
+	case <-e.stopCh:
+		return true
+	default:
+		return false
+	}
+}
+
+// work runs attempts until the jobs channel closes. After each attempt the
+// worker claims its next delivery itself, so that under load deliveries go
+// from the store to a worker without a hand-off through the dispatcher;
+// only when nothing is due does it go back to waiting for a job.
+func (e *Emitter) work() {
+	defer e.workersWG.Done()
+	defer e.goroutines.Add(-1) // before Done: Wait then sees it
+	w := newWorkerState(e)
+	defer w.deadline.close()
+	for c := range e.jobs {
+		for {
+			e.attempt(w, c)
+			w.release()
+			e.mu.Lock()
+			e.doneWithLocked(c.SubscriptionID)
+			e.mu.Unlock()
+			if e.stopping() {
+				break
+			}
+			res, err := w.claimer.claim(1)
+			if err != nil || len(res.Claims) == 0 {
+				break
+			}
+			c = res.Claims[0]
+		}
+		e.mu.Lock()
+		e.idle++
+		e.mu.Unlock()
+		e.Wake()
+	}
+}
