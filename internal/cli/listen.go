@@ -47,21 +47,29 @@ Flags:
 // maxListenBody is the largest request body listen records.
 const maxListenBody = monitehooks.DefaultMaxBodyBytes
 
-func runListen(ctx context.Context, cmd *command, args []string, stdout, stderr io.Writer) int {
+func parseListen(cmd *command, args []string, _ func(string) string) (runFunc, error) {
 	fs := newFlagSet(cmd)
-	addr := fs.String("addr", "127.0.0.1:9000", "")
-	secrets := stringsFlag(fs, "secret", "", checkSecretLike)
-	respond := statusesFlag(fs, "respond", "")
-	pos, code, ok := parseCommandLine(cmd, fs, args, stdout, stderr)
-	if !ok {
-		return code
+	addr := addrFlag(fs, "addr", "127.0.0.1:9000")
+	secrets := stringsFlag(fs, "secret", checkSecretLike)
+	respond := statusesFlag(fs, "respond")
+	pos, err := parseFlags(cmd, fs, args)
+	if err != nil {
+		return nil, err
 	}
-	if code, ok := noArguments(cmd, pos, stderr); !ok {
-		return code
+	if err := noArguments(cmd, pos); err != nil {
+		return nil, err
 	}
+	return func(ctx context.Context, stdout, stderr io.Writer) int {
+		return runListen(ctx, cmd, *addr, *secrets, *respond, stdout, stderr)
+	}, nil
+}
 
-	rec := &recorder{secrets: *secrets, statuses: *respond, stdout: stdout, stderr: stderr}
-	srv, err := startServer(*addr, rec, nil)
+func runListen(ctx context.Context, cmd *command, addr string, secrets []string, statuses []int, stdout, stderr io.Writer) int {
+	if ctx.Err() != nil {
+		return exitOK // stopped before it started
+	}
+	rec := &recorder{secrets: secrets, statuses: statuses, stdout: stdout, stderr: stderr}
+	srv, err := startServer(addr, rec, nil)
 	if err != nil {
 		return failure(cmd, stderr, "%v", err)
 	}
@@ -70,7 +78,7 @@ func runListen(ctx context.Context, cmd *command, args []string, stdout, stderr 
 		rec.logf("monitehooks: no --secret given; signature_verified will be false")
 	}
 
-	code = exitOK
+	code := exitOK
 	select {
 	case <-ctx.Done():
 	case <-srv.done:

@@ -49,24 +49,42 @@ Flags:
 // devToken is the bearer token serve accepts when given no --token.
 const devToken = "dev-token"
 
-func runServe(ctx context.Context, cmd *command, args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet(cmd)
-	addr := fs.String("addr", "127.0.0.1:8080", "")
-	tokens := stringsFlag(fs, "token", "", checkSecretLike)
-	policy := scheduleFlag(fs, "retry-schedule", "")
-	timeout := positiveDurationFlag(fs, "attempt-timeout", monitehooks.DefaultAttemptTimeout, "")
-	catalog := catalogFlag(fs, "catalog", "")
-	pos, code, ok := parseCommandLine(cmd, fs, args, stdout, stderr)
-	if !ok {
-		return code
-	}
-	if code, ok := noArguments(cmd, pos, stderr); !ok {
-		return code
-	}
+// serveParams are serve's parsed flags.
+type serveParams struct {
+	addr    string
+	tokens  []string
+	policy  monitehooks.RetryPolicy
+	timeout time.Duration
+	catalog *monitehooks.Catalog
+}
 
+func parseServe(cmd *command, args []string, _ func(string) string) (runFunc, error) {
+	fs := newFlagSet(cmd)
+	addr := addrFlag(fs, "addr", "127.0.0.1:8080")
+	tokens := stringsFlag(fs, "token", checkSecretLike)
+	policy := scheduleFlag(fs, "retry-schedule")
+	timeout := positiveDurationFlag(fs, "attempt-timeout", monitehooks.DefaultAttemptTimeout)
+	catalog := catalogFlag(fs, "catalog")
+	pos, err := parseFlags(cmd, fs, args)
+	if err != nil {
+		return nil, err
+	}
+	if err := noArguments(cmd, pos); err != nil {
+		return nil, err
+	}
+	p := serveParams{addr: *addr, tokens: *tokens, policy: *policy, timeout: *timeout, catalog: *catalog}
+	return func(ctx context.Context, stdout, stderr io.Writer) int {
+		return runServe(ctx, cmd, p, stdout, stderr)
+	}, nil
+}
+
+func runServe(ctx context.Context, cmd *command, p serveParams, stdout, stderr io.Writer) int {
+	if ctx.Err() != nil {
+		return exitOK // stopped before it started
+	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
-	partners := partnerTokens(*tokens)
-	if len(*tokens) == 0 {
+	partners := partnerTokens(p.tokens)
+	if len(p.tokens) == 0 {
 		log.Info("monitehooks: no --token given; accepting the development token",
 			"token", devToken, "partner", partners[devToken])
 	} else {
@@ -78,10 +96,10 @@ func runServe(ctx context.Context, cmd *command, args []string, stdout, stderr i
 		return failure(cmd, stderr, "%v", err)
 	}
 	st, err := stack.New(ctx, &stack.Config{
-		Catalog:              *catalog,
+		Catalog:              p.catalog,
 		Authenticator:        auth,
-		RetryPolicy:          *policy,
-		AttemptTimeout:       *timeout,
+		RetryPolicy:          p.policy,
+		AttemptTimeout:       p.timeout,
 		Logger:               log,
 		AllowInsecureURLs:    true,
 		AllowPrivateNetworks: true,
@@ -100,7 +118,7 @@ func runServe(ctx context.Context, cmd *command, args []string, stdout, stderr i
 	if err != nil {
 		return failure(cmd, stderr, "%v", err)
 	}
-	srv, err := startServer(*addr, logRequests(log, st.Handler), log)
+	srv, err := startServer(p.addr, logRequests(log, st.Handler), log)
 	if err != nil {
 		st.Emitter.Close()
 		return failure(cmd, stderr, "%v", err)
@@ -109,10 +127,10 @@ func runServe(ctx context.Context, cmd *command, args []string, stdout, stderr i
 	if f, ok := stdout.(interface{ Flush() error }); ok {
 		f.Flush()
 	}
-	log.Info("monitehooks: serving", "url", srv.url()+apiPrefix, "catalog", catalogName(*catalog),
-		"retry_schedule", scheduleString(*policy), "attempt_timeout", *timeout)
+	log.Info("monitehooks: serving", "url", srv.url()+apiPrefix, "catalog", catalogName(p.catalog),
+		"retry_schedule", scheduleString(p.policy), "attempt_timeout", p.timeout)
 
-	code = exitOK
+	code := exitOK
 	select {
 	case <-ctx.Done():
 		log.Info("monitehooks: shutting down")

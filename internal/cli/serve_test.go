@@ -1,6 +1,7 @@
 package cli_test
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/monitehooks/monitehooks"
+	"github.com/monitehooks/monitehooks/internal/cli"
 )
 
 var servingLine = regexp.MustCompile(`^monitehooks: serving on (http://127\.0\.0\.1:[0-9]+/v1)$`)
@@ -187,5 +189,26 @@ func TestServeAddressInUse(t *testing.T) {
 	}
 	if stdout != "" || !strings.Contains(stderr, "monitehooks serve: ") {
 		t.Errorf("stdout = %q, stderr = %q; want no stdout and the error on stderr", stdout, stderr)
+	}
+}
+
+// TestCanceledBeforeStart checks that serve and listen, asked to stop
+// before they start, do not listen: the address they are given is taken,
+// so they would fail if they tried.
+func TestCanceledBeforeStart(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	for _, cmd := range []string{"serve", "listen"} {
+		var stdout, stderr strings.Builder
+		code := cli.RunEnv(ctx, []string{cmd, "--addr", ln.Addr().String()}, &stdout, &stderr, nil)
+		if code != 0 || stdout.Len() > 0 || stderr.Len() > 0 {
+			t.Errorf("Run(%s) with a canceled context = %d, stdout %q, stderr %q; want 0 and no output", cmd, code, stdout.String(), stderr.String())
+		}
 	}
 }

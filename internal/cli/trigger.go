@@ -38,7 +38,7 @@ Flags:
 // triggerTimeout bounds the whole request.
 const triggerTimeout = 30 * time.Second
 
-func runTrigger(ctx context.Context, cmd *command, args []string, stdout, stderr io.Writer) int {
+func parseTrigger(cmd *command, args []string, _ func(string) string) (runFunc, error) {
 	fs := newFlagSet(cmd)
 	api := urlFlag(fs, "api", "http://127.0.0.1:8080/v1")
 	token := devToken
@@ -51,14 +51,13 @@ func runTrigger(ctx context.Context, cmd *command, args []string, stdout, stderr
 	})
 	objectID := fs.String("object-id", "", "")
 	entityID := fs.String("entity-id", "", "")
-	pos, code, ok := parseCommandLine(cmd, fs, args, stdout, stderr)
-	if !ok {
-		return code
+	pos, err := parseFlags(cmd, fs, args)
+	if err != nil {
+		return nil, err
 	}
 	if len(pos) != 2 {
-		return usageError(cmd, stderr, "want the arguments OBJECT_TYPE and EVENT_TYPE, got %d argument(s)", len(pos))
+		return nil, usageErrorf(cmd, "want the arguments OBJECT_TYPE and EVENT_TYPE, got %d argument(s)", len(pos))
 	}
-
 	body := map[string]string{"object_type": pos[0], "event_type": pos[1]}
 	if *objectID != "" {
 		body["object_id"] = *objectID
@@ -66,19 +65,28 @@ func runTrigger(ctx context.Context, cmd *command, args []string, stdout, stderr
 	if *entityID != "" {
 		body["entity_id"] = *entityID
 	}
+	c := &apiClient{base: *api, token: token, http: &http.Client{}}
+	return func(ctx context.Context, stdout, stderr io.Writer) int {
+		return runTrigger(ctx, cmd, c, body, stdout, stderr)
+	}, nil
+}
+
+func runTrigger(ctx context.Context, cmd *command, c *apiClient, body map[string]string, stdout, stderr io.Writer) int {
+	if ctx.Err() != nil {
+		return failure(cmd, stderr, "interrupted")
+	}
 	ctx, cancel := context.WithTimeout(ctx, triggerTimeout)
 	defer cancel()
-	c := &apiClient{base: *api, token: token, http: &http.Client{}}
 	status, answer, err := c.call(ctx, http.MethodPost, "/events", body)
 	switch {
 	case errors.Is(err, syscall.ECONNREFUSED):
-		return failure(cmd, stderr, "cannot connect to the API at %s: connection refused (is monitehooks serve running there?)", *api)
+		return failure(cmd, stderr, "cannot connect to the API at %s: connection refused (is monitehooks serve running there?)", c.base)
 	case errors.Is(err, context.DeadlineExceeded):
-		return failure(cmd, stderr, "no answer from the API at %s within %v", *api, triggerTimeout)
+		return failure(cmd, stderr, "no answer from the API at %s within %v", c.base, triggerTimeout)
 	case errors.Is(err, context.Canceled):
 		return failure(cmd, stderr, "interrupted")
 	case err != nil:
-		return failure(cmd, stderr, "cannot reach the API at %s: %v", *api, err)
+		return failure(cmd, stderr, "cannot reach the API at %s: %v", c.base, err)
 	case status != http.StatusCreated:
 		return failure(cmd, stderr, "%s", answerMessage(status, answer))
 	}
@@ -97,11 +105,8 @@ func urlFlag(fs *flag.FlagSet, name, value string) *string {
 	s := value
 	fs.Func(name, "", func(v string) error {
 		u, err := url.Parse(v)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return fmt.Errorf("must be an http:// or https:// URL such as %s", value)
-		}
-		if u.RawQuery != "" || u.Fragment != "" {
-			return errors.New("must have no query or fragment")
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+			return fmt.Errorf("must be an http:// or https:// URL without query, such as %s", value)
 		}
 		s = strings.TrimRight(v, "/")
 		return nil
