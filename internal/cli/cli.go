@@ -40,6 +40,7 @@ Commands:
 	serve     serve the webhook REST API at /v1 over an in-memory store
 	listen    record the requests sent to it, one JSON line each
 	trigger   emit an event through a running API (POST /events)
+	version   print the version (also: monitehooks --version)
 	help      print this help, or a command's: monitehooks help <command>
 
 Flags are written with one dash or two (-addr or --addr), before or after
@@ -73,6 +74,7 @@ func commands() []*command {
 		{name: "serve", usage: serveUsage, parse: parseServe},
 		{name: "listen", usage: listenUsage, parse: parseListen},
 		{name: "trigger", usage: triggerUsage, parse: parseTrigger},
+		{name: "version", usage: versionUsage, parse: parseVersion},
 	}
 }
 
@@ -106,7 +108,8 @@ func Main() int {
 // Canceling ctx stands for SIGINT or SIGTERM: serve and listen stop
 // gracefully and return 0; demo and trigger give up and return 1. When ctx
 // has ended before Run is called, no command listens, connects or opens a
-// file: the command line is only parsed, and help prints what it prints.
+// file: the command line is only parsed, and help and version print what
+// they print.
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return run(ctx, args, stdout, stderr, os.Getenv)
 }
@@ -131,6 +134,8 @@ func parse(args []string, getenv func(string) string) (runFunc, error) {
 	switch name {
 	case "help", "-h", "-help", "--help":
 		return parseHelp(args[1:])
+	case "-version", "--version":
+		name = "version"
 	}
 	c := lookup(name)
 	if c == nil {

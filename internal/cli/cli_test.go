@@ -1,11 +1,14 @@
 package cli_test
 
 import (
+	"runtime"
+	"runtime/debug"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/monitehooks/monitehooks"
 	"github.com/monitehooks/monitehooks/internal/cli"
 )
 
@@ -16,7 +19,7 @@ func TestHelp(t *testing.T) {
 		args       []string
 		wantStdout []string // substrings
 	}{
-		{name: "help", args: []string{"help"}, wantStdout: []string{"Commands:", "demo", "serve", "listen", "trigger"}},
+		{name: "help", args: []string{"help"}, wantStdout: []string{"Commands:", "demo", "serve", "listen", "trigger", "version"}},
 		{name: "-h", args: []string{"-h"}, wantStdout: []string{"Commands:"}},
 		{name: "--help", args: []string{"--help"}, wantStdout: []string{"Commands:"}},
 		{name: "help help", args: []string{"help", "help"}, wantStdout: []string{"Commands:"}},
@@ -25,6 +28,7 @@ func TestHelp(t *testing.T) {
 		{name: "serve --help after flags", args: []string{"serve", "--addr", ":0", "--help"}, wantStdout: []string{"usage: monitehooks serve"}},
 		{name: "listen --help", args: []string{"listen", "--help"}, wantStdout: []string{"usage: monitehooks listen"}},
 		{name: "help trigger", args: []string{"help", "trigger"}, wantStdout: []string{"usage: monitehooks trigger"}},
+		{name: "help version", args: []string{"help", "version"}, wantStdout: []string{"usage: monitehooks version"}},
 		{name: "demo -help", args: []string{"demo", "-help"}, wantStdout: []string{"usage: monitehooks demo"}},
 	}
 	for _, tt := range tests {
@@ -57,6 +61,8 @@ var usageErrorTests = []struct {
 	{"flag before command", []string{"--addr", "x", "serve"}, nil, `monitehooks: flag "--addr" given before a command`},
 	{"help two commands", []string{"help", "serve", "listen"}, nil, `monitehooks help: want at most one command, got 2 arguments`},
 	{"help unknown", []string{"help", "bogus"}, nil, `monitehooks help: unknown command "bogus"`},
+	{"version argument", []string{"version", "now"}, nil, `monitehooks version: unexpected argument "now": the command takes flags only`},
+	{"--version flag", []string{"--version", "--short"}, nil, `monitehooks version: flag provided but not defined: --short`},
 	{"demo argument", []string{"demo", "now"}, nil, `monitehooks demo: unexpected argument "now": the command takes flags only`},
 
 	// serve.
@@ -126,4 +132,45 @@ func usageLine(problem string) string {
 		topic += " " + cmd
 	}
 	return problem + "; run '" + topic + "' for usage\n"
+}
+
+func TestVersion(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{{"version"}, {"--version"}, {"-version"}} {
+		code, stdout, stderr := run(t, args...)
+		if code != 0 || stderr != "" {
+			t.Errorf("Run(%q) = %d, stderr %q; want 0 and nothing", args, code, stderr)
+		}
+		lines := strings.Split(strings.TrimSuffix(stdout, "\n"), "\n")
+		if lines[0] != "monitehooks "+monitehooks.Version {
+			t.Errorf("Run(%q) first line = %q; want %q", args, lines[0], "monitehooks "+monitehooks.Version)
+		}
+		if len(lines) < 2 || !strings.Contains(lines[1], runtime.Version()) {
+			t.Errorf("Run(%q) printed %q; want the Go version %s on the second line", args, stdout, runtime.Version())
+		}
+	}
+}
+
+func TestVersionText(t *testing.T) {
+	t.Parallel()
+	platform := runtime.GOOS + "/" + runtime.GOARCH
+	tests := []struct {
+		name string
+		info *debug.BuildInfo
+		want string
+	}{
+		{"no build info", nil, "monitehooks " + monitehooks.Version + "\nbuilt with " + runtime.Version() + " for " + platform + "\n"},
+		{"no VCS", &debug.BuildInfo{GoVersion: "go1.26.0"}, "monitehooks " + monitehooks.Version + "\nbuilt with go1.26.0 for " + platform + "\n"},
+		{"clean commit", &debug.BuildInfo{GoVersion: "go1.26.0", Settings: []debug.BuildSetting{
+			{Key: "vcs", Value: "git"}, {Key: "vcs.revision", Value: "0123abcd"}, {Key: "vcs.modified", Value: "false"},
+		}}, "monitehooks " + monitehooks.Version + "\nbuilt with go1.26.0 for " + platform + "\ncommit 0123abcd\n"},
+		{"dirty commit", &debug.BuildInfo{GoVersion: "go1.26.0", Settings: []debug.BuildSetting{
+			{Key: "vcs.modified", Value: "true"}, {Key: "vcs.revision", Value: "0123abcd"},
+		}}, "monitehooks " + monitehooks.Version + "\nbuilt with go1.26.0 for " + platform + "\ncommit 0123abcd (dirty)\n"},
+	}
+	for _, tt := range tests {
+		if diff := cmp.Diff(tt.want, cli.VersionText(tt.info)); diff != "" {
+			t.Errorf("%s: VersionText (-want +got):\n%s", tt.name, diff)
+		}
+	}
 }

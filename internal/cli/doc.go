@@ -1,5 +1,5 @@
-// Package cli implements the monitehooks command: demo, serve, listen and
-// trigger.
+// Package cli implements the monitehooks command: demo, serve, listen,
+// trigger and version.
 //
 // [Main] is the whole program; [Run] is its testable core, which takes the
 // arguments (without the program name), the output streams and a context
