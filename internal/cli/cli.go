@@ -44,7 +44,9 @@ Commands:
 	help      print this help, or a command's: monitehooks help <command>
 
 Flags are written with one dash or two (-addr or --addr), before or after
-the arguments.
+the arguments. The commands that call a running API (trigger) take its
+URL and token from --api and --token, or else from the environment
+variables MONITEHOOKS_API and MONITEHOOKS_TOKEN.
 
 Exit status: 0 on success (and after a graceful stop on SIGINT or
 SIGTERM), 1 on failure, 2 on a usage error, which is told in one line on
@@ -108,8 +110,8 @@ func Main() int {
 // Canceling ctx stands for SIGINT or SIGTERM: serve and listen stop
 // gracefully and return 0; demo and trigger give up and return 1. When ctx
 // has ended before Run is called, no command listens, connects or opens a
-// file: the command line is only parsed, and help and version print what
-// they print.
+// file: the command line is only parsed, and help, version and
+// trigger --list print what they print.
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return run(ctx, args, stdout, stderr, os.Getenv)
 }

@@ -19,7 +19,7 @@ func TestHelp(t *testing.T) {
 		args       []string
 		wantStdout []string // substrings
 	}{
-		{name: "help", args: []string{"help"}, wantStdout: []string{"Commands:", "demo", "serve", "listen", "trigger", "version"}},
+		{name: "help", args: []string{"help"}, wantStdout: []string{"Commands:", "demo", "serve", "listen", "trigger", "version", "MONITEHOOKS_API"}},
 		{name: "-h", args: []string{"-h"}, wantStdout: []string{"Commands:"}},
 		{name: "--help", args: []string{"--help"}, wantStdout: []string{"Commands:"}},
 		{name: "help help", args: []string{"help", "help"}, wantStdout: []string{"Commands:"}},
@@ -27,7 +27,7 @@ func TestHelp(t *testing.T) {
 		{name: "serve -h", args: []string{"serve", "-h"}, wantStdout: []string{"usage: monitehooks serve"}},
 		{name: "serve --help after flags", args: []string{"serve", "--addr", ":0", "--help"}, wantStdout: []string{"usage: monitehooks serve"}},
 		{name: "listen --help", args: []string{"listen", "--help"}, wantStdout: []string{"usage: monitehooks listen"}},
-		{name: "help trigger", args: []string{"help", "trigger"}, wantStdout: []string{"usage: monitehooks trigger"}},
+		{name: "help trigger", args: []string{"help", "trigger"}, wantStdout: []string{"usage: monitehooks trigger", "--object", "--list", "MONITEHOOKS_TOKEN"}},
 		{name: "help version", args: []string{"help", "version"}, wantStdout: []string{"usage: monitehooks version"}},
 		{name: "demo -help", args: []string{"demo", "-help"}, wantStdout: []string{"usage: monitehooks demo"}},
 	}
@@ -97,6 +97,20 @@ var usageErrorTests = []struct {
 	{"trigger api without value", []string{"trigger", "entity", "created", "--api"}, nil, `monitehooks trigger: flag needs an argument: --api`},
 	{"trigger bad token", []string{"trigger", "--token", "", "entity", "created"}, nil, `monitehooks trigger: invalid value "" for flag --token: must be non-empty, without spaces or control characters`},
 	{"trigger unknown flag after arguments", []string{"trigger", "entity", "created", "--bogus"}, nil, `monitehooks trigger: flag provided but not defined: --bogus`},
+	{"trigger empty object id", []string{"trigger", "--object-id=", "entity", "created"}, nil, `monitehooks trigger: invalid value "" for flag --object-id: must be a non-empty ID`},
+	{"trigger empty entity id", []string{"trigger", "--entity-id", "", "entity", "created"}, nil, `monitehooks trigger: invalid value "" for flag --entity-id: must be a non-empty ID`},
+	{"trigger object array", []string{"trigger", "--object", "[1]", "entity", "created"}, nil, `monitehooks trigger: invalid value "[1]" for flag --object: must be a JSON object, such as {"name":"Acme"}, or @FILE naming a file that holds one`},
+	{"trigger object not JSON", []string{"trigger", "--object", "{name:1}", "entity", "created"}, nil, `monitehooks trigger: invalid value "{name:1}" for flag --object: must be a JSON object, such as {"name":"Acme"}, or @FILE naming a file that holds one`},
+	{"trigger object no file", []string{"trigger", "--object", "@", "entity", "created"}, nil, `monitehooks trigger: invalid value "@" for flag --object: must be a JSON object, such as {"name":"Acme"}, or @FILE naming a file that holds one`},
+	{"trigger list argument", []string{"trigger", "--list", "entity"}, nil, `monitehooks trigger: unexpected argument "entity": --list takes no arguments`},
+	{"trigger list object", []string{"trigger", "--list", "--object", "{}"}, nil, `monitehooks trigger: --object describes an event to emit and does not go with --list`},
+	{"trigger list bad bool", []string{"trigger", "--list=maybe"}, nil, `monitehooks trigger: invalid boolean value "maybe" for --list: must be true or false`},
+	{"trigger list bad catalog", []string{"trigger", "--list", "--catalog", "all"}, nil, `monitehooks trigger: invalid value "all" for flag --catalog: must be "default" or "monite"`},
+	{"trigger catalog without list", []string{"trigger", "--catalog", "monite", "entity", "created"}, nil, `monitehooks trigger: --catalog goes with --list only: the API checks an event against its own catalog`},
+	{"trigger bad api in environment", []string{"trigger", "entity", "created"}, map[string]string{"MONITEHOOKS_API": "localhost:8080"},
+		`monitehooks trigger: invalid value "localhost:8080" of MONITEHOOKS_API: must be an http:// or https:// URL without query, such as http://127.0.0.1:8080/v1`},
+	{"trigger bad token in environment", []string{"trigger", "entity", "created"}, map[string]string{"MONITEHOOKS_TOKEN": "two words"},
+		`monitehooks trigger: invalid value of MONITEHOOKS_TOKEN: must be non-empty, without spaces or control characters`},
 }
 
 // TestUsageErrors checks that a bad command line gets one line on stderr
@@ -132,6 +146,21 @@ func usageLine(problem string) string {
 		topic += " " + cmd
 	}
 	return problem + "; run '" + topic + "' for usage\n"
+}
+
+// TestEnvironmentIgnoredWhenFlagsGiven checks that the flags win over bad
+// values in the environment: those are not even read.
+func TestEnvironmentIgnoredWhenFlagsGiven(t *testing.T) {
+	t.Parallel()
+	srv, got := fakeAPI(t, 201, `{"id":"ev-1"}`)
+	env := map[string]string{"MONITEHOOKS_API": "not a URL", "MONITEHOOKS_TOKEN": "not a token"}
+	var stdout, stderr strings.Builder
+	if code := cli.RunEnv(t.Context(), []string{"trigger", "--api", srv.URL, "--token", "tk", "entity", "created"}, &stdout, &stderr, env); code != 0 {
+		t.Fatalf("Run = %d; want 0\nstderr:\n%s", code, stderr.String())
+	}
+	if req := <-got; req["(request)"] != "POST /events Bearer tk application/json" {
+		t.Errorf("request = %q; want POST /events with the flag's token", req["(request)"])
+	}
 }
 
 func TestVersion(t *testing.T) {

@@ -10,7 +10,10 @@
 // # Parsing, then running
 //
 // Each command parses its whole command line first, with no I/O, into a
-// function that runs it; a bad command line never starts anything.
+// function that runs it; a bad command line never starts anything. A
+// command that calls a running API defines --api and --token with
+// addAPIFlags, which falls back on MONITEHOOKS_API and MONITEHOOKS_TOKEN,
+// and calls through apiClient.
 //
 // # Exit codes
 //

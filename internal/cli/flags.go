@@ -45,6 +45,20 @@ func checkSecretLike(v string, seen []string) error {
 	return nil
 }
 
+// nonEmptyFlag defines a flag holding a string that must not be empty;
+// it holds "" until set.
+func nonEmptyFlag(fs *flag.FlagSet, name, what string) *string {
+	var s string
+	fs.Func(name, "", func(v string) error {
+		if v == "" {
+			return fmt.Errorf("must be a non-empty %s", what)
+		}
+		s = v
+		return nil
+	})
+	return &s
+}
+
 // addrFlag defines a flag holding a TCP address to listen on, HOST:PORT
 // with a port from 0 to 65535.
 func addrFlag(fs *flag.FlagSet, name, value string) *string {
@@ -133,4 +147,28 @@ func statusesFlag(fs *flag.FlagSet, name string) *[]int {
 		return nil
 	})
 	return &codes
+}
+
+// boolValue is a boolean flag whose error says what it accepts.
+type boolValue bool
+
+func (b *boolValue) Set(v string) error {
+	parsed, err := strconv.ParseBool(v)
+	if err != nil {
+		return errors.New("must be true or false")
+	}
+	*b = boolValue(parsed)
+	return nil
+}
+
+func (b *boolValue) String() string { return strconv.FormatBool(bool(*b)) }
+
+// IsBoolFlag lets the flag be given without a value, as --name.
+func (b *boolValue) IsBoolFlag() bool { return true }
+
+// boolFlag defines a boolean flag, false until set.
+func boolFlag(fs *flag.FlagSet, name string) *bool {
+	var b boolValue
+	fs.Var(&b, name, "")
+	return (*bool)(&b)
 }
