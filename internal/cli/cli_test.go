@@ -26,7 +26,7 @@ func TestHelp(t *testing.T) {
 		{name: "help serve", args: []string{"help", "serve"}, wantStdout: []string{"usage: monitehooks serve", "--retry-schedule", "partner-1"}},
 		{name: "serve -h", args: []string{"serve", "-h"}, wantStdout: []string{"usage: monitehooks serve"}},
 		{name: "serve --help after flags", args: []string{"serve", "--addr", ":0", "--help"}, wantStdout: []string{"usage: monitehooks serve"}},
-		{name: "listen --help", args: []string{"listen", "--help"}, wantStdout: []string{"usage: monitehooks listen"}},
+		{name: "listen --help", args: []string{"listen", "--help"}, wantStdout: []string{"usage: monitehooks listen", "hang", "reset", "retry_after"}},
 		{name: "help trigger", args: []string{"help", "trigger"}, wantStdout: []string{"usage: monitehooks trigger", "--object", "--list", "MONITEHOOKS_TOKEN"}},
 		{name: "help version", args: []string{"help", "version"}, wantStdout: []string{"usage: monitehooks version"}},
 		{name: "demo -help", args: []string{"demo", "-help"}, wantStdout: []string{"usage: monitehooks demo"}},
@@ -83,9 +83,14 @@ var usageErrorTests = []struct {
 	{"serve argument", []string{"serve", "extra"}, nil, `monitehooks serve: unexpected argument "extra": the command takes flags only`},
 
 	// listen.
-	{"listen respond too low", []string{"listen", "--respond", "99"}, nil, `monitehooks listen: invalid value "99" for flag --respond: item 1, "99": not a status code from 200 to 599`},
-	{"listen respond informational", []string{"listen", "--respond", "503,100"}, nil, `monitehooks listen: invalid value "503,100" for flag --respond: item 2, "100": not a status code from 200 to 599`},
-	{"listen respond too high", []string{"listen", "--respond", "200,600"}, nil, `monitehooks listen: invalid value "200,600" for flag --respond: item 2, "600": not a status code from 200 to 599`},
+	{"listen respond too low", []string{"listen", "--respond", "99"}, nil, `monitehooks listen: invalid value "99" for flag --respond: item 1, "99": not a status code from 200 to 599, CODE:SECONDS, hang or reset`},
+	{"listen respond informational", []string{"listen", "--respond", "503,100"}, nil, `monitehooks listen: invalid value "503,100" for flag --respond: item 2, "100": not a status code from 200 to 599, CODE:SECONDS, hang or reset`},
+	{"listen respond too high", []string{"listen", "--respond", "200,600"}, nil, `monitehooks listen: invalid value "200,600" for flag --respond: item 2, "600": not a status code from 200 to 599, CODE:SECONDS, hang or reset`},
+	{"listen respond word", []string{"listen", "--respond", "500,Hang"}, nil, `monitehooks listen: invalid value "500,Hang" for flag --respond: item 2, "Hang": not a status code from 200 to 599, CODE:SECONDS, hang or reset`},
+	{"listen respond empty item", []string{"listen", "--respond", "hang,,reset"}, nil, `monitehooks listen: invalid value "hang,,reset" for flag --respond: item 2, "": not a status code from 200 to 599, CODE:SECONDS, hang or reset`},
+	{"listen respond bad seconds", []string{"listen", "--respond", "503:soon"}, nil, `monitehooks listen: invalid value "503:soon" for flag --respond: item 1, "503:soon": the SECONDS of CODE:SECONDS must be a whole number of seconds, such as 503:30`},
+	{"listen respond negative seconds", []string{"listen", "--respond", "429:-1"}, nil, `monitehooks listen: invalid value "429:-1" for flag --respond: item 1, "429:-1": the SECONDS of CODE:SECONDS must be a whole number of seconds, such as 503:30`},
+	{"listen respond huge seconds", []string{"listen", "--respond", "429:99999999999"}, nil, `monitehooks listen: invalid value "429:99999999999" for flag --respond: item 1, "429:99999999999": the SECONDS of CODE:SECONDS must be a whole number of seconds, such as 503:30`},
 	{"listen empty secret", []string{"listen", "--secret="}, nil, `monitehooks listen: invalid value "" for flag --secret: must be non-empty, without spaces or control characters`},
 	{"listen bad addr", []string{"listen", "--addr", "9000"}, nil, `monitehooks listen: invalid value "9000" for flag --addr: must be HOST:PORT with a port from 0 to 65535, such as 127.0.0.1:9000, or 127.0.0.1:0 for a free port`},
 

@@ -129,26 +129,6 @@ func catalogFlag(fs *flag.FlagSet, name string) **monitehooks.Catalog {
 	return &c
 }
 
-// statusesFlag defines a flag holding a comma-separated list of final HTTP
-// status codes, 200 to 599: a 1xx is informational, and net/http's server
-// would follow it with a 200. Each use replaces the list.
-func statusesFlag(fs *flag.FlagSet, name string) *[]int {
-	var codes []int
-	fs.Func(name, "", func(v string) error {
-		var parsed []int
-		for i, part := range strings.Split(v, ",") {
-			n, err := strconv.Atoi(strings.TrimSpace(part))
-			if err != nil || n < 200 || n > 599 {
-				return fmt.Errorf("item %d, %q: not a status code from 200 to 599", i+1, part)
-			}
-			parsed = append(parsed, n)
-		}
-		codes = parsed
-		return nil
-	})
-	return &codes
-}
-
 // boolValue is a boolean flag whose error says what it accepts.
 type boolValue bool
 
