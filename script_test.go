@@ -1,8 +1,12 @@
 package monitehooks_test
 
 import (
+	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -38,9 +42,13 @@ func TestScripts(t *testing.T) {
 }
 
 // scriptCommands are the harness's commands (webhooktest.Commands) and
-// one more, for the scripts that run the CLI in the background
+// two more, for the scripts that run the CLI in the background
 // (testdata/cli_*.txtar):
 //
+//	fetch [-token T] METHOD URL [BODY]
+//	    Send a request to any URL, such as a "monitehooks serve" the
+//	    script started, and print "HTTP <status>" and the body. Fails on
+//	    a status >= 400; with !, on one below 400.
 //	waitfile FILE REGEXP [VAR]
 //	    Wait until a line of FILE matches REGEXP, and set $VAR to the
 //	    first group of the match. testscript shows the output of a
@@ -48,8 +56,47 @@ func TestScripts(t *testing.T) {
 //	    to files: exec sh -c 'exec monitehooks … >out 2>err' &name&
 func scriptCommands() map[string]func(ts *testscript.TestScript, neg bool, args []string) {
 	cmds := webhooktest.Commands()
+	cmds["fetch"] = cmdFetch
 	cmds["waitfile"] = cmdWaitFile
 	return cmds
+}
+
+func cmdFetch(ts *testscript.TestScript, neg bool, args []string) {
+	const usage = "usage: fetch [-token T] METHOD URL [BODY]"
+	var token string
+	if len(args) >= 2 && args[0] == "-token" {
+		token, args = args[1], args[2:]
+	}
+	if len(args) < 2 || len(args) > 3 {
+		ts.Fatalf("%s", usage)
+	}
+	var body io.Reader
+	if len(args) == 3 {
+		body = strings.NewReader(args[2])
+	}
+	req, err := http.NewRequest(args[0], args[1], body)
+	ts.Check(err)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := (&http.Client{Timeout: webhooktest.DefaultWait}).Do(req)
+	ts.Check(err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	ts.Check(err)
+	fmt.Fprintf(ts.Stdout(), "HTTP %d\n%s", resp.StatusCode, b)
+	if len(b) > 0 && b[len(b)-1] != '\n' {
+		fmt.Fprintln(ts.Stdout())
+	}
+	switch {
+	case neg && resp.StatusCode < 400:
+		ts.Fatalf("fetch %s %s: status %d; want an error status", args[0], args[1], resp.StatusCode)
+	case !neg && resp.StatusCode >= 400:
+		ts.Fatalf("fetch %s %s: status %d: %s", args[0], args[1], resp.StatusCode, b)
+	}
 }
 
 func cmdWaitFile(ts *testscript.TestScript, neg bool, args []string) {

@@ -23,7 +23,7 @@ func TestHelp(t *testing.T) {
 		{name: "-h", args: []string{"-h"}, wantStdout: []string{"Commands:"}},
 		{name: "--help", args: []string{"--help"}, wantStdout: []string{"Commands:"}},
 		{name: "help help", args: []string{"help", "help"}, wantStdout: []string{"Commands:"}},
-		{name: "help serve", args: []string{"help", "serve"}, wantStdout: []string{"usage: monitehooks serve", "--retry-schedule", "partner-1"}},
+		{name: "help serve", args: []string{"help", "serve"}, wantStdout: []string{"usage: monitehooks serve", "--retry-schedule", "partner-1", "/healthz", "--log-format", "pending"}},
 		{name: "serve -h", args: []string{"serve", "-h"}, wantStdout: []string{"usage: monitehooks serve"}},
 		{name: "serve --help after flags", args: []string{"serve", "--addr", ":0", "--help"}, wantStdout: []string{"usage: monitehooks serve"}},
 		{name: "listen --help", args: []string{"listen", "--help"}, wantStdout: []string{"usage: monitehooks listen", "hang", "reset", "retry_after"}},
@@ -80,6 +80,8 @@ var usageErrorTests = []struct {
 	{"serve empty token", []string{"serve", "--token", ""}, nil, `monitehooks serve: invalid value "" for flag --token: must be non-empty, without spaces or control characters`},
 	{"serve token with space", []string{"serve", "--token", "a b"}, nil, `monitehooks serve: invalid value "a b" for flag --token: must be non-empty, without spaces or control characters`},
 	{"serve token twice", []string{"serve", "--token", "a", "--token", "a"}, nil, `monitehooks serve: invalid value "a" for flag --token: given twice: give each value once`},
+	{"serve bad log format", []string{"serve", "--log-format", "xml"}, nil, `monitehooks serve: invalid value "xml" for flag --log-format: must be "text" or "json"`},
+	{"serve bad log level", []string{"serve", "--log-level=trace"}, nil, `monitehooks serve: invalid value "trace" for flag --log-level: must be "debug", "info", "warn" or "error"`},
 	{"serve argument", []string{"serve", "extra"}, nil, `monitehooks serve: unexpected argument "extra": the command takes flags only`},
 
 	// listen.

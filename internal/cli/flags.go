@@ -129,6 +129,32 @@ func catalogFlag(fs *flag.FlagSet, name string) **monitehooks.Catalog {
 	return &c
 }
 
+// choiceFlag defines a flag holding one of choices; it holds value until
+// set.
+func choiceFlag(fs *flag.FlagSet, name, value string, choices ...string) *string {
+	s := value
+	fs.Func(name, "", func(v string) error {
+		if !slices.Contains(choices, v) {
+			return fmt.Errorf("must be %s", orList(choices))
+		}
+		s = v
+		return nil
+	})
+	return &s
+}
+
+// orList words choices as `"a", "b" or "c"`.
+func orList(choices []string) string {
+	quoted := make([]string, len(choices))
+	for i, c := range choices {
+		quoted[i] = strconv.Quote(c)
+	}
+	if len(quoted) < 2 {
+		return strings.Join(quoted, "")
+	}
+	return strings.Join(quoted[:len(quoted)-1], ", ") + " or " + quoted[len(quoted)-1]
+}
+
 // boolValue is a boolean flag whose error says what it accepts.
 type boolValue bool
 
