@@ -13,21 +13,30 @@
 //	         every catalog type, and print each delivery whose signature
 //	         verified; exit 0 when all did
 //	serve    serve the webhook REST API at http://ADDR/v1 over an in-memory
-//	         store, with POST /events; flags --addr, --token (repeatable;
-//	         the n-th belongs to partner "partner-n", and without any the
-//	         token "dev-token" is accepted), --retry-schedule,
-//	         --attempt-timeout and --catalog default|monite
+//	         store, with POST /events, and GET /healthz; flags --addr,
+//	         --token (repeatable; the n-th belongs to partner "partner-n",
+//	         and without any the token "dev-token" is accepted),
+//	         --retry-schedule, --attempt-timeout, --catalog default|monite,
+//	         --log-format text|json and --log-level debug|info|warn|error
 //	listen   a recording receiver printing one JSON line per request on
-//	         stdout; flags --addr, --secret (repeatable) to verify
-//	         signatures with, and --respond STATUS,… to script its answers
+//	         stdout, with the status it answered; flags --addr, --secret
+//	         (repeatable) to verify signatures with, and --respond to script
+//	         its answers to POST requests: status codes, CODE:SECONDS for a
+//	         Retry-After, hang and reset
 //	trigger  emit an event with POST <api>/events and print the event
 //	         resource; trigger [--api URL] [--token T] OBJECT_TYPE
-//	         EVENT_TYPE [--object-id ID] [--entity-id ID]
+//	         EVENT_TYPE [--object-id ID] [--entity-id ID] [--object
+//	         JSON|@FILE]; --api and --token default to $MONITEHOOKS_API and
+//	         $MONITEHOOKS_TOKEN; trigger --list [--catalog default|monite]
+//	         prints the object and event types
+//	version  print the version, the Go version and the VCS commit; also
+//	         monitehooks --version
 //	help     print the usage, or a command's: monitehooks help serve
 //
 // Flags are written with one dash or two, before or after the arguments.
 // The exit status is 0 on success and after a graceful stop on SIGINT or
-// SIGTERM, 1 on failure, and 2 on a usage error.
+// SIGTERM, 1 on failure, and 2 on a usage error, which is told in one line
+// on stderr. The whole reference is docs/cli.md.
 package main
 
 import (

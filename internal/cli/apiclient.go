@@ -4,20 +4,112 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
+	"syscall"
+	"time"
 )
+
+// Every command that calls a running API defines --api and --token with
+// addAPIFlags, calls through the *apiClient its client method returns, and
+// words a failed call with the client's explain.
+
+// The environment variables that give --api and --token their defaults.
+const (
+	envAPI   = "MONITEHOOKS_API"
+	envToken = "MONITEHOOKS_TOKEN"
+)
+
+// defaultAPI is the API of monitehooks serve on its default address.
+const defaultAPI = "http://127.0.0.1:8080/v1"
+
+// apiFlagsUsage documents --api and --token in a command's usage.
+const apiFlagsUsage = `  --api URL        the API's base URL (default: $MONITEHOOKS_API when set,
+                   otherwise ` + defaultAPI + `)
+  --token T        bearer token (default: $MONITEHOOKS_TOKEN when set,
+                   otherwise dev-token, which serve accepts when started
+                   without --token)
+`
+
+// apiTimeout bounds each call to the API.
+const apiTimeout = 30 * time.Second
 
 // maxAPIAnswer is the most of an API answer the client reads.
 const maxAPIAnswer = 16 << 20
 
+// apiFlags are the values of --api and --token. Those of the environment
+// apply to the flags not given: the flags win.
+type apiFlags struct {
+	base, token       string // the flags' values
+	baseSet, tokenSet bool   // whether the flags were given
+	getenv            func(string) string
+}
+
+// addAPIFlags defines --api and --token on fs; getenv reads their
+// defaults. Call client once fs is parsed.
+func addAPIFlags(fs *flag.FlagSet, getenv func(string) string) *apiFlags {
+	a := &apiFlags{base: defaultAPI, token: devToken, getenv: getenv}
+	fs.Func("api", "", func(v string) error {
+		u, err := checkAPIURL(v)
+		if err != nil {
+			return err
+		}
+		a.base, a.baseSet = u, true
+		return nil
+	})
+	fs.Func("token", "", func(v string) error {
+		if err := checkSecretLike(v, nil); err != nil {
+			return err
+		}
+		a.token, a.tokenSet = v, true
+		return nil
+	})
+	return a
+}
+
+// client returns a client for the API the flags name, falling back on
+// the environment for a flag not given (an empty variable counts as
+// unset). A variable holding a value the flag would refuse is a usage
+// error naming it.
+func (a *apiFlags) client(cmd *command) (*apiClient, error) {
+	base, token := a.base, a.token
+	if v := a.getenv(envAPI); v != "" && !a.baseSet {
+		u, err := checkAPIURL(v)
+		if err != nil {
+			return nil, usageErrorf(cmd, "invalid value %q of %s: %v", v, envAPI, err)
+		}
+		base = u
+	}
+	if v := a.getenv(envToken); v != "" && !a.tokenSet {
+		if err := checkSecretLike(v, nil); err != nil {
+			return nil, usageErrorf(cmd, "invalid value of %s: %v", envToken, err)
+		}
+		token = v
+	}
+	return &apiClient{base: base, token: token, http: &http.Client{}, timeout: apiTimeout}, nil
+}
+
+// checkAPIURL checks an absolute http or https URL without query or
+// fragment and returns it without a trailing slash.
+func checkAPIURL(v string) (string, error) {
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return "", fmt.Errorf("must be an http:// or https:// URL without query, such as %s", defaultAPI)
+	}
+	return strings.TrimRight(v, "/"), nil
+}
+
 // apiClient calls a monitehooks REST API with a bearer token.
 type apiClient struct {
-	base  string // the API's URL without a trailing slash, such as http://127.0.0.1:8080/v1
-	token string
-	http  *http.Client
+	base    string // the API's URL without a trailing slash, such as http://127.0.0.1:8080/v1
+	token   string
+	http    *http.Client
+	timeout time.Duration // bounds each call; zero means none
 }
 
 // call sends a request to the API path (such as "/events") with body
@@ -31,6 +123,11 @@ func (c *apiClient) call(ctx context.Context, method, path string, body any) (in
 			return 0, nil, err
 		}
 		rd = bytes.NewReader(b)
+	}
+	if c.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.timeout)
+		defer cancel()
 	}
 	req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
 	if err != nil {
@@ -54,8 +151,8 @@ func (c *apiClient) call(ctx context.Context, method, path string, body any) (in
 }
 
 // expect calls the API, requires the status want, and decodes the answer
-// into out unless it is nil. Another status is returned as a
-// *statusError.
+// into out unless it is nil; a *json.RawMessage keeps it as it is.
+// Another status is returned as a *statusError.
 func (c *apiClient) expect(ctx context.Context, method, path string, body any, want int, out any) error {
 	status, answer, err := c.call(ctx, method, path, body)
 	if err != nil {
@@ -68,9 +165,37 @@ func (c *apiClient) expect(ctx context.Context, method, path string, body any, w
 		return nil
 	}
 	if err := json.Unmarshal(answer, out); err != nil {
-		return fmt.Errorf("%s %s: decoding the answer: %w", method, c.base+path, err)
+		return fmt.Errorf("%s %s: the answer %d is not the JSON expected: %w", method, c.base+path, status, err)
 	}
 	return nil
+}
+
+// explain words an error of call or expect for a person: what went wrong
+// and, when it helps, what to check.
+func (c *apiClient) explain(err error) string {
+	if se, ok := errors.AsType[*statusError](err); ok {
+		return answerMessage(se.status, se.body)
+	}
+	switch {
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return fmt.Sprintf("cannot connect to the API at %s: connection refused (is monitehooks serve running there? --api and $%s name another)", c.base, envAPI)
+	case errors.Is(err, context.DeadlineExceeded):
+		return fmt.Sprintf("no answer from the API at %s within %v", c.base, c.timeout)
+	case errors.Is(err, context.Canceled):
+		return "interrupted"
+	}
+	return fmt.Sprintf("cannot reach the API at %s: %v", c.base, err)
+}
+
+// writeJSONLine writes a JSON answer on w compacted to one line.
+func writeJSONLine(w io.Writer, answer []byte) error {
+	var out bytes.Buffer
+	if err := json.Compact(&out, answer); err != nil {
+		return err
+	}
+	out.WriteByte('\n')
+	_, err := w.Write(out.Bytes())
+	return err
 }
 
 // statusError is an API answer with an unexpected status.

@@ -40,27 +40,43 @@ Commands:
 	serve     serve the webhook REST API at /v1 over an in-memory store
 	listen    record the requests sent to it, one JSON line each
 	trigger   emit an event through a running API (POST /events)
+	version   print the version (also: monitehooks --version)
 	help      print this help, or a command's: monitehooks help <command>
 
 Flags are written with one dash or two (-addr or --addr), before or after
-the arguments. Exit status: 0 on success (and after a graceful stop on
-SIGINT or SIGTERM), 1 on failure, 2 on a usage error.
+the arguments. The commands that call a running API (trigger) take its
+URL and token from --api and --token, or else from the environment
+variables MONITEHOOKS_API and MONITEHOOKS_TOKEN.
+
+Exit status: 0 on success (and after a graceful stop on SIGINT or
+SIGTERM), 1 on failure, 2 on a usage error, which is told in one line on
+stderr.
 `
+
+// runFunc runs a parsed command line: it writes results to stdout and
+// diagnostics to stderr, and returns the exit status. The end of ctx
+// stands for SIGINT or SIGTERM.
+type runFunc func(ctx context.Context, stdout, stderr io.Writer) int
 
 // command is one subcommand.
 type command struct {
 	name  string
 	usage string // the full help of the command, ending in a newline
-	run   func(ctx context.Context, cmd *command, args []string, stdout, stderr io.Writer) int
+	// parse reads the command's arguments, those after its name, and
+	// returns what to run; or flag.ErrHelp when they ask for the help; or
+	// a *usageError. It does no I/O: it neither listens, nor connects, nor
+	// opens files. getenv reads the environment.
+	parse func(cmd *command, args []string, getenv func(string) string) (runFunc, error)
 }
 
 // commands returns the subcommands, in the order the usage lists them.
 func commands() []*command {
 	return []*command{
-		{name: "demo", usage: demoUsage, run: runDemo},
-		{name: "serve", usage: serveUsage, run: runServe},
-		{name: "listen", usage: listenUsage, run: runListen},
-		{name: "trigger", usage: triggerUsage, run: runTrigger},
+		{name: "demo", usage: demoUsage, parse: parseDemo},
+		{name: "serve", usage: serveUsage, parse: parseServe},
+		{name: "listen", usage: listenUsage, parse: parseListen},
+		{name: "trigger", usage: triggerUsage, parse: parseTrigger},
+		{name: "version", usage: versionUsage, parse: parseVersion},
 	}
 }
 
@@ -73,10 +89,10 @@ func lookup(name string) *command {
 	return nil
 }
 
-// Main runs the monitehooks command with os.Args and the standard streams,
-// and returns its exit status. The first SIGINT or SIGTERM stops the
-// command gracefully; a second one ends the process at once. Main keeps no
-// state between calls.
+// Main runs the monitehooks command with os.Args, the standard streams and
+// the environment, and returns its exit status. The first SIGINT or
+// SIGTERM stops the command gracefully; a second one ends the process at
+// once. Main keeps no state between calls.
 func Main() int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -88,43 +104,104 @@ func Main() int {
 
 // Run runs the monitehooks command with args (without the program name),
 // writing results to stdout and logs and errors to stderr, and returns the
-// exit status: 0 on success, 1 on failure, 2 on a usage error. Canceling
-// ctx stands for SIGINT or SIGTERM: serve and listen stop gracefully and
-// return 0; demo and trigger give up and return 1.
+// exit status: 0 on success, 1 on failure, 2 on a usage error. It reads
+// the environment with os.Getenv.
+//
+// Canceling ctx stands for SIGINT or SIGTERM: serve and listen stop
+// gracefully and return 0; demo and trigger give up and return 1. When ctx
+// has ended before Run is called, no command listens, connects or opens a
+// file: the command line is only parsed, and help, version and
+// trigger --list print what they print.
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
-		fmt.Fprint(stderr, usageText)
+	return run(ctx, args, stdout, stderr, os.Getenv)
+}
+
+// run is Run reading the environment with getenv.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
+	f, err := parse(args, getenv)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
 		return exitUsage
 	}
-	switch name := args[0]; name {
-	case "help", "-h", "-help", "--help":
-		if len(args) == 1 {
-			fmt.Fprint(stdout, usageText)
-			return exitOK
-		}
-		if len(args) > 2 {
-			fmt.Fprintf(stderr, "monitehooks help: want at most one command, got %d arguments\n\n%s", len(args)-1, usageText)
-			return exitUsage
-		}
-		c := lookup(args[1])
-		if c == nil {
-			fmt.Fprintf(stderr, "monitehooks help: unknown command %q\n\n%s", args[1], usageText)
-			return exitUsage
-		}
-		fmt.Fprint(stdout, c.usage)
-		return exitOK
-	default:
-		c := lookup(name)
-		if c == nil {
-			if strings.HasPrefix(name, "-") {
-				fmt.Fprintf(stderr, "monitehooks: flag %s given before a command\n\n%s", name, usageText)
-			} else {
-				fmt.Fprintf(stderr, "monitehooks: unknown command %q\n\n%s", name, usageText)
-			}
-			return exitUsage
-		}
-		return c.run(ctx, c, args[1:], stdout, stderr)
+	return f(ctx, stdout, stderr)
+}
+
+// parse reads a whole command line and returns what to run, or a
+// *usageError.
+func parse(args []string, getenv func(string) string) (runFunc, error) {
+	if len(args) == 0 {
+		return nil, &usageError{msg: "no command given"}
 	}
+	name := args[0]
+	switch name {
+	case "help", "-h", "-help", "--help":
+		return parseHelp(args[1:])
+	case "-version", "--version":
+		name = "version"
+	}
+	c := lookup(name)
+	if c == nil {
+		if strings.HasPrefix(name, "-") {
+			return nil, &usageError{msg: fmt.Sprintf("flag %q given before a command", name)}
+		}
+		return nil, &usageError{msg: fmt.Sprintf("unknown command %q", name)}
+	}
+	f, err := c.parse(c, args[1:], getenv)
+	if errors.Is(err, flag.ErrHelp) {
+		return printText(c.usage), nil
+	}
+	return f, err
+}
+
+// parseHelp reads the arguments of help: none, or a command.
+func parseHelp(args []string) (runFunc, error) {
+	switch {
+	case len(args) == 0 || len(args) == 1 && args[0] == "help":
+		return printText(usageText), nil
+	case len(args) > 1:
+		return nil, &usageError{who: "help", msg: fmt.Sprintf("want at most one command, got %d arguments", len(args))}
+	}
+	c := lookup(args[0])
+	if c == nil {
+		return nil, &usageError{who: "help", msg: fmt.Sprintf("unknown command %q", args[0])}
+	}
+	return printText(c.usage), nil
+}
+
+// printText returns a runFunc printing text on stdout.
+func printText(text string) runFunc {
+	return func(_ context.Context, stdout, _ io.Writer) int {
+		fmt.Fprint(stdout, text)
+		return exitOK
+	}
+}
+
+// usageError is a bad command line. Its Error is one line: the problem,
+// then where to read the usage.
+type usageError struct {
+	who   string // the command the problem is with ("help" included), or "" for the program
+	topic string // the command whose help applies, or "" for the program's
+	msg   string // the problem
+}
+
+// usageErrorf returns a *usageError about cmd's arguments.
+func usageErrorf(cmd *command, format string, args ...any) error {
+	return &usageError{who: cmd.name, topic: cmd.name, msg: fmt.Sprintf(format, args...)}
+}
+
+// oneLine escapes line breaks, so that a message stays on its line
+// whatever text it quotes.
+var oneLine = strings.NewReplacer("\r", `\r`, "\n", `\n`)
+
+func (e *usageError) Error() string {
+	who, topic := "monitehooks", "monitehooks help"
+	if e.who != "" {
+		who += " " + e.who
+	}
+	if e.topic != "" {
+		topic += " " + e.topic
+	}
+	return fmt.Sprintf("%s: %s; run '%s' for usage", who, oneLine.Replace(e.msg), topic)
 }
 
 // newFlagSet returns a flag set for cmd that reports errors to its caller
@@ -158,20 +235,18 @@ func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
-// parseCommandLine parses a command's arguments. When they are bad it
-// prints the problem and the command's usage on stderr and returns
-// ok false with the exit status to return; -h or -help prints the usage on
-// stdout and returns ok false with status 0.
-func parseCommandLine(cmd *command, fs *flag.FlagSet, args []string, stdout, stderr io.Writer) (pos []string, code int, ok bool) {
+// parseFlags parses a command's arguments with fs and returns the
+// positional ones. It returns flag.ErrHelp for -h or -help, and a
+// *usageError naming the flag for a bad one.
+func parseFlags(cmd *command, fs *flag.FlagSet, args []string) ([]string, error) {
 	pos, err := parseArgs(fs, args)
 	switch {
 	case errors.Is(err, flag.ErrHelp):
-		fmt.Fprint(stdout, cmd.usage)
-		return nil, exitOK, false
+		return nil, err
 	case err != nil:
-		return nil, usageError(cmd, stderr, "%s", flagError(err)), false
+		return nil, usageErrorf(cmd, "%s", flagError(err))
 	}
-	return pos, exitOK, true
+	return pos, nil
 }
 
 // flagMention matches where the flag package's errors name a flag, as
@@ -184,19 +259,12 @@ func flagError(err error) string {
 	return flagMention.ReplaceAllString(err.Error(), "${1}--")
 }
 
-// usageError prints a usage problem and the command's usage on stderr and
-// returns exitUsage.
-func usageError(cmd *command, stderr io.Writer, format string, args ...any) int {
-	fmt.Fprintf(stderr, "monitehooks %s: %s\n\n%s", cmd.name, fmt.Sprintf(format, args...), cmd.usage)
-	return exitUsage
-}
-
 // noArguments reports positional arguments to a command that takes none.
-func noArguments(cmd *command, pos []string, stderr io.Writer) (int, bool) {
+func noArguments(cmd *command, pos []string) error {
 	if len(pos) > 0 {
-		return usageError(cmd, stderr, "unexpected argument %q: the command takes flags only", pos[0]), false
+		return usageErrorf(cmd, "unexpected argument %q: the command takes flags only", pos[0])
 	}
-	return exitOK, true
+	return nil
 }
 
 // failure prints a command's failure on stderr and returns exitFailure.

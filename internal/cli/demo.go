@@ -45,14 +45,23 @@ const (
 // demoSchedule retries fast: the receiver is local.
 var demoSchedule = []time.Duration{0, 100 * time.Millisecond, 500 * time.Millisecond, time.Second}
 
-func runDemo(ctx context.Context, cmd *command, args []string, stdout, stderr io.Writer) int {
+func parseDemo(cmd *command, args []string, _ func(string) string) (runFunc, error) {
 	fs := newFlagSet(cmd)
-	pos, code, ok := parseCommandLine(cmd, fs, args, stdout, stderr)
-	if !ok {
-		return code
+	pos, err := parseFlags(cmd, fs, args)
+	if err != nil {
+		return nil, err
 	}
-	if code, ok := noArguments(cmd, pos, stderr); !ok {
-		return code
+	if err := noArguments(cmd, pos); err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context, stdout, stderr io.Writer) int {
+		return runDemo(ctx, cmd, stdout, stderr)
+	}, nil
+}
+
+func runDemo(ctx context.Context, cmd *command, stdout, stderr io.Writer) int {
+	if ctx.Err() != nil {
+		return failure(cmd, stderr, "interrupted before it started")
 	}
 	ctx, cancel := context.WithTimeout(ctx, demoTimeout)
 	defer cancel()

@@ -1,5 +1,5 @@
-// Package cli implements the monitehooks command: demo, serve, listen and
-// trigger.
+// Package cli implements the monitehooks command: demo, serve, listen,
+// trigger and version.
 //
 // [Main] is the whole program; [Run] is its testable core, which takes the
 // arguments (without the program name), the output streams and a context
@@ -7,13 +7,21 @@
 // between calls, so tests and testscript may run them many times in one
 // process.
 //
+// # Parsing, then running
+//
+// Each command parses its whole command line first, with no I/O, into a
+// function that runs it; a bad command line never starts anything. A
+// command that calls a running API defines --api and --token with
+// addAPIFlags, which falls back on MONITEHOOKS_API and MONITEHOOKS_TOKEN,
+// and calls through apiClient.
+//
 // # Exit codes
 //
 //	0  success, including a graceful stop on SIGINT or SIGTERM
 //	1  failure (a delivery that did not verify, an API error, an address
 //	   already in use, …)
 //	2  usage error: an unknown command, a bad flag or a missing argument;
-//	   the message names the flag and the usage follows on stderr
+//	   one line on stderr names the problem and where the usage is
 //
 // # Output
 //

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net"
 	"slices"
 	"strconv"
 	"strings"
@@ -13,11 +14,15 @@ import (
 	"github.com/monitehooks/monitehooks"
 )
 
+// Every flag checks its value when it is parsed, and its error says what
+// it accepts: the flag package words it as
+// `invalid value "x" for flag --name: <error>`.
+
 // stringsFlag defines a repeatable flag: each use appends its value, after
 // check accepts it.
-func stringsFlag(fs *flag.FlagSet, name, usage string, check func(v string, seen []string) error) *[]string {
+func stringsFlag(fs *flag.FlagSet, name string, check func(v string, seen []string) error) *[]string {
 	var vals []string
-	fs.Func(name, usage, func(v string) error {
+	fs.Func(name, "", func(v string) error {
 		if err := check(v, vals); err != nil {
 			return err
 		}
@@ -32,26 +37,53 @@ func stringsFlag(fs *flag.FlagSet, name, usage string, check func(v string, seen
 // unchanged).
 func checkSecretLike(v string, seen []string) error {
 	switch {
-	case v == "":
-		return errors.New("must not be empty")
-	case strings.IndexFunc(v, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0:
-		return errors.New("must not contain spaces or control characters")
+	case v == "" || strings.IndexFunc(v, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0:
+		return errors.New("must be non-empty, without spaces or control characters")
 	case slices.Contains(seen, v):
-		return errors.New("given twice")
+		return errors.New("given twice: give each value once")
 	}
 	return nil
 }
 
-// positiveDurationFlag defines a flag holding a duration above zero.
-func positiveDurationFlag(fs *flag.FlagSet, name string, value time.Duration, usage string) *time.Duration {
-	d := value
-	fs.Func(name, usage, func(v string) error {
-		parsed, err := time.ParseDuration(v)
-		if err != nil {
-			return fmt.Errorf("not a duration such as 15s or 1m30s")
+// nonEmptyFlag defines a flag holding a string that must not be empty;
+// it holds "" until set.
+func nonEmptyFlag(fs *flag.FlagSet, name, what string) *string {
+	var s string
+	fs.Func(name, "", func(v string) error {
+		if v == "" {
+			return fmt.Errorf("must be a non-empty %s", what)
 		}
-		if parsed <= 0 {
-			return errors.New("must be positive")
+		s = v
+		return nil
+	})
+	return &s
+}
+
+// addrFlag defines a flag holding a TCP address to listen on, HOST:PORT
+// with a port from 0 to 65535.
+func addrFlag(fs *flag.FlagSet, name, value string) *string {
+	s := value
+	fs.Func(name, "", func(v string) error {
+		_, port, err := net.SplitHostPort(v)
+		if err == nil {
+			_, err = strconv.ParseUint(port, 10, 16)
+		}
+		if err != nil {
+			return fmt.Errorf("must be HOST:PORT with a port from 0 to 65535, such as %s, or 127.0.0.1:0 for a free port", value)
+		}
+		s = v
+		return nil
+	})
+	return &s
+}
+
+// positiveDurationFlag defines a flag holding a duration above zero.
+func positiveDurationFlag(fs *flag.FlagSet, name string, value time.Duration) *time.Duration {
+	d := value
+	fs.Func(name, "", func(v string) error {
+		parsed, err := time.ParseDuration(v)
+		if err != nil || parsed <= 0 {
+			return errors.New("must be a positive duration such as 15s or 1m30s")
 		}
 		d = parsed
 		return nil
@@ -61,12 +93,15 @@ func positiveDurationFlag(fs *flag.FlagSet, name string, value time.Duration, us
 
 // scheduleFlag defines a flag holding a retry schedule, a comma-separated
 // list of durations. It holds nil until set.
-func scheduleFlag(fs *flag.FlagSet, name, usage string) *monitehooks.RetryPolicy {
+func scheduleFlag(fs *flag.FlagSet, name string) *monitehooks.RetryPolicy {
 	var policy monitehooks.RetryPolicy
-	fs.Func(name, usage, func(v string) error {
+	fs.Func(name, "", func(v string) error {
 		s, err := monitehooks.ParseSchedule(v)
 		if err != nil {
-			return err
+			// ParseSchedule's error says which item is wrong, after a
+			// prefix the flag's name makes redundant here.
+			return fmt.Errorf("must be comma-separated durations of 0s or more, such as 0s,5s,1m (%s)",
+				strings.TrimPrefix(err.Error(), "monitehooks: retry schedule: "))
 		}
 		policy = s
 		return nil
@@ -81,9 +116,9 @@ var catalogs = map[string]*monitehooks.Catalog{
 }
 
 // catalogFlag defines a flag naming a catalog: default or monite.
-func catalogFlag(fs *flag.FlagSet, name, usage string) **monitehooks.Catalog {
+func catalogFlag(fs *flag.FlagSet, name string) **monitehooks.Catalog {
 	c := monitehooks.DefaultCatalog
-	fs.Func(name, usage, func(v string) error {
+	fs.Func(name, "", func(v string) error {
 		found, ok := catalogs[v]
 		if !ok {
 			return errors.New(`must be "default" or "monite"`)
@@ -94,22 +129,52 @@ func catalogFlag(fs *flag.FlagSet, name, usage string) **monitehooks.Catalog {
 	return &c
 }
 
-// statusesFlag defines a flag holding a comma-separated list of final HTTP
-// status codes, 200 to 599: a 1xx is informational, and net/http's server
-// would follow it with a 200. Each use replaces the list.
-func statusesFlag(fs *flag.FlagSet, name, usage string) *[]int {
-	var codes []int
-	fs.Func(name, usage, func(v string) error {
-		var parsed []int
-		for i, part := range strings.Split(v, ",") {
-			n, err := strconv.Atoi(strings.TrimSpace(part))
-			if err != nil || n < 200 || n > 599 {
-				return fmt.Errorf("item %d: %q is not a final HTTP status code, from 200 to 599", i+1, part)
-			}
-			parsed = append(parsed, n)
+// choiceFlag defines a flag holding one of choices; it holds value until
+// set.
+func choiceFlag(fs *flag.FlagSet, name, value string, choices ...string) *string {
+	s := value
+	fs.Func(name, "", func(v string) error {
+		if !slices.Contains(choices, v) {
+			return fmt.Errorf("must be %s", orList(choices))
 		}
-		codes = parsed
+		s = v
 		return nil
 	})
-	return &codes
+	return &s
+}
+
+// orList words choices as `"a", "b" or "c"`.
+func orList(choices []string) string {
+	quoted := make([]string, len(choices))
+	for i, c := range choices {
+		quoted[i] = strconv.Quote(c)
+	}
+	if len(quoted) < 2 {
+		return strings.Join(quoted, "")
+	}
+	return strings.Join(quoted[:len(quoted)-1], ", ") + " or " + quoted[len(quoted)-1]
+}
+
+// boolValue is a boolean flag whose error says what it accepts.
+type boolValue bool
+
+func (b *boolValue) Set(v string) error {
+	parsed, err := strconv.ParseBool(v)
+	if err != nil {
+		return errors.New("must be true or false")
+	}
+	*b = boolValue(parsed)
+	return nil
+}
+
+func (b *boolValue) String() string { return strconv.FormatBool(bool(*b)) }
+
+// IsBoolFlag lets the flag be given without a value, as --name.
+func (b *boolValue) IsBoolFlag() bool { return true }
+
+// boolFlag defines a boolean flag, false until set.
+func boolFlag(fs *flag.FlagSet, name string) *bool {
+	var b boolValue
+	fs.Var(&b, name, "")
+	return (*bool)(&b)
 }

@@ -73,15 +73,15 @@ type running struct {
 	code   int           // Run's result; read after done is closed
 }
 
-// start calls cli.Run with args in a goroutine. The test's cleanup stops
-// it if the test has not.
+// start calls cli.Run with args, and an empty environment, in a
+// goroutine. The test's cleanup stops it if the test has not.
 func start(t *testing.T, args ...string) *running {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &running{cancel: cancel, stdout: newLineBuffer(), stderr: newLineBuffer(), done: make(chan struct{})}
 	go func() {
 		defer close(r.done)
-		r.code = cli.Run(ctx, args, r.stdout, r.stderr)
+		r.code = cli.RunEnv(ctx, args, r.stdout, r.stderr, nil)
 	}()
 	t.Cleanup(func() {
 		cancel()
@@ -104,10 +104,12 @@ func (r *running) stop(t *testing.T) int {
 	}
 }
 
-// run calls cli.Run and returns its exit code and output.
+// run calls cli.Run with an empty environment, so that the tests do not
+// depend on MONITEHOOKS_API or MONITEHOOKS_TOKEN, and returns its exit
+// code and output.
 func run(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	code = cli.Run(t.Context(), args, &out, &errOut)
+	code = cli.RunEnv(t.Context(), args, &out, &errOut, nil)
 	return code, out.String(), errOut.String()
 }

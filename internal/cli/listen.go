@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -15,24 +16,30 @@ import (
 	"github.com/monitehooks/monitehooks"
 )
 
-const listenUsage = `usage: monitehooks listen [--addr ADDR] [--secret S]... [--respond STATUS[,STATUS...]]
+const listenUsage = `usage: monitehooks listen [--addr ADDR] [--secret S]... [--respond ITEM[,ITEM...]]
 
 Run a recording webhook receiver. For every request it prints one JSON line
 on stdout:
 
   {"received_at":"<RFC 3339>","method":"POST","path":"/hook",
    "headers":{"Content-Type":"application/json",…},"body":{…},
-   "signature_verified":true}
+   "signature_verified":true,"status":503,"retry_after":30}
 
 "headers" maps each canonical header name to its value; a header sent more
 than once has its values joined with ", ". "body" is the body itself when it
 is JSON, and a string otherwise. "signature_verified" says whether the
 Monite-Signature header verifies against one of the --secret values (it is
-false when no --secret is given). Bodies over 1 MiB are answered 413.
+false when no --secret is given). "status" is what listen answered: a
+status code, or 0 when it sent no answer (hang and reset). "retry_after"
+is the seconds of the Retry-After header it sent, and is there only when
+it sent one. The line is printed when the request has been read, before
+the answer, so a hanging request shows at once.
 
-It answers the --respond statuses in turn, one per request, then 200 to
-every request after them. stderr tells where it listens, and why a
-signature did not verify. SIGINT or SIGTERM stops it gracefully, exit 0.
+POST requests take the --respond items in turn, one each, then get 200.
+Other methods get 405 and take no item; bodies over 1 MiB get 413 and
+take none either. stderr tells where it listens, and why a signature did
+not verify. SIGINT or SIGTERM stops it gracefully, exit 0; hanging
+requests are then cut off.
 
 Flags:
 
@@ -40,28 +47,44 @@ Flags:
                     (default 127.0.0.1:9000)
   --secret S        a subscription's secret (whsec_…) to verify signatures
                     with; repeat it to accept several, as during a rotation
-  --respond LIST    comma-separated HTTP statuses (200 to 599) to answer the
-                    first requests with, such as 500,503,201
+  --respond LIST    comma-separated answers to the first POST requests, in
+                    order; each item is one of:
+                      CODE          a status code from 200 to 599, such as 500
+                      CODE:SECONDS  that status with Retry-After: SECONDS,
+                                    such as 503:30 or 429:120
+                      hang          no answer: hold the request until the
+                                    client gives up (its timeout)
+                      reset         no answer: close the connection at once
+                                    (a TCP reset)
+                    for example --respond 500,503:30,hang,reset,201
 `
 
 // maxListenBody is the largest request body listen records.
 const maxListenBody = monitehooks.DefaultMaxBodyBytes
 
-func runListen(ctx context.Context, cmd *command, args []string, stdout, stderr io.Writer) int {
+func parseListen(cmd *command, args []string, _ func(string) string) (runFunc, error) {
 	fs := newFlagSet(cmd)
-	addr := fs.String("addr", "127.0.0.1:9000", "")
-	secrets := stringsFlag(fs, "secret", "", checkSecretLike)
-	respond := statusesFlag(fs, "respond", "")
-	pos, code, ok := parseCommandLine(cmd, fs, args, stdout, stderr)
-	if !ok {
-		return code
+	addr := addrFlag(fs, "addr", "127.0.0.1:9000")
+	secrets := stringsFlag(fs, "secret", checkSecretLike)
+	replies := repliesFlag(fs, "respond")
+	pos, err := parseFlags(cmd, fs, args)
+	if err != nil {
+		return nil, err
 	}
-	if code, ok := noArguments(cmd, pos, stderr); !ok {
-		return code
+	if err := noArguments(cmd, pos); err != nil {
+		return nil, err
 	}
+	return func(ctx context.Context, stdout, stderr io.Writer) int {
+		return runListen(ctx, cmd, *addr, *secrets, *replies, stdout, stderr)
+	}, nil
+}
 
-	rec := &recorder{secrets: *secrets, statuses: *respond, stdout: stdout, stderr: stderr}
-	srv, err := startServer(*addr, rec, nil)
+func runListen(ctx context.Context, cmd *command, addr string, secrets []string, replies []reply, stdout, stderr io.Writer) int {
+	if ctx.Err() != nil {
+		return exitOK // stopped before it started
+	}
+	rec := &recorder{secrets: secrets, replies: replies, stdout: stdout, stderr: stderr, stopping: make(chan struct{})}
+	srv, err := startServer(addr, rec, nil)
 	if err != nil {
 		return failure(cmd, stderr, "%v", err)
 	}
@@ -70,13 +93,14 @@ func runListen(ctx context.Context, cmd *command, args []string, stdout, stderr 
 		rec.logf("monitehooks: no --secret given; signature_verified will be false")
 	}
 
-	code = exitOK
+	code := exitOK
 	select {
 	case <-ctx.Done():
 	case <-srv.done:
 		rec.logf("monitehooks listen: server stopped: %v", srv.err)
 		code = exitFailure
 	}
+	close(rec.stopping) // cut hanging requests off, or Shutdown would wait for them
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
 	if err := srv.shutdown(sctx); err != nil && code == exitOK {
@@ -86,14 +110,15 @@ func runListen(ctx context.Context, cmd *command, args []string, stdout, stderr 
 }
 
 // recorder is listen's handler: it prints each request as a JSON line and
-// answers the scripted statuses. It is safe for concurrent use.
+// answers the scripted replies. It is safe for concurrent use.
 type recorder struct {
-	secrets []string // read only
+	secrets  []string      // read only
+	stopping chan struct{} // closed when listen stops
 
-	mu       sync.Mutex // guards statuses, and the writes to stdout and stderr
-	statuses []int      // the answers still to give, first first
-	stdout   io.Writer
-	stderr   io.Writer
+	mu      sync.Mutex // guards replies, and the writes to stdout and stderr
+	replies []reply    // the answers still to give to POST requests, first first
+	stdout  io.Writer
+	stderr  io.Writer
 }
 
 // record is one JSON line of listen.
@@ -104,6 +129,8 @@ type record struct {
 	Headers           map[string]string `json:"headers"`
 	Body              any               `json:"body"`
 	SignatureVerified bool              `json:"signature_verified"`
+	Status            int               `json:"status"`
+	RetryAfter        *int              `json:"retry_after,omitempty"`
 }
 
 func (rec *recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -132,29 +159,72 @@ func (rec *recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		line.SignatureVerified = sigErr == nil
 	}
 
+	rec.mu.Lock()
+	rp := rec.next(r.Method, readErr)
+	rec.print(line, rp, sigErr)
+	rec.mu.Unlock()
+	rec.answer(w, r, rp)
+}
+
+// print writes the line of a request answered rp, and on stderr why its
+// signature did not verify, if sigErr says so. Call it with rec.mu held.
+func (rec *recorder) print(line record, rp reply, sigErr error) {
+	if rp.kind == replyStatus {
+		line.Status = rp.status
+	}
+	if rp.retryAfter >= 0 {
+		line.RetryAfter = &rp.retryAfter
+	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(line); err != nil {
 		// Only a body json.Valid accepted is raw; this cannot happen.
-		http.Error(w, "monitehooks listen: cannot record the request", http.StatusInternalServerError)
-		return
-	}
-
-	rec.mu.Lock()
-	status := http.StatusOK
-	if _, tooBig := errors.AsType[*http.MaxBytesError](readErr); tooBig {
-		status = http.StatusRequestEntityTooLarge
-	} else if len(rec.statuses) > 0 {
-		status, rec.statuses = rec.statuses[0], rec.statuses[1:]
+		fmt.Fprintf(rec.stderr, "monitehooks: %s %s: cannot record the request: %v\n", line.Method, line.Path, err)
 	}
 	rec.stdout.Write(buf.Bytes())
 	if sigErr != nil {
-		fmt.Fprintf(rec.stderr, "monitehooks: %s %s: signature not verified: %v\n", r.Method, r.URL.Path, sigErr)
+		fmt.Fprintf(rec.stderr, "monitehooks: %s %s: signature not verified: %v\n", line.Method, line.Path, sigErr)
 	}
-	rec.mu.Unlock()
+}
 
-	w.WriteHeader(status)
+// next returns the reply to a request with the method whose body read
+// ended with readErr, taking a --respond item if it is its turn. Call it
+// with rec.mu held.
+func (rec *recorder) next(method string, readErr error) reply {
+	switch {
+	case method != http.MethodPost:
+		return reply{kind: replyStatus, status: http.StatusMethodNotAllowed, retryAfter: -1}
+	case isTooLarge(readErr):
+		return reply{kind: replyStatus, status: http.StatusRequestEntityTooLarge, retryAfter: -1}
+	case len(rec.replies) == 0:
+		return okReply
+	}
+	rp := rec.replies[0]
+	rec.replies = rec.replies[1:]
+	return rp
+}
+
+// answer gives the reply rp to the request r.
+func (rec *recorder) answer(w http.ResponseWriter, r *http.Request, rp reply) {
+	switch rp.kind {
+	case replyReset:
+		abort(w)
+	case replyHang:
+		select {
+		case <-r.Context().Done(): // the client gave up
+		case <-rec.stopping:
+		}
+		abort(w) // still no answer, whatever ended the wait
+	default:
+		if rp.status == http.StatusMethodNotAllowed {
+			w.Header().Set("Allow", http.MethodPost)
+		}
+		if rp.retryAfter >= 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(rp.retryAfter))
+		}
+		w.WriteHeader(rp.status)
+	}
 }
 
 // logf prints a line on stderr.
@@ -162,4 +232,10 @@ func (rec *recorder) logf(format string, args ...any) {
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
 	fmt.Fprintf(rec.stderr, format+"\n", args...)
+}
+
+// isTooLarge reports whether a body read failed for being over the limit.
+func isTooLarge(err error) bool {
+	_, ok := errors.AsType[*http.MaxBytesError](err)
+	return ok
 }

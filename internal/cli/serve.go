@@ -16,17 +16,24 @@ import (
 
 const serveUsage = `usage: monitehooks serve [--addr ADDR] [--token T]... [--retry-schedule LIST]
                          [--attempt-timeout D] [--catalog default|monite]
+                         [--log-format text|json] [--log-level LEVEL]
 
 Serve the webhook REST API at http://ADDR/v1 over an in-memory store, with
 POST /events enabled to emit events. It is a local fake of Monite:
 subscriptions may use http:// URLs, and deliveries may go to loopback and
 private addresses.
 
-The first line on stdout is "monitehooks: serving on http://ADDR/v1", with
-the address actually bound; logs go to stderr. SIGINT or SIGTERM stops it
-gracefully: it stops accepting requests, lets the delivery attempts in
-flight finish, and exits 0 within 10 seconds. Deliveries still pending are
-lost with the in-memory store.
+GET /healthz, outside /v1 and without a token, answers 200
+{"status":"ok"} while the store answers, and 503
+{"status":"unavailable","error":"…"} when it does not within 2 seconds.
+
+stdout gets one line, "monitehooks: serving on http://ADDR/v1", with the
+address actually bound, once it accepts requests; logs go to stderr.
+SIGINT or SIGTERM stops it gracefully: it stops accepting requests, lets
+the delivery attempts in flight finish, and exits 0 within 10 seconds.
+The store is in memory: subscriptions, events and the delivery log are
+lost at stop, and so are the deliveries still pending (waiting for a
+retry), which are never sent.
 
 Flags:
 
@@ -43,30 +50,80 @@ Flags:
   --attempt-timeout D    time limit of one delivery attempt (default 15s)
   --catalog NAME         the object and event types accepted: "default" (the
                          seed's) or "monite" (Monite's current list)
-                         (default "default")
+                         (default "default"); trigger --list prints them
+  --log-format FORMAT    "text" (key=value) or "json", one record a line
+                         (default "text")
+  --log-level LEVEL      the least level logged: "debug" (adds health
+                         checks and the emitter's own success lines),
+                         "info" (requests, deliveries, attempts that will
+                         be retried), "warn" (deliveries failed for good,
+                         disabled subscriptions) or "error" (default "info")
 `
 
 // devToken is the bearer token serve accepts when given no --token.
 const devToken = "dev-token"
 
-func runServe(ctx context.Context, cmd *command, args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet(cmd)
-	addr := fs.String("addr", "127.0.0.1:8080", "")
-	tokens := stringsFlag(fs, "token", "", checkSecretLike)
-	policy := scheduleFlag(fs, "retry-schedule", "")
-	timeout := positiveDurationFlag(fs, "attempt-timeout", monitehooks.DefaultAttemptTimeout, "")
-	catalog := catalogFlag(fs, "catalog", "")
-	pos, code, ok := parseCommandLine(cmd, fs, args, stdout, stderr)
-	if !ok {
-		return code
-	}
-	if code, ok := noArguments(cmd, pos, stderr); !ok {
-		return code
-	}
+// logLevels are the levels --log-level names.
+var logLevels = map[string]slog.Level{
+	"debug": slog.LevelDebug,
+	"info":  slog.LevelInfo,
+	"warn":  slog.LevelWarn,
+	"error": slog.LevelError,
+}
 
-	log := slog.New(slog.NewTextHandler(stderr, nil))
-	partners := partnerTokens(*tokens)
-	if len(*tokens) == 0 {
+// serveParams are serve's parsed flags.
+type serveParams struct {
+	addr      string
+	tokens    []string
+	policy    monitehooks.RetryPolicy
+	timeout   time.Duration
+	catalog   *monitehooks.Catalog
+	logFormat string
+	logLevel  slog.Level
+}
+
+func parseServe(cmd *command, args []string, _ func(string) string) (runFunc, error) {
+	fs := newFlagSet(cmd)
+	addr := addrFlag(fs, "addr", "127.0.0.1:8080")
+	tokens := stringsFlag(fs, "token", checkSecretLike)
+	policy := scheduleFlag(fs, "retry-schedule")
+	timeout := positiveDurationFlag(fs, "attempt-timeout", monitehooks.DefaultAttemptTimeout)
+	catalog := catalogFlag(fs, "catalog")
+	logFormat := choiceFlag(fs, "log-format", "text", "text", "json")
+	logLevel := choiceFlag(fs, "log-level", "info", "debug", "info", "warn", "error")
+	pos, err := parseFlags(cmd, fs, args)
+	if err != nil {
+		return nil, err
+	}
+	if err := noArguments(cmd, pos); err != nil {
+		return nil, err
+	}
+	p := serveParams{
+		addr: *addr, tokens: *tokens, policy: *policy, timeout: *timeout, catalog: *catalog,
+		logFormat: *logFormat, logLevel: logLevels[*logLevel],
+	}
+	return func(ctx context.Context, stdout, stderr io.Writer) int {
+		return runServe(ctx, cmd, p, stdout, stderr)
+	}, nil
+}
+
+// newLogger returns the logger of --log-format and --log-level, writing
+// to w.
+func newLogger(w io.Writer, format string, level slog.Level) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: level}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+func runServe(ctx context.Context, cmd *command, p serveParams, stdout, stderr io.Writer) int {
+	if ctx.Err() != nil {
+		return exitOK // stopped before it started
+	}
+	log := newLogger(stderr, p.logFormat, p.logLevel)
+	partners := partnerTokens(p.tokens)
+	if len(p.tokens) == 0 {
 		log.Info("monitehooks: no --token given; accepting the development token",
 			"token", devToken, "partner", partners[devToken])
 	} else {
@@ -78,10 +135,10 @@ func runServe(ctx context.Context, cmd *command, args []string, stdout, stderr i
 		return failure(cmd, stderr, "%v", err)
 	}
 	st, err := stack.New(ctx, &stack.Config{
-		Catalog:              *catalog,
+		Catalog:              p.catalog,
 		Authenticator:        auth,
-		RetryPolicy:          *policy,
-		AttemptTimeout:       *timeout,
+		RetryPolicy:          p.policy,
+		AttemptTimeout:       p.timeout,
 		Logger:               log,
 		AllowInsecureURLs:    true,
 		AllowPrivateNetworks: true,
@@ -100,7 +157,7 @@ func runServe(ctx context.Context, cmd *command, args []string, stdout, stderr i
 	if err != nil {
 		return failure(cmd, stderr, "%v", err)
 	}
-	srv, err := startServer(*addr, logRequests(log, st.Handler), log)
+	srv, err := startServer(p.addr, logRequests(log, st.Handler), log)
 	if err != nil {
 		st.Emitter.Close()
 		return failure(cmd, stderr, "%v", err)
@@ -109,10 +166,10 @@ func runServe(ctx context.Context, cmd *command, args []string, stdout, stderr i
 	if f, ok := stdout.(interface{ Flush() error }); ok {
 		f.Flush()
 	}
-	log.Info("monitehooks: serving", "url", srv.url()+apiPrefix, "catalog", catalogName(*catalog),
-		"retry_schedule", scheduleString(*policy), "attempt_timeout", *timeout)
+	log.Info("monitehooks: serving", "url", srv.url()+apiPrefix, "catalog", catalogName(p.catalog),
+		"retry_schedule", scheduleString(p.policy), "attempt_timeout", p.timeout)
 
-	code = exitOK
+	code := exitOK
 	select {
 	case <-ctx.Done():
 		log.Info("monitehooks: shutting down")
@@ -174,13 +231,18 @@ func scheduleString(p monitehooks.RetryPolicy) string {
 	return out
 }
 
-// logRequests logs every request h serves.
+// logRequests logs every request h serves: at info level, but health
+// checks, which come every few seconds, only at debug level.
 func logRequests(log *slog.Logger, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 		h.ServeHTTP(sw, r)
-		log.Info("monitehooks: request", "method", r.Method, "path", r.URL.Path,
+		level := slog.LevelInfo
+		if r.URL.Path == stack.HealthPath {
+			level = slog.LevelDebug
+		}
+		log.Log(r.Context(), level, "monitehooks: request", "method", r.Method, "path", r.URL.Path,
 			"status", sw.status, "duration", time.Since(start).Round(time.Microsecond))
 	})
 }

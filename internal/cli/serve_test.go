@@ -1,7 +1,9 @@
 package cli_test
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -11,7 +13,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/monitehooks/monitehooks"
+	"github.com/monitehooks/monitehooks/internal/cli"
 )
 
 var servingLine = regexp.MustCompile(`^monitehooks: serving on (http://127\.0\.0\.1:[0-9]+/v1)$`)
@@ -187,5 +192,156 @@ func TestServeAddressInUse(t *testing.T) {
 	}
 	if stdout != "" || !strings.Contains(stderr, "monitehooks serve: ") {
 		t.Errorf("stdout = %q, stderr = %q; want no stdout and the error on stderr", stdout, stderr)
+	}
+}
+
+func TestServeHealth(t *testing.T) {
+	t.Parallel()
+	r, api := startServe(t)
+	// Outside /v1, without a token.
+	code, body := apiRequest(t, "GET", strings.TrimSuffix(api, "/v1")+"/healthz", "", "")
+	if code != http.StatusOK || body["status"] != "ok" || len(body) != 1 {
+		t.Errorf("GET /healthz = %d %v; want 200 {\"status\":\"ok\"}", code, body)
+	}
+	if code := r.stop(t); code != 0 {
+		t.Errorf("serve after cancellation = %d; want 0", code)
+	}
+}
+
+// TestServeLogs checks --log-format and --log-level: logs go to stderr in
+// the format and from the level asked, and stdout has only the serving
+// line, once.
+func TestServeLogs(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name       string
+		args       []string
+		wantJSON   bool
+		wantLevels []string // levels that must appear
+		skipLevels []string // levels that must not
+	}{
+		{"json debug", []string{"--log-format", "json", "--log-level", "debug"}, true, []string{"DEBUG", "INFO"}, nil},
+		{"text info", []string{"--log-format=text"}, false, []string{"INFO"}, []string{"DEBUG"}},
+		{"warn", []string{"--log-level", "warn"}, false, nil, []string{"DEBUG", "INFO"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			r, api := startServe(t, tt.args...)
+			apiRequest(t, "GET", strings.TrimSuffix(api, "/v1")+"/healthz", "", "") // logged at debug
+			apiRequest(t, "GET", api+"/webhook_subscriptions", "dev-token", "")     // logged at info
+			if code := r.stop(t); code != 0 {
+				t.Fatalf("serve after cancellation = %d; want 0", code)
+			}
+			if got, want := r.stdout.String(), "monitehooks: serving on "+api+"\n"; got != want {
+				t.Errorf("stdout = %q; want only %q", got, want)
+			}
+			stderr := r.stderr.String()
+			levels := map[string]bool{}
+			for _, line := range strings.Split(strings.TrimSuffix(stderr, "\n"), "\n") {
+				if line == "" {
+					continue
+				}
+				if tt.wantJSON {
+					var rec struct{ Level, Msg string }
+					if err := json.Unmarshal([]byte(line), &rec); err != nil || rec.Msg == "" {
+						t.Errorf("stderr line %q is not a JSON log record: %v", line, err)
+					}
+					levels[rec.Level] = true
+					continue
+				}
+				m := regexp.MustCompile(`^time=\S+ level=([A-Z]+) msg=`).FindStringSubmatch(line)
+				if m == nil {
+					t.Errorf("stderr line %q is not a text log record", line)
+					continue
+				}
+				levels[m[1]] = true
+			}
+			for _, l := range tt.wantLevels {
+				if !levels[l] {
+					t.Errorf("no %s record on stderr:\n%s", l, stderr)
+				}
+			}
+			for _, l := range tt.skipLevels {
+				if levels[l] {
+					t.Errorf("a %s record on stderr:\n%s", l, stderr)
+				}
+			}
+		})
+	}
+}
+
+// TestCanceledBeforeStart checks that serve and listen, asked to stop
+// before they start, do not listen: the address they are given is taken,
+// so they would fail if they tried.
+func TestCanceledBeforeStart(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	for _, cmd := range []string{"serve", "listen"} {
+		var stdout, stderr strings.Builder
+		code := cli.RunEnv(ctx, []string{cmd, "--addr", ln.Addr().String()}, &stdout, &stderr, nil)
+		if code != 0 || stdout.Len() > 0 || stderr.Len() > 0 {
+			t.Errorf("Run(%s) with a canceled context = %d, stdout %q, stderr %q; want 0 and no output", cmd, code, stdout.String(), stderr.String())
+		}
+	}
+}
+
+// TestServeToListen runs the whole loop: serve delivers an event
+// triggered through its API to listen, which answers each attempt as
+// --respond says, and the emitter retries until listen answers 2xx.
+func TestServeToListen(t *testing.T) {
+	t.Parallel()
+	// Retries at once; an attempt gives up after 2s, which is what ends
+	// the hang.
+	srv, api := startServe(t, "--retry-schedule", "0s,0s,0s,0s,0s,0s", "--attempt-timeout", "2s")
+	lst, hook := startListen(t, "--respond", "500,503:0,hang,reset,201")
+
+	code, sub := apiRequest(t, "POST", api+"/webhook_subscriptions", "dev-token", `{"object_type":"entity","url":"`+hook+`/hook"}`)
+	if code != http.StatusCreated {
+		t.Fatalf("POST /webhook_subscriptions = %d %v; want 201", code, sub)
+	}
+	if code, _, stderr := run(t, "trigger", "--api", api, "entity", "created", "--object", `{"name":"Acme"}`); code != 0 {
+		t.Fatalf("Run(trigger) = %d; want 0\nstderr:\n%s", code, stderr)
+	}
+
+	zero := 0
+	want := []listenLine{
+		{Method: "POST", Status: 500},
+		{Method: "POST", Status: 503, RetryAfter: &zero},
+		{Method: "POST", Status: 0}, // hang
+		{Method: "POST", Status: 0}, // reset
+		{Method: "POST", Status: 201},
+	}
+	for i, w := range want {
+		if diff := cmp.Diff(w, nextLine(t, lst, fmt.Sprintf("attempt %d", i+1))); diff != "" {
+			t.Errorf("attempt %d line (-want +got):\n%s", i+1, diff)
+		}
+	}
+
+	// The delivery log says the same once the emitter has recorded the
+	// last attempt, which serve logs.
+	for line := ""; !strings.Contains(line, `msg="monitehooks: delivered"`); {
+		line = srv.stderr.next(t, "delivered")
+	}
+	_, list := apiRequest(t, "GET", api+"/webhook_deliveries", "dev-token", "")
+	rows, _ := list["data"].([]any)
+	if len(rows) != 1 {
+		t.Fatalf("GET /webhook_deliveries = %v; want one delivery", list)
+	}
+	row := rows[0].(map[string]any)
+	if row["was_successful"] != true || row["requests_made_count"] != float64(len(want)) || row["response_status_code"] != float64(201) {
+		t.Errorf("delivery = %v; want successful after %d requests, the last answered 201", row, len(want))
+	}
+	if code := lst.stop(t); code != 0 {
+		t.Errorf("listen after cancellation = %d; want 0", code)
+	}
+	if code := srv.stop(t); code != 0 {
+		t.Errorf("serve after cancellation = %d; want 0", code)
 	}
 }

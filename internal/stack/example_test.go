@@ -13,8 +13,8 @@ import (
 )
 
 // A stack as monitehooks serve builds it: an in-memory store, http:// URLs
-// and private addresses allowed, and the API under /v1 with a JSON 404
-// elsewhere.
+// and private addresses allowed, the API under /v1, health checks at
+// /healthz and a JSON 404 elsewhere.
 func Example() {
 	auth, err := httpapi.StaticTokens(map[string]string{"dev-token": "partner-1"})
 	if err != nil {
@@ -32,7 +32,7 @@ func Example() {
 	srv := httptest.NewServer(st.Handler)
 	defer srv.Close()
 
-	for _, path := range []string{stack.APIPrefix + "/openapi.json", "/openapi.json"} {
+	for _, path := range []string{stack.APIPrefix + "/openapi.json", stack.HealthPath, "/openapi.json"} {
 		res, err := http.Get(srv.URL + path)
 		if err != nil {
 			log.Fatal(err)
@@ -40,12 +40,14 @@ func Example() {
 		body, _ := io.ReadAll(res.Body)
 		res.Body.Close()
 		fmt.Println("GET", path, res.Status)
-		if res.StatusCode == http.StatusNotFound {
+		if res.StatusCode != http.StatusOK || path == stack.HealthPath {
 			fmt.Print(string(body))
 		}
 	}
 	// Output:
 	// GET /v1/openapi.json 200 OK
+	// GET /healthz 200 OK
+	// {"status":"ok"}
 	// GET /openapi.json 404 Not Found
 	// {"error":{"message":"not found; the API is served under /v1/"}}
 }

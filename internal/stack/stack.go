@@ -94,8 +94,9 @@ type Stack struct {
 	// API is the REST API, POST /events included. It serves paths
 	// relative to where it is mounted.
 	API http.Handler
-	// Handler serves API under APIPrefix and answers every other path
-	// with a JSON 404 that says where the API is.
+	// Handler serves API under APIPrefix, health checks at HealthPath,
+	// and answers every other path with a JSON 404 that says where the
+	// API is.
 	Handler http.Handler
 }
 
@@ -146,14 +147,16 @@ func New(ctx context.Context, cfg *Config) (*Stack, error) {
 		Registry: reg,
 		Emitter:  em,
 		API:      api,
-		Handler:  mount(api),
+		Handler:  mount(api, store),
 	}, nil
 }
 
-// mount serves api under APIPrefix and a JSON 404 elsewhere.
-func mount(api http.Handler) http.Handler {
+// mount serves api under APIPrefix, the health of store at HealthPath,
+// and a JSON 404 elsewhere.
+func mount(api http.Handler, store monitehooks.Store) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle(APIPrefix+"/", http.StripPrefix(APIPrefix, api))
+	mux.Handle(HealthPath, healthHandler(store, healthTimeout))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusNotFound)
