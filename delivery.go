@@ -40,7 +40,9 @@ const (
 	ErrorConnection ErrorClass = "connection"
 	// ErrorDNS: the host name did not resolve.
 	ErrorDNS ErrorClass = "dns"
-	// ErrorTLS: the TLS handshake failed.
+	// ErrorTLS: the TLS handshake failed, or the endpoint ended TLS with
+	// an alert, as it does when it requires a client certificate and
+	// gets none, or none it trusts.
 	ErrorTLS ErrorClass = "tls"
 	// ErrorBlocked: the SSRF guard refused the resolved address.
 	ErrorBlocked ErrorClass = "blocked"

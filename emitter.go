@@ -2,6 +2,7 @@ package monitehooks
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -85,6 +86,16 @@ type EmitterConfig struct {
 	// is called directly, with no http.Client around it: redirects are
 	// never followed.
 	Transport http.RoundTripper
+	// TLSConfig configures TLS for https URLs on the emitter's own
+	// client: the roots that verify endpoints (RootCAs), a client
+	// certificate for endpoints that ask for one (Certificates or
+	// GetClientCertificate), the lowest version (MinVersion). The emitter
+	// uses a clone taken by NewEmitter, in which the own client sets
+	// ServerName to each URL's host and NextProtos to HTTP/1.1 alone.
+	// Defaults to nil: the system's roots, no client certificate, and
+	// crypto/tls's defaults, under which TLS 1.2 is the lowest version. It
+	// must be nil when Transport is set: configure that Transport's TLS.
+	TLSConfig *tls.Config
 	// AllowPrivateNetworks turns the SSRF guard off: deliveries may go to
 	// loopback, private and link-local addresses. Defaults to false.
 	AllowPrivateNetworks bool
@@ -272,12 +283,16 @@ func NewEmitter(store Store, reg *Registry, cfg *EmitterConfig) (*Emitter, error
 		g := &guard{allowAll: cfg.AllowPrivateNetworks, allowed: slices.Clone(cfg.AllowedNetworks)}
 		dial := g.dialer(cfg.Resolver)
 		const idleTimeout = 90 * time.Second
-		e.h1 = h1.NewClient(&h1.Config{Dial: dial, MaxIdle: 4 * e.workers, MaxIdlePerHost: e.perSub, IdleTimeout: idleTimeout})
+		e.h1 = h1.NewClient(&h1.Config{
+			Dial: dial, TLSConfig: cfg.TLSConfig,
+			MaxIdle: 4 * e.workers, MaxIdlePerHost: e.perSub, IdleTimeout: idleTimeout,
+		})
 		context.AfterFunc(e.baseCtx, e.h1.Close) // Close ends the attempts in flight
 		// For the URLs the h1 client does not take.
 		e.transport = &http.Transport{
 			Proxy:                 nil, // a proxy would dial for us, past the guard
 			DialContext:           dial,
+			TLSClientConfig:       cfg.TLSConfig.Clone(), // nil stays nil: the defaults
 			ForceAttemptHTTP2:     true,
 			MaxIdleConns:          4 * e.workers,
 			MaxIdleConnsPerHost:   e.perSub,
@@ -323,6 +338,9 @@ func (c *EmitterConfig) validate() error {
 	}
 	if c.PollInterval < 0 {
 		v.add("PollInterval", KindInvalid, "must not be negative")
+	}
+	if c.Transport != nil && c.TLSConfig != nil {
+		v.add("TLSConfig", KindInvalid, "must be nil when Transport is set: configure the Transport's TLS")
 	}
 	for i, p := range c.AllowedNetworks {
 		if !p.IsValid() {

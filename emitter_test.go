@@ -3,6 +3,7 @@ package monitehooks_test
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"io"
@@ -1005,6 +1006,7 @@ func TestNewEmitterConfigErrors(t *testing.T) {
 		{"negative timeout", monitehooks.EmitterConfig{AttemptTimeout: -time.Second}, "AttemptTimeout"},
 		{"bad prefix", monitehooks.EmitterConfig{AllowedNetworks: []netip.Prefix{{}}}, "AllowedNetworks"},
 		{"no attempt", monitehooks.EmitterConfig{RetryPolicy: &monitehooks.Schedule{}}, "RetryPolicy"},
+		{"TLS with a transport", monitehooks.EmitterConfig{Transport: &http.Transport{}, TLSConfig: &tls.Config{}}, "TLSConfig"},
 	}
 	for _, tt := range tests {
 		_, err := monitehooks.NewEmitter(b.store, b.reg, &tt.cfg)
