@@ -28,8 +28,11 @@
 //
 // It speaks HTTP/1.1 only, over TCP or TLS (offering only HTTP/1.1 by
 // ALPN), with keep-alive connections pooled per scheme, host and port. It
-// follows no redirect and uses no proxy. A URL it does not take, such as
-// one whose host is not ASCII and needs IDNA, fails with
+// follows no redirect. It goes through a forward proxy when Config.Proxy
+// names one, http or https: a request to an http URL goes to the proxy
+// with the URL in full, one to an https URL through a tunnel that CONNECT
+// opens. A URL it does not take, such as one whose host is not ASCII and
+// needs IDNA, or a proxy it does not speak to (SOCKS), fails with
 // ErrUnsupportedURL before anything is sent, for the caller to send
 // through net/http instead.
 //
