@@ -256,6 +256,7 @@ func classify(err error) ErrorClass {
 		hostErr  x509.HostnameError
 		invErr   x509.CertificateInvalidError
 		alertErr tls.AlertError
+		proxyErr *h1.ProxyError
 		opErr    *net.OpError
 	)
 	switch {
@@ -263,6 +264,9 @@ func classify(err error) ErrorClass {
 		return ErrorBlocked
 	case errors.As(err, &badURL):
 		return ErrorInvalidURL
+	case errors.As(err, &proxyErr), errors.As(err, &opErr) && opErr.Op == "proxyconnect":
+		// "proxyconnect" is how net/http's Transport says it.
+		return ErrorProxy
 	case errors.As(err, &dns):
 		return ErrorDNS
 	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():

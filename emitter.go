@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -96,6 +97,24 @@ type EmitterConfig struct {
 	// crypto/tls's defaults, under which TLS 1.2 is the lowest version. It
 	// must be nil when Transport is set: configure that Transport's TLS.
 	TLSConfig *tls.Config
+	// Proxy returns the proxy to send a delivery through, or nil for
+	// none. It has the shape of http.Transport's Proxy:
+	// http.ProxyFromEnvironment follows HTTP_PROXY, HTTPS_PROXY and
+	// NO_PROXY, and http.ProxyURL names one proxy. The own client speaks
+	// to http and https proxies: a delivery to an http URL goes to the
+	// proxy with its URL in full, one to an https URL through a tunnel
+	// that CONNECT opens, then TLS to the endpoint, end to end.
+	// Credentials in the proxy's URL go in a Proxy-Authorization header.
+	// SOCKS5 proxies are left to net/http's Transport.
+	//
+	// Through a proxy the SSRF guard sees only the URL: a host that is an
+	// IP address is checked before anything is sent, but a host name is
+	// resolved by the proxy, which must hold the network's egress rules
+	// itself. The proxy's own address is not checked: it is yours.
+	//
+	// Defaults to nil: no proxy, whatever the environment says. It must be
+	// nil when Transport is set.
+	Proxy func(*http.Request) (*url.URL, error)
 	// AllowPrivateNetworks turns the SSRF guard off: deliveries may go to
 	// loopback, private and link-local addresses. Defaults to false.
 	AllowPrivateNetworks bool
@@ -154,7 +173,9 @@ type Emitter struct {
 	now          func() time.Time
 	policy       RetryPolicy
 	transport    http.RoundTripper
-	h1           *h1.Client // the default client; nil when Transport is set
+	h1           *h1.Client                            // the default client; nil when Transport is set
+	guard        *guard                                // the default client's; nil when Transport is set
+	proxy        func(*http.Request) (*url.URL, error) // the default client's
 	log          *slog.Logger
 	obs          Observer
 	workers      int
@@ -280,25 +301,29 @@ func NewEmitter(store Store, reg *Registry, cfg *EmitterConfig) (*Emitter, error
 	e.baseCtx, e.cancel = context.WithCancel(context.Background())
 	e.transport = cfg.Transport
 	if e.transport == nil {
-		g := &guard{allowAll: cfg.AllowPrivateNetworks, allowed: slices.Clone(cfg.AllowedNetworks)}
-		dial := g.dialer(cfg.Resolver)
+		e.guard = &guard{allowAll: cfg.AllowPrivateNetworks, allowed: slices.Clone(cfg.AllowedNetworks)}
+		e.proxy = cfg.Proxy
+		dial := e.guard.dialer(cfg.Resolver)
+		dialProxy := newDialer(cfg.Resolver).DialContext // the user's proxy: not the guard's business
 		const idleTimeout = 90 * time.Second
 		e.h1 = h1.NewClient(&h1.Config{
 			Dial: dial, TLSConfig: cfg.TLSConfig,
+			Proxy: cfg.Proxy, DialProxy: dialProxy, CheckProxied: e.guard.checkHost,
 			MaxIdle: 4 * e.workers, MaxIdlePerHost: e.perSub, IdleTimeout: idleTimeout,
 		})
 		context.AfterFunc(e.baseCtx, e.h1.Close) // Close ends the attempts in flight
-		// For the URLs the h1 client does not take.
+		// For the URLs and proxies the h1 client does not take.
 		e.transport = &http.Transport{
-			Proxy:                 nil, // a proxy would dial for us, past the guard
-			DialContext:           dial,
-			TLSClientConfig:       cfg.TLSConfig.Clone(), // nil stays nil: the defaults
-			ForceAttemptHTTP2:     true,
-			MaxIdleConns:          4 * e.workers,
-			MaxIdleConnsPerHost:   e.perSub,
-			IdleConnTimeout:       idleTimeout,
-			TLSHandshakeTimeout:   10 * time.Second,
-			ExpectContinueTimeout: time.Second,
+			Proxy:                  cfg.Proxy,
+			DialContext:            fallbackDialer(dial, dialProxy),
+			OnProxyConnectResponse: proxyConnectResponse,
+			TLSClientConfig:        cfg.TLSConfig.Clone(), // nil stays nil: the defaults
+			ForceAttemptHTTP2:      true,
+			MaxIdleConns:           4 * e.workers,
+			MaxIdleConnsPerHost:    e.perSub,
+			IdleConnTimeout:        idleTimeout,
+			TLSHandshakeTimeout:    10 * time.Second,
+			ExpectContinueTimeout:  time.Second,
 		}
 	}
 	e.idle = e.workers
@@ -341,6 +366,9 @@ func (c *EmitterConfig) validate() error {
 	}
 	if c.Transport != nil && c.TLSConfig != nil {
 		v.add("TLSConfig", KindInvalid, "must be nil when Transport is set: configure the Transport's TLS")
+	}
+	if c.Transport != nil && c.Proxy != nil {
+		v.add("Proxy", KindInvalid, "must be nil when Transport is set: configure the Transport's proxy")
 	}
 	for i, p := range c.AllowedNetworks {
 		if !p.IsValid() {

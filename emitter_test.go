@@ -1007,6 +1007,7 @@ func TestNewEmitterConfigErrors(t *testing.T) {
 		{"bad prefix", monitehooks.EmitterConfig{AllowedNetworks: []netip.Prefix{{}}}, "AllowedNetworks"},
 		{"no attempt", monitehooks.EmitterConfig{RetryPolicy: &monitehooks.Schedule{}}, "RetryPolicy"},
 		{"TLS with a transport", monitehooks.EmitterConfig{Transport: &http.Transport{}, TLSConfig: &tls.Config{}}, "TLSConfig"},
+		{"proxy with a transport", monitehooks.EmitterConfig{Transport: &http.Transport{}, Proxy: http.ProxyFromEnvironment}, "Proxy"},
 	}
 	for _, tt := range tests {
 		_, err := monitehooks.NewEmitter(b.store, b.reg, &tt.cfg)
