@@ -80,12 +80,16 @@ type EmitterConfig struct {
 	// hand call [Emitter.Wake] after moving it.
 	Now func() time.Time
 	// Transport sends the requests. Defaults to the emitter's own client,
-	// which speaks HTTP/1.1 with keep-alive connections and whose dialer
-	// applies the SSRF guard; it hands a URL whose host name is not ASCII
-	// to an http.Transport with the same dialer. A Transport given here is
-	// used as it is: the guard is then its owner's business. Its RoundTrip
-	// is called directly, with no http.Client around it: redirects are
-	// never followed.
+	// which speaks HTTP/1.1 only, with keep-alive connections, and whose
+	// dialer applies the SSRF guard; it hands a URL whose host name is not
+	// ASCII to an http.Transport with the same dialer and settings.
+	// For HTTP/2, give a Transport: an http.Transport with
+	// ForceAttemptHTTP2 and the DialContext of [GuardedDialContext] keeps
+	// the guard. A Transport given here is used as it is: the guard, TLS
+	// and proxy are then its owner's business, and AllowPrivateNetworks,
+	// AllowedNetworks, Resolver, TLSConfig and Proxy do not apply. Its
+	// RoundTrip is called directly, with no http.Client around it:
+	// redirects are never followed.
 	Transport http.RoundTripper
 	// TLSConfig configures TLS for https URLs on the emitter's own
 	// client: the roots that verify endpoints (RootCAs), a client
@@ -301,7 +305,7 @@ func NewEmitter(store Store, reg *Registry, cfg *EmitterConfig) (*Emitter, error
 	e.baseCtx, e.cancel = context.WithCancel(context.Background())
 	e.transport = cfg.Transport
 	if e.transport == nil {
-		e.guard = &guard{allowAll: cfg.AllowPrivateNetworks, allowed: slices.Clone(cfg.AllowedNetworks)}
+		e.guard = newGuard(cfg.AllowPrivateNetworks, cfg.AllowedNetworks)
 		e.proxy = cfg.Proxy
 		dial := e.guard.dialer(cfg.Resolver)
 		dialProxy := newDialer(cfg.Resolver).DialContext // the user's proxy: not the guard's business

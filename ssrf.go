@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -63,10 +64,52 @@ func IsPublicAddr(addr netip.Addr) bool {
 	return true
 }
 
+// GuardConfig configures the SSRF guard of [GuardedDialContext]. The zero
+// value (or nil) guards as the emitter does by default.
+type GuardConfig struct {
+	// AllowPrivateNetworks turns the guard off: connections may go to
+	// loopback, private and link-local addresses. Defaults to false.
+	AllowPrivateNetworks bool
+	// AllowedNetworks lists address ranges the guard lets through although
+	// they are not public, such as a test network. An invalid prefix lets
+	// nothing through. Defaults to none.
+	AllowedNetworks []netip.Prefix
+	// Resolver resolves host names. Defaults to net.DefaultResolver.
+	Resolver *net.Resolver
+}
+
+// GuardedDialContext returns a dial function, for an http.Transport's
+// DialContext, that applies the emitter's SSRF guard: it resolves a host
+// name, and refuses with a *[BlockedAddressError] to connect to an address
+// that is not public ([IsPublicAddr]) unless cfg lets it through. The
+// guard looks at the address it is about to connect to, after resolution,
+// so a name that resolves to a private address is refused however it is
+// spelled. The dialer has the timeouts of net/http's default transport.
+//
+// It is the dialer of the emitter's own client, for a Transport of your
+// own given as EmitterConfig.Transport, which then keeps the guard: one
+// that speaks HTTP/2, say, where the own client speaks HTTP/1.1 only.
+// Such a Transport dials its Proxy with it too, so a proxy on a private
+// address would be refused; EmitterConfig.Proxy, on the own client, is
+// not.
+func GuardedDialContext(cfg *GuardConfig) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	var c GuardConfig
+	if cfg != nil {
+		c = *cfg
+	}
+	return newGuard(c.AllowPrivateNetworks, c.AllowedNetworks).dialer(c.Resolver)
+}
+
 // guard decides which resolved addresses deliveries may connect to.
 type guard struct {
 	allowAll bool
 	allowed  []netip.Prefix
+}
+
+// newGuard returns a guard that lets through public addresses, those in
+// allowed, or, with allowAll, every address.
+func newGuard(allowAll bool, allowed []netip.Prefix) *guard {
+	return &guard{allowAll: allowAll, allowed: slices.Clone(allowed)}
 }
 
 func (g *guard) check(addr netip.Addr) error {

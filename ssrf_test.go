@@ -1,6 +1,9 @@
 package monitehooks_test
 
 import (
+	"context"
+	"errors"
+	"net"
 	"net/netip"
 	"testing"
 
@@ -95,4 +98,28 @@ func TestHostAddr(t *testing.T) {
 			t.Errorf("HostAddr(%q) = %q; want %q", tt.host, got, tt.want)
 		}
 	}
+}
+
+// TestGuardedDialContext checks the exported dialer: by default it refuses
+// loopback before connecting, and AllowedNetworks lets a range through,
+// from a copy taken when the dialer is made.
+func TestGuardedDialContext(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	ctx := context.Background()
+	if _, err := monitehooks.GuardedDialContext(nil)(ctx, "tcp", ln.Addr().String()); !errors.As(err, new(*monitehooks.BlockedAddressError)) {
+		t.Errorf("dial to loopback by default = %v; want a *BlockedAddressError", err)
+	}
+	allowed := []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
+	dial := monitehooks.GuardedDialContext(&monitehooks.GuardConfig{AllowedNetworks: allowed})
+	allowed[0] = netip.MustParsePrefix("10.0.0.0/8")
+	conn, err := dial(ctx, "tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatalf("dial to loopback with 127.0.0.0/8 allowed = %v; want a connection", err)
+	}
+	conn.Close()
 }
