@@ -82,7 +82,8 @@ type EmitterConfig struct {
 	// Transport sends the requests. Defaults to the emitter's own client,
 	// which speaks HTTP/1.1 only, with keep-alive connections, and whose
 	// dialer applies the SSRF guard; it hands a URL whose host name is not
-	// ASCII to an http.Transport with the same dialer and settings.
+	// ASCII, and a delivery through a SOCKS proxy, to an http.Transport
+	// with the same dialer and settings.
 	// For HTTP/2, give a Transport: an http.Transport with
 	// ForceAttemptHTTP2 and the DialContext of [GuardedDialContext] keeps
 	// the guard. A Transport given here is used as it is: the guard, TLS
