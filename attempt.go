@@ -246,27 +246,36 @@ func (e *Emitter) release(c Claim) {
 // classify names the class of a request's error.
 func classify(err error) ErrorClass {
 	var (
-		blocked *BlockedAddressError
-		badURL  *invalidURLError
-		dns     *net.DNSError
-		netErr  net.Error
-		certErr *tls.CertificateVerificationError
-		recErr  tls.RecordHeaderError
-		authErr x509.UnknownAuthorityError
-		hostErr x509.HostnameError
-		invErr  x509.CertificateInvalidError
+		blocked  *BlockedAddressError
+		badURL   *invalidURLError
+		dns      *net.DNSError
+		netErr   net.Error
+		certErr  *tls.CertificateVerificationError
+		recErr   tls.RecordHeaderError
+		authErr  x509.UnknownAuthorityError
+		hostErr  x509.HostnameError
+		invErr   x509.CertificateInvalidError
+		alertErr tls.AlertError
+		proxyErr *h1.ProxyError
+		opErr    *net.OpError
 	)
 	switch {
 	case errors.As(err, &blocked):
 		return ErrorBlocked
 	case errors.As(err, &badURL):
 		return ErrorInvalidURL
+	case errors.As(err, &proxyErr), errors.As(err, &opErr) && opErr.Op == "proxyconnect":
+		// "proxyconnect" is how net/http's Transport says it.
+		return ErrorProxy
 	case errors.As(err, &dns):
 		return ErrorDNS
 	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
 		return ErrorTimeout
 	case errors.As(err, &certErr), errors.As(err, &recErr), errors.As(err, &authErr),
-		errors.As(err, &hostErr), errors.As(err, &invErr):
+		errors.As(err, &hostErr), errors.As(err, &invErr), errors.As(err, &alertErr),
+		errors.As(err, &opErr) && opErr.Op == "remote error":
+		// A "remote error" is an alert the endpoint sent, such as its
+		// refusal of our client certificate, or of our lack of one.
 		return ErrorTLS
 	default:
 		return ErrorConnection

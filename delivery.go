@@ -40,10 +40,18 @@ const (
 	ErrorConnection ErrorClass = "connection"
 	// ErrorDNS: the host name did not resolve.
 	ErrorDNS ErrorClass = "dns"
-	// ErrorTLS: the TLS handshake failed.
+	// ErrorTLS: the TLS handshake failed, or the endpoint ended TLS with
+	// an alert, as it does when it requires a client certificate and
+	// gets none, or none it trusts.
 	ErrorTLS ErrorClass = "tls"
-	// ErrorBlocked: the SSRF guard refused the resolved address.
+	// ErrorBlocked: the SSRF guard refused the resolved address, or,
+	// through a proxy, the address in the URL.
 	ErrorBlocked ErrorClass = "blocked"
+	// ErrorProxy: the proxy (EmitterConfig.Proxy) failed the request: it
+	// could not be reached, or it refused to open a tunnel to the
+	// endpoint. A proxy that passes on requests in plain HTTP answers for
+	// the endpoint: its refusal is a status.
+	ErrorProxy ErrorClass = "proxy"
 	// ErrorInvalidURL: the subscription's URL cannot be requested.
 	ErrorInvalidURL ErrorClass = "invalid_url"
 	// ErrorCanceled: the emitter was closed during the attempt.

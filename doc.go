@@ -17,6 +17,16 @@
 // The Store is the persistence contract; package memstore implements it in
 // memory, and package storetest checks any implementation against it.
 //
+// # Delivering
+//
+// The emitter sends over its own HTTP/1.1 client, with kept-alive
+// connections and an SSRF guard that refuses addresses off the public
+// internet ([IsPublicAddr]). [EmitterConfig] gives it TLS roots and a
+// client certificate (TLSConfig) and a forward proxy (Proxy). For HTTP/2,
+// give EmitterConfig.Transport an http.Transport of your own, with
+// [GuardedDialContext] to keep the guard. See docs/delivery-client.md in
+// the repository.
+//
 // # Payload formats
 //
 // A subscription receives payloads in the shape of the API it was made

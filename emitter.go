@@ -2,13 +2,14 @@ package monitehooks
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/netip"
-	"slices"
+	"net/url"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -77,13 +78,46 @@ type EmitterConfig struct {
 	// hand call [Emitter.Wake] after moving it.
 	Now func() time.Time
 	// Transport sends the requests. Defaults to the emitter's own client,
-	// which speaks HTTP/1.1 with keep-alive connections and whose dialer
-	// applies the SSRF guard; it hands a URL whose host name is not ASCII
-	// to an http.Transport with the same dialer. A Transport given here is
-	// used as it is: the guard is then its owner's business. Its RoundTrip
-	// is called directly, with no http.Client around it: redirects are
-	// never followed.
+	// which speaks HTTP/1.1 only, with keep-alive connections, and whose
+	// dialer applies the SSRF guard; it hands a URL whose host name is not
+	// ASCII, and a delivery through a SOCKS proxy, to an http.Transport
+	// with the same dialer and settings.
+	// For HTTP/2, give a Transport: an http.Transport with
+	// ForceAttemptHTTP2 and the DialContext of [GuardedDialContext] keeps
+	// the guard. A Transport given here is used as it is: the guard, TLS
+	// and proxy are then its owner's business, and AllowPrivateNetworks,
+	// AllowedNetworks, Resolver, TLSConfig and Proxy do not apply. Its
+	// RoundTrip is called directly, with no http.Client around it:
+	// redirects are never followed.
 	Transport http.RoundTripper
+	// TLSConfig configures TLS for https URLs on the emitter's own
+	// client: the roots that verify endpoints (RootCAs), a client
+	// certificate for endpoints that ask for one (Certificates or
+	// GetClientCertificate), the lowest version (MinVersion). The emitter
+	// uses a clone taken by NewEmitter, in which the own client sets
+	// ServerName to each URL's host and NextProtos to HTTP/1.1 alone.
+	// Defaults to nil: the system's roots, no client certificate, and
+	// crypto/tls's defaults, under which TLS 1.2 is the lowest version. It
+	// must be nil when Transport is set: configure that Transport's TLS.
+	TLSConfig *tls.Config
+	// Proxy returns the proxy to send a delivery through, or nil for
+	// none. It has the shape of http.Transport's Proxy:
+	// http.ProxyFromEnvironment follows HTTP_PROXY, HTTPS_PROXY and
+	// NO_PROXY, and http.ProxyURL names one proxy. The own client speaks
+	// to http and https proxies: a delivery to an http URL goes to the
+	// proxy with its URL in full, one to an https URL through a tunnel
+	// that CONNECT opens, then TLS to the endpoint, end to end.
+	// Credentials in the proxy's URL go in a Proxy-Authorization header.
+	// SOCKS5 proxies are left to net/http's Transport.
+	//
+	// Through a proxy the SSRF guard sees only the URL: a host that is an
+	// IP address is checked before anything is sent, but a host name is
+	// resolved by the proxy, which must hold the network's egress rules
+	// itself. The proxy's own address is not checked: it is yours.
+	//
+	// Defaults to nil: no proxy, whatever the environment says. It must be
+	// nil when Transport is set.
+	Proxy func(*http.Request) (*url.URL, error)
 	// AllowPrivateNetworks turns the SSRF guard off: deliveries may go to
 	// loopback, private and link-local addresses. Defaults to false.
 	AllowPrivateNetworks bool
@@ -142,7 +176,9 @@ type Emitter struct {
 	now          func() time.Time
 	policy       RetryPolicy
 	transport    http.RoundTripper
-	h1           *h1.Client // the default client; nil when Transport is set
+	h1           *h1.Client                            // the default client; nil when Transport is set
+	guard        *guard                                // the default client's; nil when Transport is set
+	proxy        func(*http.Request) (*url.URL, error) // the default client's
 	log          *slog.Logger
 	obs          Observer
 	workers      int
@@ -268,21 +304,29 @@ func NewEmitter(store Store, reg *Registry, cfg *EmitterConfig) (*Emitter, error
 	e.baseCtx, e.cancel = context.WithCancel(context.Background())
 	e.transport = cfg.Transport
 	if e.transport == nil {
-		g := &guard{allowAll: cfg.AllowPrivateNetworks, allowed: slices.Clone(cfg.AllowedNetworks)}
-		dial := g.dialer(cfg.Resolver)
+		e.guard = newGuard(cfg.AllowPrivateNetworks, cfg.AllowedNetworks)
+		e.proxy = cfg.Proxy
+		dial := e.guard.dialer(cfg.Resolver)
+		dialProxy := newDialer(cfg.Resolver).DialContext // the user's proxy: not the guard's business
 		const idleTimeout = 90 * time.Second
-		e.h1 = h1.NewClient(&h1.Config{Dial: dial, MaxIdle: 4 * e.workers, MaxIdlePerHost: e.perSub, IdleTimeout: idleTimeout})
+		e.h1 = h1.NewClient(&h1.Config{
+			Dial: dial, TLSConfig: cfg.TLSConfig,
+			Proxy: cfg.Proxy, DialProxy: dialProxy, CheckProxied: e.guard.checkHost,
+			MaxIdle: 4 * e.workers, MaxIdlePerHost: e.perSub, IdleTimeout: idleTimeout,
+		})
 		context.AfterFunc(e.baseCtx, e.h1.Close) // Close ends the attempts in flight
-		// For the URLs the h1 client does not take.
+		// For the URLs and proxies the h1 client does not take.
 		e.transport = &http.Transport{
-			Proxy:                 nil, // a proxy would dial for us, past the guard
-			DialContext:           dial,
-			ForceAttemptHTTP2:     true,
-			MaxIdleConns:          4 * e.workers,
-			MaxIdleConnsPerHost:   e.perSub,
-			IdleConnTimeout:       idleTimeout,
-			TLSHandshakeTimeout:   10 * time.Second,
-			ExpectContinueTimeout: time.Second,
+			Proxy:                  cfg.Proxy,
+			DialContext:            fallbackDialer(dial, dialProxy),
+			OnProxyConnectResponse: proxyConnectResponse,
+			TLSClientConfig:        cfg.TLSConfig.Clone(), // nil stays nil: the defaults
+			ForceAttemptHTTP2:      true,
+			MaxIdleConns:           4 * e.workers,
+			MaxIdleConnsPerHost:    e.perSub,
+			IdleConnTimeout:        idleTimeout,
+			TLSHandshakeTimeout:    10 * time.Second,
+			ExpectContinueTimeout:  time.Second,
 		}
 	}
 	e.idle = e.workers
@@ -322,6 +366,12 @@ func (c *EmitterConfig) validate() error {
 	}
 	if c.PollInterval < 0 {
 		v.add("PollInterval", KindInvalid, "must not be negative")
+	}
+	if c.Transport != nil && c.TLSConfig != nil {
+		v.add("TLSConfig", KindInvalid, "must be nil when Transport is set: configure the Transport's TLS")
+	}
+	if c.Transport != nil && c.Proxy != nil {
+		v.add("Proxy", KindInvalid, "must be nil when Transport is set: configure the Transport's proxy")
 	}
 	for i, p := range c.AllowedNetworks {
 		if !p.IsValid() {

@@ -3,6 +3,7 @@ package monitehooks_test
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"io"
@@ -23,8 +24,17 @@ import (
 	"github.com/monitehooks/monitehooks"
 )
 
-// waitTimeout bounds every wait on a channel in these tests.
-const waitTimeout = 10 * time.Second
+// waitTimeout bounds every wait on a channel in these tests: only a
+// broken test waits that long, so it is generous enough for the slowest
+// machine under load, and for an attempt that waits out mixedTimeout.
+const waitTimeout = 30 * time.Second
+
+// mixedTimeout is the attempt timeout of tests in which an attempt to a
+// hanging endpoint must time out while others must not: it must be
+// generous, since load can slow those others, and the hanging attempts
+// then take that long. Tests with only hanging attempts use a short one:
+// a timeout cannot fire early.
+const mixedTimeout = 10 * time.Second
 
 // request is one request a test receiver got.
 type request struct {
@@ -475,25 +485,26 @@ func TestTimeoutAndReset(t *testing.T) {
 	tests := []struct {
 		name    string
 		handler func(http.ResponseWriter, *http.Request, int)
+		timeout time.Duration // short only where it is to fire
 		want    monitehooks.ErrorClass
 	}{
-		{"hang", func(_ http.ResponseWriter, r *http.Request, _ int) { <-r.Context().Done() }, monitehooks.ErrorTimeout},
+		{"hang", func(_ http.ResponseWriter, r *http.Request, _ int) { <-r.Context().Done() }, 100 * time.Millisecond, monitehooks.ErrorTimeout},
 		{"reset", func(w http.ResponseWriter, _ *http.Request, _ int) {
 			conn, _, err := http.NewResponseController(w).Hijack()
 			if err == nil {
 				conn.(*net.TCPConn).SetLinger(0)
 				conn.Close()
 			}
-		}, monitehooks.ErrorConnection},
+		}, time.Minute, monitehooks.ErrorConnection},
 		{"huge body", func(w http.ResponseWriter, _ *http.Request, _ int) {
 			w.WriteHeader(500)
 			w.Write([]byte(strings.Repeat("é", 100_000)))
-		}, monitehooks.ErrorStatus},
+		}, time.Minute, monitehooks.ErrorStatus},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			b := setupEmitter(t, &monitehooks.EmitterConfig{AttemptTimeout: 100 * time.Millisecond})
+			b := setupEmitter(t, &monitehooks.EmitterConfig{AttemptTimeout: tt.timeout})
 			rc := newReceiver(t, tt.handler)
 			b.create(t, monitehooks.SubscriptionParams{ObjectType: "entity", URL: rc.URL})
 			b.emit(t, monitehooks.Event{})
@@ -510,11 +521,23 @@ func TestTimeoutAndReset(t *testing.T) {
 
 // TestTimeoutThenNextAttempt checks that after an attempt runs out of
 // time, the same worker's next attempt runs under a fresh deadline rather
-// than the spent one.
+// than the spent one. It sends through net/http's Transport, whose
+// requests the worker's deadline bounds (the own client's each carry a
+// deadline of their own).
 func TestTimeoutThenNextAttempt(t *testing.T) {
 	t.Parallel()
-	b := setupEmitter(t, &monitehooks.EmitterConfig{Workers: 1, AttemptTimeout: 100 * time.Millisecond})
-	hang := newReceiver(t, func(_ http.ResponseWriter, r *http.Request, _ int) { <-r.Context().Done() })
+	const timeout = 100 * time.Millisecond
+	b := setupEmitter(t, &monitehooks.EmitterConfig{
+		Workers: 1, AttemptTimeout: timeout, Transport: &http.Transport{},
+		// Under load a plain attempt may run out of time too: it is made
+		// again at once.
+		RetryPolicy: &monitehooks.Schedule{Delays: make([]time.Duration, 50)},
+	})
+	hang := newReceiver(t, func(_ http.ResponseWriter, r *http.Request, n int) {
+		if n == 1 {
+			<-r.Context().Done()
+		}
+	})
 	ok := newReceiver(t, nil)
 	b.create(t, monitehooks.SubscriptionParams{ObjectType: "entity", URL: hang.URL})
 	b.create(t, monitehooks.SubscriptionParams{ObjectType: "role", URL: ok.URL})
@@ -522,10 +545,19 @@ func TestTimeoutThenNextAttempt(t *testing.T) {
 	if info := wait(t, b.attempts, "the attempt to the hanging endpoint"); info.Attempt.ErrorClass != monitehooks.ErrorTimeout {
 		t.Fatalf("attempt class = %q (%s); want %q", info.Attempt.ErrorClass, info.Attempt.Error, monitehooks.ErrorTimeout)
 	}
-	for range 3 { // each on the one worker, after the timeout
+	for range 3 {
 		b.emit(t, monitehooks.Event{ObjectType: "role", Type: "created"})
-		if info := wait(t, b.attempts, "the next attempt"); info.Status != monitehooks.DeliverySucceeded {
-			t.Fatalf("next attempt = %+v, delivery %s; want it to succeed", info.Attempt, info.Status)
+	}
+	// Each on the one worker, after the timeout: the hanging endpoint's
+	// second attempt and the three others. A spent deadline would fail
+	// them at once, a genuine timeout only once its time is up.
+	for succeeded := 0; succeeded < 4; {
+		switch a := wait(t, b.attempts, "the next attempt").Attempt; {
+		case a.ErrorClass == "":
+			succeeded++
+		case a.ErrorClass == monitehooks.ErrorTimeout && a.Duration >= timeout:
+		default:
+			t.Fatalf("next attempt = %+v; want a success, or a timeout after %v, not a spent deadline", a, timeout)
 		}
 	}
 }
@@ -588,8 +620,9 @@ func TestTransportAnswers(t *testing.T) {
 
 // TestUpgradeAnswer checks that an endpoint that answers 101 Switching
 // Protocols and then says nothing holds no worker past the attempt's
-// timeout, with the emitter's own client and with net/http's Transport,
-// which hands over the connection with such an answer.
+// timeout: the own client takes the 101 as the answer and closes the
+// connection at once, and net/http's Transport, which hands the
+// connection over with such an answer, has it closed at the timeout.
 func TestUpgradeAnswer(t *testing.T) {
 	t.Parallel()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -598,6 +631,7 @@ func TestUpgradeAnswer(t *testing.T) {
 	}
 	var wg sync.WaitGroup
 	quit := make(chan struct{})
+	closed := make(chan error, 100) // what the endpoint reads after its 101
 	t.Cleanup(func() { close(quit); ln.Close(); wg.Wait() })
 	wg.Go(func() {
 		for {
@@ -607,33 +641,77 @@ func TestUpgradeAnswer(t *testing.T) {
 			}
 			wg.Go(func() {
 				defer conn.Close()
-				if _, err := http.ReadRequest(bufio.NewReader(conn)); err != nil {
+				br := bufio.NewReader(conn)
+				req, err := http.ReadRequest(br)
+				if err != nil {
 					return
 				}
+				io.Copy(io.Discard, req.Body)
 				io.WriteString(conn, "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n")
-				<-quit // and not a word more
+				stop := context.AfterFunc(t.Context(), func() { conn.Close() })
+				defer stop()
+				_, err = br.ReadByte() // and not a word more, until the client closes
+				select {
+				case closed <- err:
+				case <-quit:
+				}
 			})
 		}
 	})
-	for _, tc := range []struct {
-		name      string
-		transport http.RoundTripper
-	}{{"own client", nil}, {"net/http", &http.Transport{}}} {
-		t.Run(tc.name, func(t *testing.T) {
-			b := setupEmitter(t, &monitehooks.EmitterConfig{AttemptTimeout: 100 * time.Millisecond, Transport: tc.transport})
-			b.create(t, monitehooks.SubscriptionParams{ObjectType: "entity", URL: "http://" + ln.Addr().String() + "/hook"})
-			b.emit(t, monitehooks.Event{})
-			info := wait(t, b.attempts, "the attempt")
-			if info.Attempt.StatusCode != http.StatusSwitchingProtocols || info.Attempt.ErrorClass != monitehooks.ErrorStatus {
-				t.Errorf("attempt = %d %q (%s); want 101, %q", info.Attempt.StatusCode, info.Attempt.ErrorClass, info.Attempt.Error, monitehooks.ErrorStatus)
-			}
-			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-			defer cancel()
-			if err := b.em.Shutdown(ctx); err != nil {
-				t.Errorf("Shutdown = %v; want nil", err)
-			}
-		})
+	url := "http://" + ln.Addr().String() + "/hook"
+	want101 := func(t *testing.T, a monitehooks.Attempt) {
+		t.Helper()
+		if a.StatusCode != http.StatusSwitchingProtocols || a.ErrorClass != monitehooks.ErrorStatus {
+			t.Errorf("attempt = %d %q (%s); want 101, %q", a.StatusCode, a.ErrorClass, a.Error, monitehooks.ErrorStatus)
+		}
 	}
+	shutdown := func(t *testing.T, em *monitehooks.Emitter) {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if err := em.Shutdown(ctx); err != nil {
+			t.Errorf("Shutdown = %v; want nil", err)
+		}
+	}
+
+	t.Run("own client", func(t *testing.T) {
+		// No timeout is needed to end the attempt.
+		b := setupEmitter(t, &monitehooks.EmitterConfig{AttemptTimeout: time.Minute})
+		b.create(t, monitehooks.SubscriptionParams{ObjectType: "entity", URL: url})
+		b.emit(t, monitehooks.Event{})
+		want101(t, wait(t, b.attempts, "the attempt").Attempt)
+		if err := wait(t, closed, "the client's close"); err != io.EOF {
+			t.Errorf("after the 101 the endpoint read %v; want io.EOF, the client's close", err)
+		}
+		shutdown(t, b.em)
+	})
+
+	t.Run("net/http", func(t *testing.T) {
+		// The timeout ends the attempt, once the 101 came; under load it
+		// may end one before, which is then made again at once.
+		const timeout = 100 * time.Millisecond
+		b := setupEmitter(t, &monitehooks.EmitterConfig{
+			AttemptTimeout: timeout, Transport: &http.Transport{},
+			RetryPolicy: &monitehooks.Schedule{Delays: make([]time.Duration, 50)},
+		})
+		b.create(t, monitehooks.SubscriptionParams{ObjectType: "entity", URL: url})
+		b.emit(t, monitehooks.Event{})
+		for {
+			info := wait(t, b.attempts, "an attempt")
+			a := info.Attempt
+			if a.StatusCode != 0 {
+				want101(t, a)
+				if a.Duration < timeout {
+					t.Errorf("the attempt took %v; want the timeout, %v, the body being endless", a.Duration, timeout)
+				}
+				break
+			}
+			if a.ErrorClass != monitehooks.ErrorTimeout || a.Duration < timeout || info.Status != monitehooks.DeliveryPending {
+				t.Fatalf("attempt = %+v, delivery %s; want a 101, or a timeout after %v made again", a, info.Status, timeout)
+			}
+		}
+		shutdown(t, b.em)
+	})
 }
 
 // TestHTTPSToPlainHTTP checks that an https URL served by a plain HTTP
@@ -1005,6 +1083,8 @@ func TestNewEmitterConfigErrors(t *testing.T) {
 		{"negative timeout", monitehooks.EmitterConfig{AttemptTimeout: -time.Second}, "AttemptTimeout"},
 		{"bad prefix", monitehooks.EmitterConfig{AllowedNetworks: []netip.Prefix{{}}}, "AllowedNetworks"},
 		{"no attempt", monitehooks.EmitterConfig{RetryPolicy: &monitehooks.Schedule{}}, "RetryPolicy"},
+		{"TLS with a transport", monitehooks.EmitterConfig{Transport: &http.Transport{}, TLSConfig: &tls.Config{}}, "TLSConfig"},
+		{"proxy with a transport", monitehooks.EmitterConfig{Transport: &http.Transport{}, Proxy: http.ProxyFromEnvironment}, "Proxy"},
 	}
 	for _, tt := range tests {
 		_, err := monitehooks.NewEmitter(b.store, b.reg, &tt.cfg)

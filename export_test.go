@@ -16,6 +16,7 @@ var (
 	AppendJSONString = appendJSONString
 	AppendObject     = appendObject
 	Excerpt          = excerpt[[]byte]
+	HostAddr         = hostAddr
 )
 
 // RenderPayload renders the body of a delivery of ev to sub, as an

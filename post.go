@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"sync"
@@ -70,6 +71,11 @@ func (e *Emitter) postTransport(w *workerState, target, eventID string) (status 
 	if err != nil {
 		return 0, 0, &invalidURLError{err}
 	}
+	if e.proxy != nil {
+		if req, err = e.throughProxy(req); err != nil {
+			return 0, 0, requestError(target, err, false)
+		}
+	}
 	values := []string{"application/json", userAgent, string(w.sig), eventID}
 	req.Header = http.Header{
 		"Content-Type":  values[0:1:1],
@@ -110,6 +116,66 @@ func (e *Emitter) postTransport(w *workerState, target, eventID string) (status 
 		retryAfter = e.retryAfter(resp.Header.Get("Retry-After"))
 	}
 	return resp.StatusCode, retryAfter, nil
+}
+
+// throughProxy readies a request for the fallback transport when a proxy
+// is configured. If the proxy takes the request, its host is checked as
+// the h1 client checks it, and its context names the proxy's address,
+// which fallbackDialer then dials without the guard.
+func (e *Emitter) throughProxy(req *http.Request) (*http.Request, error) {
+	p, err := e.proxy(req)
+	switch {
+	case err != nil:
+		return nil, &h1.ProxyError{Err: err}
+	case p == nil:
+		return req, nil
+	}
+	if err := e.guard.checkHost(req.URL.Hostname()); err != nil {
+		return nil, err
+	}
+	return req.WithContext(context.WithValue(req.Context(), proxyAddrKey{}, proxyAddr(p))), nil
+}
+
+// proxyAddrKey is the context key under which throughProxy puts the
+// address of a request's proxy.
+type proxyAddrKey struct{}
+
+// fallbackDialer returns the fallback transport's dial function: dial,
+// which applies the guard, but for the address of the request's proxy,
+// which dialProxy dials.
+func fallbackDialer(dial, dialProxy func(ctx context.Context, network, addr string) (net.Conn, error)) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		if p, _ := ctx.Value(proxyAddrKey{}).(string); p != "" && p == addr {
+			return dialProxy(ctx, network, addr)
+		}
+		return dial(ctx, network, addr)
+	}
+}
+
+// proxyAddr returns the host:port net/http's Transport dials for the
+// proxy p.
+func proxyAddr(p *url.URL) string {
+	port := p.Port()
+	switch {
+	case port != "":
+	case p.Scheme == "http":
+		port = "80"
+	case p.Scheme == "https":
+		port = "443"
+	case p.Scheme == "socks5", p.Scheme == "socks5h":
+		port = "1080"
+	}
+	return net.JoinHostPort(p.Hostname(), port)
+}
+
+// proxyConnectResponse is the fallback transport's OnProxyConnectResponse:
+// a proxy's refusal to open a tunnel is a *h1.ProxyError, as the h1
+// client has it, rather than net/http's bare status text.
+func proxyConnectResponse(_ context.Context, proxyURL *url.URL, _ *http.Request, resp *http.Response) error {
+	if resp.StatusCode == http.StatusOK {
+		return nil
+	}
+	return &h1.ProxyError{Proxy: proxyAddr(proxyURL), StatusCode: resp.StatusCode, Err: fmt.Errorf("CONNECT answered %s", resp.Status)}
 }
 
 // asksToWait reports whether an answer of status may say in its

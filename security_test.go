@@ -207,7 +207,7 @@ func TestSecuritySSRFGuard(t *testing.T) {
 	b := setupEmitter(t, &monitehooks.EmitterConfig{
 		AllowedNetworks: []netip.Prefix{}, // non-nil: setupEmitter leaves the guard on
 		Resolver:        dns.resolver(),
-		AttemptTimeout:  2 * time.Second,
+		AttemptTimeout:  time.Minute, // every attempt ends by itself
 	})
 	for _, tt := range tests {
 		b.create(t, monitehooks.SubscriptionParams{ObjectType: "entity", URL: tt.url})
@@ -258,7 +258,7 @@ func TestSecuritySSRFAllowedNetworks(t *testing.T) {
 	b := setupEmitter(t, &monitehooks.EmitterConfig{
 		AllowedNetworks: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
 		Resolver:        dns.resolver(),
-		AttemptTimeout:  2 * time.Second,
+		AttemptTimeout:  time.Minute, // every attempt ends by itself
 	})
 	named := "http://" + attackerHost + ":" + port + "/hook"
 	v6 := "http://[::1]:" + port6 + "/"
@@ -520,7 +520,7 @@ func TestSecuritySecretsNeverLeak(t *testing.T) {
 	logger := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	b := setupEmitter(t, &monitehooks.EmitterConfig{
 		AllowedNetworks: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}, // the guard is on
-		AttemptTimeout:  500 * time.Millisecond,
+		AttemptTimeout:  mixedTimeout,                                         // the hanging endpoint's attempt times out, the others must not
 		RetryPolicy:     &monitehooks.Schedule{Delays: []time.Duration{0}},
 		Logger:          logger,
 	})

@@ -77,7 +77,8 @@ func TestServerRESTAPI(t *testing.T) {
 // recorded attempt.
 func TestServerAdvanceDuringAttempt(t *testing.T) {
 	t.Parallel()
-	monite := webhooktest.NewServer(t, &webhooktest.ServerConfig{AttemptTimeout: 500 * time.Millisecond})
+	const timeout = 500 * time.Millisecond // for the hanging attempt to run out
+	monite := webhooktest.NewServer(t, &webhooktest.ServerConfig{AttemptTimeout: timeout})
 	hook := monite.NewReceiver(t)
 	hook.Script(webhooktest.Hang())
 	monite.Subscribe(t, monitehooks.SubscriptionParams{ObjectType: "entity", URL: hook.URL})
@@ -89,7 +90,14 @@ func TestServerAdvanceDuringAttempt(t *testing.T) {
 	monite.Settle(t)
 
 	d := monite.Deliveries(t, monite.PartnerID)[0]
-	if got := hook.Len(); got != len(d.Attempts) || d.Status != monitehooks.DeliverySucceeded {
+	got := hook.Len()
+	switch last := d.Attempts[len(d.Attempts)-1]; {
+	case d.Status == monitehooks.DeliverySucceeded && got == len(d.Attempts):
+	case d.Status == monitehooks.DeliveryPending && got <= len(d.Attempts) &&
+		last.ErrorClass == monitehooks.ErrorTimeout && last.Duration >= timeout:
+		// Load made the retry run out of time too, which may have been
+		// before its request arrived; it was recorded all the same.
+	default:
 		t.Errorf("receiver got %d requests; the log has %d attempts, status %s; want them equal, succeeded", got, len(d.Attempts), d.Status)
 	}
 }

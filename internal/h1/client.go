@@ -6,6 +6,8 @@ import (
 	"crypto/tls"
 	"errors"
 	"net"
+	"net/http"
+	"net/url"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -19,11 +21,14 @@ import (
 // A Client is safe for concurrent use. A Request and a Response serve one
 // Post at a time.
 type Client struct {
-	dial        func(ctx context.Context, network, addr string) (net.Conn, error)
-	tlsConfig   *tls.Config // cloned for each connection, with its ServerName
-	maxIdle     int         // idle connections kept in all
-	maxIdleHost int         // idle connections kept per target key
-	idleTimeout time.Duration
+	dial         func(ctx context.Context, network, addr string) (net.Conn, error)
+	dialProxyTCP func(ctx context.Context, network, addr string) (net.Conn, error)
+	proxy        func(*http.Request) (*url.URL, error)
+	checkProxied func(host string) error
+	tlsConfig    *tls.Config // cloned for each connection, with its ServerName
+	maxIdle      int         // idle connections kept in all
+	maxIdleHost  int         // idle connections kept per target key
+	idleTimeout  time.Duration
 
 	lastPrune atomic.Int64 // when PruneIdle last looked, in Unix nanoseconds
 
@@ -40,11 +45,29 @@ type Config struct {
 	// Dial opens the TCP connection to a host:port; the client adds TLS
 	// for https URLs. Defaults to the DialContext of a zero net.Dialer.
 	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
-	// TLSConfig configures TLS for https URLs. The client uses a clone,
-	// offering HTTP/1.1 only by ALPN, with a session cache if it has none,
-	// and sets ServerName to each URL's host. Defaults to the zero
-	// tls.Config: the system's roots.
+	// TLSConfig configures TLS for https URLs, and to https proxies. The
+	// client uses a clone, offering HTTP/1.1 only by ALPN, with a session
+	// cache if it has none, and sets ServerName to each URL's host.
+	// Defaults to the zero tls.Config: the system's roots.
 	TLSConfig *tls.Config
+	// Proxy returns the URL of the proxy to send a request through, or
+	// nil for none, as http.Transport's Proxy does: it is asked for each
+	// Post, with a request that holds the URL, and http.ProxyFromEnvironment
+	// and http.ProxyURL fit. The client speaks to http and https proxies:
+	// a request to an http URL goes to the proxy with its URL in full,
+	// and one to an https URL through a tunnel that CONNECT opens, then
+	// TLS to the target. Credentials in the proxy's URL go in a
+	// Proxy-Authorization header. Post fails with ErrUnsupportedURL,
+	// having sent nothing, for a SOCKS proxy, and with a *ProxyError for
+	// other schemes. Defaults to nil: no proxy.
+	Proxy func(*http.Request) (*url.URL, error)
+	// DialProxy opens the TCP connection to a proxy. Defaults to Dial.
+	DialProxy func(ctx context.Context, network, addr string) (net.Conn, error)
+	// CheckProxied is called with the host of a request's URL, without
+	// brackets or port, before the request goes through a proxy: the
+	// proxy, not Dial, connects to that host. An error fails the Post,
+	// which sends nothing. Defaults to nil: no check.
+	CheckProxied func(host string) error
 	// MaxIdle bounds the idle connections kept in all. Defaults to
 	// DefaultMaxIdle.
 	MaxIdle int
@@ -72,6 +95,9 @@ func NewClient(cfg *Config) *Client {
 	if c.Dial == nil {
 		c.Dial = (&net.Dialer{}).DialContext
 	}
+	if c.DialProxy == nil {
+		c.DialProxy = c.Dial
+	}
 	if c.MaxIdle == 0 {
 		c.MaxIdle = DefaultMaxIdle
 	}
@@ -91,10 +117,16 @@ func NewClient(cfg *Config) *Client {
 		tlsConfig.ClientSessionCache = tls.NewLRUClientSessionCache(0)
 	}
 	return &Client{
-		dial: c.Dial, tlsConfig: tlsConfig,
-		maxIdle: c.MaxIdle, maxIdleHost: c.MaxIdlePerHost, idleTimeout: c.IdleTimeout,
-		idle:   make(map[string][]*persistConn),
-		active: make(map[*persistConn]struct{}),
+		dial:         c.Dial,
+		dialProxyTCP: c.DialProxy,
+		proxy:        c.Proxy,
+		checkProxied: c.CheckProxied,
+		tlsConfig:    tlsConfig,
+		maxIdle:      c.MaxIdle,
+		maxIdleHost:  c.MaxIdlePerHost,
+		idleTimeout:  c.IdleTimeout,
+		idle:         make(map[string][]*persistConn),
+		active:       make(map[*persistConn]struct{}),
 	}
 }
 
@@ -102,8 +134,8 @@ var (
 	// ErrUnsupportedURL is the error of Post, which sent nothing, for a
 	// URL the client does not take: one with another scheme than http or
 	// https, with user info, without a host, or with a host that is not
-	// ASCII (net/http applies IDNA to it). The caller may send the
-	// request another way.
+	// ASCII (net/http applies IDNA to it); or for a proxy it does not
+	// speak to (SOCKS). The caller may send the request another way.
 	ErrUnsupportedURL = errors.New("h1: unsupported URL")
 	// ErrNoDeadline is the error of Post, which sent nothing, for a
 	// Request without a Deadline.
@@ -126,13 +158,18 @@ func (c *Client) Post(ctx context.Context, req *Request, resp *Response) error {
 	if req.Deadline.IsZero() {
 		return ErrNoDeadline
 	}
-	t, err := req.write()
+	t, err := req.parse()
 	if err != nil {
 		return err
 	}
+	rt, err := c.route(t)
+	if err != nil {
+		return err
+	}
+	req.write(rt.head)
 	defer req.trim()
 	deadline := req.Deadline
-	pc, reused, err := c.get(ctx, t, deadline)
+	pc, reused, err := c.get(ctx, rt, deadline)
 	if err != nil {
 		return err
 	}
@@ -141,7 +178,7 @@ func (c *Client) Post(ctx context.Context, req *Request, resp *Response) error {
 		// The server closed the idle connection after quiet looked: the
 		// request never reached it, so it goes again on a new connection.
 		c.release(pc, false)
-		if pc, err = c.connect(ctx, t, deadline); err != nil {
+		if pc, err = c.connect(ctx, rt, deadline); err != nil {
 			return err
 		}
 		keep, err = pc.roundTrip(req.wire, deadline, resp)
@@ -150,9 +187,9 @@ func (c *Client) Post(ctx context.Context, req *Request, resp *Response) error {
 	return err
 }
 
-// get returns an idle connection to t's key, or a new one. reused reports
-// which.
-func (c *Client) get(ctx context.Context, t *target, deadline time.Time) (pc *persistConn, reused bool, err error) {
+// get returns an idle connection of rt's key, or a new one. reused
+// reports which.
+func (c *Client) get(ctx context.Context, rt *route, deadline time.Time) (pc *persistConn, reused bool, err error) {
 	for {
 		now := time.Now()
 		c.mu.Lock()
@@ -161,16 +198,16 @@ func (c *Client) get(ctx context.Context, t *target, deadline time.Time) (pc *pe
 			return nil, false, net.ErrClosed
 		}
 		pc = nil
-		if conns := c.idle[t.key]; len(conns) > 0 {
+		if conns := c.idle[rt.key]; len(conns) > 0 {
 			pc = conns[len(conns)-1]
 			conns[len(conns)-1] = nil
-			c.idle[t.key] = conns[:len(conns)-1]
+			c.idle[rt.key] = conns[:len(conns)-1]
 			c.nIdle--
 			c.active[pc] = struct{}{}
 		}
 		c.mu.Unlock()
 		if pc == nil {
-			pc, err = c.connect(ctx, t, deadline)
+			pc, err = c.connect(ctx, rt, deadline)
 			return pc, false, err
 		}
 		if idle := now.Sub(pc.idleSince); idle < c.idleTimeout && pc.quiet(idle) {
@@ -180,18 +217,24 @@ func (c *Client) get(ctx context.Context, t *target, deadline time.Time) (pc *pe
 	}
 }
 
-// connect opens a new connection to t, counted as active.
-func (c *Client) connect(ctx context.Context, t *target, deadline time.Time) (*persistConn, error) {
+// connect opens a new connection by the route rt, counted as active.
+func (c *Client) connect(ctx context.Context, rt *route, deadline time.Time) (*persistConn, error) {
 	ctx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
-	conn, err := c.dial(ctx, "tcp", t.addr)
+	var conn, raw net.Conn
+	var err error
+	if rt.proxied {
+		conn, raw, err = c.dialProxy(ctx, rt, deadline)
+	} else {
+		conn, err = c.dial(ctx, "tcp", rt.addr)
+		raw = conn
+	}
 	if err != nil {
 		return nil, err
 	}
-	raw := conn
-	if t.serverName != "" {
+	if rt.serverName != "" {
 		cfg := c.tlsConfig.Clone()
-		cfg.ServerName = t.serverName
+		cfg.ServerName = rt.serverName
 		tc := tls.Client(conn, cfg)
 		if err := tc.HandshakeContext(ctx); err != nil {
 			conn.Close()
@@ -199,7 +242,7 @@ func (c *Client) connect(ctx context.Context, t *target, deadline time.Time) (*p
 		}
 		conn = tc
 	}
-	pc := &persistConn{key: t.key, conn: conn, raw: raw}
+	pc := &persistConn{key: rt.key, conn: conn, raw: raw}
 	pc.br = bufio.NewReaderSize(pc, 4<<10)
 	c.mu.Lock()
 	closed := c.closed

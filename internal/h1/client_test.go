@@ -176,10 +176,10 @@ func idleConn(t *testing.T, c *Client, url string) *persistConn {
 	tgt, _ := parseTarget(url)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if conns := c.idle[tgt.key]; len(conns) == 1 {
+	if conns := c.idle[tgt.direct.key]; len(conns) == 1 {
 		return conns[0]
 	}
-	t.Fatalf("%d idle connections to %s; want 1", len(c.idle[tgt.key]), url)
+	t.Fatalf("%d idle connections to %s; want 1", len(c.idle[tgt.direct.key]), url)
 	return nil
 }
 
@@ -275,9 +275,9 @@ func TestClientResendsAnUnsentRequest(t *testing.T) {
 			c := testClient(2, nil)
 			defer c.Close()
 			conn := tc.conn()
-			broken := &persistConn{key: tgt.key, conn: conn, raw: conn, idleSince: time.Now()}
+			broken := &persistConn{key: tgt.direct.key, conn: conn, raw: conn, idleSince: time.Now()}
 			broken.br = bufio.NewReaderSize(broken, 4<<10)
-			c.idle[tgt.key], c.nIdle = []*persistConn{broken}, 1
+			c.idle[tgt.direct.key], c.nIdle = []*persistConn{broken}, 1
 			if r, err := postBody(t, c, srv.URL, tc.body); err != nil || r.Status != 200 || requests.Load() != 1 {
 				t.Errorf("post over a broken idle connection = %v, %v, %d requests at the server; want 200 over a new one", r, err, requests.Load())
 			}
@@ -456,8 +456,8 @@ func TestClientPool(t *testing.T) {
 	defer c.Close()
 	tgt, _ := parseTarget(srv.URL)
 	ctx, deadline := context.Background(), time.Now().Add(time.Minute)
-	pc1, reused1, err1 := c.get(ctx, tgt, deadline)
-	pc2, reused2, err2 := c.get(ctx, tgt, deadline)
+	pc1, reused1, err1 := c.get(ctx, &tgt.direct, deadline)
+	pc2, reused2, err2 := c.get(ctx, &tgt.direct, deadline)
 	if err1 != nil || err2 != nil || reused1 || reused2 || pc1 == pc2 {
 		t.Fatalf("two gets with none idle = %v %v %v, %v %v %v; want two new connections", pc1, reused1, err1, pc2, reused2, err2)
 	}
@@ -469,7 +469,7 @@ func TestClientPool(t *testing.T) {
 	if _, err := pc2.conn.Write([]byte("x")); !errors.Is(err, net.ErrClosed) {
 		t.Errorf("the connection past the idle cap: Write = %v; want it closed", err)
 	}
-	pc3, reused3, _ := c.get(ctx, tgt, deadline)
+	pc3, reused3, _ := c.get(ctx, &tgt.direct, deadline)
 	if pc3 != pc1 || !reused3 {
 		t.Errorf("get after release = a new connection; want the idle one back")
 	}
@@ -480,14 +480,14 @@ func TestClientPool(t *testing.T) {
 
 	// Idle connections are closed once idle for longer than the timeout,
 	// by PruneIdle at most once per half of it.
-	pc4, _, _ := c.get(ctx, tgt, deadline)
+	pc4, _, _ := c.get(ctx, &tgt.direct, deadline)
 	c.release(pc4, true)
 	later := time.Now().Add(c.idleTimeout + time.Second) // pc4 is stale then
 	c.PruneIdle(later)
 	if _, err := pc4.conn.Write([]byte("x")); !errors.Is(err, net.ErrClosed) || c.nIdle != 0 || len(c.idle) != 0 {
 		t.Errorf("after pruning: Write = %v, %d idle, %d keys; want closed, 0, 0", err, c.nIdle, len(c.idle))
 	}
-	stale, _, _ := c.get(ctx, tgt, deadline)
+	stale, _, _ := c.get(ctx, &tgt.direct, deadline)
 	c.release(stale, true)
 	stale.idleSince = later.Add(-2 * c.idleTimeout)
 	if c.PruneIdle(later.Add(c.idleTimeout/2 - time.Second)); c.nIdle != 1 {
@@ -498,10 +498,10 @@ func TestClientPool(t *testing.T) {
 	}
 	now := time.Now()
 	// And get skips one idle for too long.
-	pc5, _, _ := c.get(ctx, tgt, deadline)
+	pc5, _, _ := c.get(ctx, &tgt.direct, deadline)
 	c.release(pc5, true)
-	c.idle[tgt.key][0].idleSince = now.Add(-2 * c.idleTimeout)
-	if pc6, reused, _ := c.get(ctx, tgt, deadline); reused || pc6 == pc5 {
+	c.idle[tgt.direct.key][0].idleSince = now.Add(-2 * c.idleTimeout)
+	if pc6, reused, _ := c.get(ctx, &tgt.direct, deadline); reused || pc6 == pc5 {
 		t.Errorf("get with a stale idle connection reused it")
 	}
 	if _, err := pc5.conn.Write([]byte("x")); !errors.Is(err, net.ErrClosed) {
@@ -638,7 +638,8 @@ func TestPostAllocs(t *testing.T) {
 		}
 	}
 	fill()
-	req.write()
+	tgt, _ := req.parse()
+	req.write(tgt.direct.head)
 	size.Store(int64(len(req.wire)))
 	post() // connects, and takes the URL apart
 	raw := idleConn(t, c, url).raw

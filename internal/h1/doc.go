@@ -28,21 +28,25 @@
 //
 // It speaks HTTP/1.1 only, over TCP or TLS (offering only HTTP/1.1 by
 // ALPN), with keep-alive connections pooled per scheme, host and port. It
-// follows no redirect and uses no proxy. A URL it does not take, such as
-// one whose host is not ASCII and needs IDNA, fails with
+// follows no redirect. It goes through a forward proxy when Config.Proxy
+// names one, http or https: a request to an http URL goes to the proxy
+// with the URL in full, one to an https URL through a tunnel that CONNECT
+// opens. A URL it does not take, such as one whose host is not ASCII and
+// needs IDNA, or a proxy it does not speak to (SOCKS), fails with
 // ErrUnsupportedURL before anything is sent, for the caller to send
 // through net/http instead.
 //
 // It frames an answer's body by net/http's rules, in net/http's order:
-// informational (1xx) answers skipped, at most five; Transfer-Encoding
-// chunked or none; Content-Length values that must agree; a body to the
-// end of the connection otherwise; no body for 1xx, 204 and 304; and it
-// refuses what net/textproto refuses in a header. FuzzReadResponse holds
-// the parser to http.ReadResponse on the same bytes. The status line and
-// headers of each answer may take up to 10 MiB, as net/http's Transport
-// allows by default. Trailers are not read: the connection of a chunked
-// answer that has any is closed, as is one whose body is longer than what
-// the Response keeps.
+// informational (1xx) answers skipped, any number of them; a 101 taken as
+// the answer, and its connection closed; Transfer-Encoding chunked or
+// none; Content-Length values that must agree; a body to the end of the
+// connection otherwise; no body for 1xx, 204 and 304; and it refuses what
+// net/textproto refuses in a header. FuzzReadResponse holds the parser to
+// http.ReadResponse on the same bytes. The status lines and headers of an
+// exchange, those of its interim answers included, may take up to 10 MiB
+// together, as net/http's Transport allows by default. Trailers are not
+// read: the connection of a chunked answer that has any is closed, as is
+// one whose body is longer than what the Response keeps.
 //
 // A server may close an idle connection, or write to it unasked (a 408
 // before closing, or a stray answer), and what it wrote would be taken for

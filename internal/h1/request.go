@@ -3,6 +3,7 @@ package h1
 import (
 	"fmt"
 	"net"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -35,8 +36,9 @@ type Request struct {
 // let go.
 const maxKeptRequest = 1 << 20
 
-// write makes the request's bytes in r.wire, and returns its target.
-func (r *Request) write() (*target, error) {
+// parse returns the request's target, taken apart once while URL stays
+// the same, or ErrUnsupportedURL.
+func (r *Request) parse() (*target, error) {
 	if r.target == nil || r.target.url != r.URL {
 		r.target, _ = parseTarget(r.URL)
 	}
@@ -46,13 +48,18 @@ func (r *Request) write() (*target, error) {
 	if r.Header.err != nil {
 		return nil, r.Header.err
 	}
-	r.wire = append(r.wire[:0], r.target.head...)
+	return r.target, nil
+}
+
+// write makes the request's bytes in r.wire: head (the request line and
+// the fields the route needs), Header, Content-Length and Body.
+func (r *Request) write(head []byte) {
+	r.wire = append(r.wire[:0], head...)
 	r.wire = append(r.wire, r.Header.wire...)
 	r.wire = append(r.wire, "Content-Length: "...)
 	r.wire = strconv.AppendInt(r.wire, int64(len(r.Body)), 10)
 	r.wire = append(r.wire, "\r\n\r\n"...)
 	r.wire = append(r.wire, r.Body...)
-	return r.target, nil
 }
 
 // trim lets go of the request's bytes if they grew past maxKeptRequest.
@@ -108,11 +115,28 @@ func validToken(s string) bool {
 
 // target is a URL taken apart for a Client.
 type target struct {
-	url        string // as the Request has it
-	key        string // scheme://host:port: connections to one key serve any of its targets
-	addr       string // host:port to dial
-	serverName string // for TLS; empty for plain HTTP
-	head       []byte // the request line and the Host header
+	url    string   // as the Request has it
+	u      *url.URL // parsed
+	host   string   // u's host, without brackets or port
+	direct route    // to it, not through a proxy
+
+	// Through a proxy: the request Config.Proxy is asked about, and the
+	// route through the proxy it last answered.
+	proxyReq *http.Request
+	viaURL   url.URL
+	via      *route
+}
+
+// route is a way to a target, straight or through a proxy: where to
+// connect, what to say first, and the head of the request to send.
+type route struct {
+	key        string // scheme://host:port, and the proxy's: connections with one key serve any of its requests
+	addr       string // host:port to dial: the target's, or the proxy's
+	proxyName  string // for TLS to an https proxy; empty otherwise
+	proxied    bool
+	connect    []byte // the CONNECT request for a tunnel to an https target through a proxy
+	serverName string // for TLS to the target; empty for plain HTTP
+	head       []byte // the request line and the Host header, and Proxy-Authorization through a proxy in plain HTTP
 }
 
 // parseTarget takes raw apart, or returns false for a URL the client does
@@ -127,8 +151,8 @@ func parseTarget(raw string) (*target, bool) {
 			return nil, false // a host in Unicode: net/http applies IDNA
 		}
 	}
-	t := &target{url: raw}
-	host, port := u.Hostname(), u.Port()
+	t := &target{url: raw, u: u, host: u.Hostname()}
+	port := u.Port()
 	switch u.Scheme {
 	case "http":
 		if port == "" {
@@ -138,14 +162,16 @@ func parseTarget(raw string) (*target, bool) {
 		if port == "" {
 			port = "443"
 		}
-		t.serverName = host
+		t.direct.serverName = t.host
 	default:
 		return nil, false
 	}
-	t.addr = net.JoinHostPort(host, port)
-	t.key = u.Scheme + "://" + t.addr
-	// An empty port ("host:") is dropped, as net/http does (RFC 3986,
-	// section 6.2.3).
-	t.head = fmt.Appendf(nil, "POST %s HTTP/1.1\r\nHost: %s\r\n", u.RequestURI(), strings.TrimSuffix(u.Host, ":"))
+	t.direct.addr = net.JoinHostPort(t.host, port)
+	t.direct.key = u.Scheme + "://" + t.direct.addr
+	t.direct.head = fmt.Appendf(nil, "POST %s HTTP/1.1\r\nHost: %s\r\n", u.RequestURI(), hostHeader(u))
 	return t, true
 }
+
+// hostHeader returns the Host header of a request to u. An empty port
+// ("host:") is dropped, as net/http does (RFC 3986, section 6.2.3).
+func hostHeader(u *url.URL) string { return strings.TrimSuffix(u.Host, ":") }

@@ -19,9 +19,11 @@ func TestRequestWire(t *testing.T) {
 	req := &Request{URL: "http://example.com:8080/hooks?x=1", Body: []byte(`{"a":1}`)}
 	req.Header.Add("User-Agent", "test/1")
 	req.Header.AddBytes("Signature", []byte("t=1,v1=00"))
-	if _, err := req.write(); err != nil {
+	tgt, err := req.parse()
+	if err != nil {
 		t.Fatal(err)
 	}
+	req.write(tgt.direct.head)
 	want := "POST /hooks?x=1 HTTP/1.1\r\nHost: example.com:8080\r\nUser-Agent: test/1\r\nSignature: t=1,v1=00\r\nContent-Length: 7\r\n\r\n{\"a\":1}"
 	if got := string(req.wire); got != want {
 		t.Errorf("request = %q; want %q", got, want)
@@ -29,7 +31,7 @@ func TestRequestWire(t *testing.T) {
 	// Reset empties the header for the next request.
 	req.Header.Reset()
 	req.Body = nil
-	req.write()
+	req.write(tgt.direct.head)
 	want = "POST /hooks?x=1 HTTP/1.1\r\nHost: example.com:8080\r\nContent-Length: 0\r\n\r\n"
 	if got := string(req.wire); got != want {
 		t.Errorf("request after Reset = %q; want %q", got, want)
@@ -124,8 +126,8 @@ func TestParseTarget(t *testing.T) {
 			t.Errorf("parseTarget(%q) refused it", tc.url)
 			continue
 		}
-		want := &target{url: tc.url, key: tc.key, addr: tc.addr, serverName: tc.serverName, head: []byte(tc.head)}
-		if diff := cmp.Diff(want, got, cmp.AllowUnexported(target{})); diff != "" {
+		want := route{key: tc.key, addr: tc.addr, serverName: tc.serverName, head: []byte(tc.head)}
+		if diff := cmp.Diff(want, got.direct, cmp.AllowUnexported(route{})); diff != "" {
 			t.Errorf("parseTarget(%q) (-want +got):\n%s", tc.url, diff)
 		}
 	}

@@ -14,7 +14,8 @@ import (
 // to the next: it keeps its working space.
 type Response struct {
 	// Status is the status code of the answer, after any informational
-	// (1xx) ones but a 101.
+	// (1xx) ones but a 101, which ends the exchange: its connection is
+	// closed.
 	Status int
 	// Body holds the start of the answer's body, read into its memory: up
 	// to cap(Body) bytes, which the caller chooses before Post. A longer
@@ -36,24 +37,25 @@ func (r *Response) trim() {
 }
 
 const (
-	// maxHeaderBytes bounds the status line and headers of an answer,
-	// and of each 1xx answer before it, as net/http's Transport bounds
-	// them by default.
+	// maxHeaderBytes bounds the status lines and headers of an exchange:
+	// those of the answer and of every informational (1xx) answer before
+	// it, together, as net/http's Transport bounds them by default. It
+	// is the one bound on interim answers: there may be any number of
+	// them (a server may send 102 Processing every few seconds while it
+	// works), but not an endless stream.
 	maxHeaderBytes = 10 << 20
 	// keepScratch is the most working space for long header lines a
 	// Response keeps from one answer to the next.
 	keepScratch = 64 << 10
-	// max1xx bounds the informational answers before the final one,
-	// as net/http's Transport does.
-	max1xx = 5
 )
 
-// errResponseHeaderTooLarge is the error of an answer whose headers exceed
-// maxHeaderBytes.
+// errResponseHeaderTooLarge is the error of an exchange whose status lines
+// and headers, interim answers' included, exceed maxHeaderBytes.
 var errResponseHeaderTooLarge = fmt.Errorf("monitehooks: response headers exceed %d bytes", maxHeaderBytes)
 
 // readResponse reads an answer to a POST from br into r, skipping
-// informational (1xx) answers before it. It follows net/http's rules for
+// informational (1xx) answers before it, with one budget of
+// maxHeaderBytes for the heads of all of them. It follows net/http's rules for
 // framing the body, and keeps up to cap(r.Body) bytes of it. An error
 // while reading the body is not returned: the status stands, and the
 // connection is not kept. keep reports whether the connection may serve
@@ -64,8 +66,8 @@ func readResponse(br *bufio.Reader, r *Response) (keep bool, err error) {
 	h := &r.h
 	var length int64
 	var closeAfter bool
-	for n1xx := 0; ; n1xx++ {
-		budget := maxHeaderBytes // for each answer, as net/http counts
+	budget := maxHeaderBytes // for the whole exchange, as net/http counts
+	for {
 		var minor int
 		r.Status, minor, err = readStatusLine(br, r, &budget)
 		if err != nil {
@@ -80,10 +82,7 @@ func readResponse(br *bufio.Reader, r *Response) (keep bool, err error) {
 			return false, err
 		}
 		if r.Status < 100 || r.Status > 199 || r.Status == 101 {
-			break
-		}
-		if n1xx == max1xx {
-			return false, errors.New("monitehooks: too many 1xx informational responses")
+			break // a 101 is final: framing closes its connection
 		}
 	}
 	body := r.Body[:cap(r.Body)]
@@ -263,6 +262,9 @@ func (h *headers) finish() {
 	v := h.val
 	switch h.cur {
 	case hdrContentLength:
+		// A value folded onto a line of spaces ends in one: net/http trims
+		// it off a Content-Length, and so do we.
+		v = trimOWS(v)
 		if h.nLength == 0 {
 			h.contentLength = append(h.contentLength[:0], v...)
 		} else if !bytes.Equal(h.contentLength, v) {
