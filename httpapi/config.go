@@ -21,15 +21,22 @@ type Config struct {
 	// deliveries are read from it. Required.
 	Store monitehooks.Store
 	// Emitter emits the events posted to POST /events, which is served
-	// exactly when Emitter is set; no other route uses it. Defaults to
-	// nil: POST /events is not served and answers 405 (GET /events still
-	// is).
+	// exactly when Emitter is set. POST /webhook_deliveries/{id}/redeliver
+	// and POST /{prefix}/{id}/recover are served either way: with an
+	// Emitter they go through [monitehooks.Emitter.Redeliver] and
+	// [monitehooks.Emitter.RecoverFailed], which wake it at once; without
+	// one they requeue the deliveries in Store, due at Now, and whichever
+	// emitter delivers from that store picks them up when it next polls
+	// (within its PollInterval). Defaults to nil: POST /events is not
+	// served and answers 405 (GET /events still is).
 	Emitter *monitehooks.Emitter
 	// Authenticator maps a request to the partner making it;
 	// [StaticTokens] makes one from a map of bearer tokens. Required.
 	Authenticator Authenticator
-	// Now stamps the created_at of events posted to POST /events. Defaults
-	// to nil, which leaves it to the Emitter's clock.
+	// Now stamps the created_at of events posted to POST /events and,
+	// without an Emitter, is when redelivered and recovered deliveries
+	// become due (with one, they are due at the Emitter's clock). Defaults
+	// to nil: the Emitter's clock for events, time.Now for requeues.
 	Now func() time.Time
 	// Logger receives the handler's logs: failures that answer 5xx at
 	// error level, refused requests at debug level. Defaults to

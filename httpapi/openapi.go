@@ -87,11 +87,27 @@ func (g generation) regenerateOp() operation {
 	}
 }
 
+func (g generation) recoverOp() operation {
+	return operation{
+		id: g.opID + "_recover", summary: "Make the subscription's deliveries that failed for good since a time pending again", tag: g.tag,
+		params: []string{"id"}, body: "RecoverFailed",
+		status: 200, result: "Recovered", errors: []int{400, 401, 404, 413, 415, 422},
+	}
+}
+
 var (
 	listDeliveriesOp = operation{
 		id: "deliveries_list", summary: "List deliveries, with the outcome of their last request", tag: "webhook_deliveries",
-		params: append(append([]string{}, listParams...), "event_id", "event_action"),
+		params: append(append([]string{}, listParams...), "event_id", "event_action", "webhook_subscription_id"),
 		status: 200, result: "DeliveryList", errors: []int{401, 416, 422},
+	}
+	getDeliveryOp = operation{
+		id: "deliveries_get", summary: "Get a delivery with every attempt", tag: "webhook_deliveries",
+		params: []string{"id"}, status: 200, result: "DeliveryWithAttempts", errors: []int{401, 404},
+	}
+	redeliverOp = operation{
+		id: "deliveries_redeliver", summary: "Make a delivery pending again, due now; its requests carry the same Webhook-Id", tag: "webhook_deliveries",
+		params: []string{"id"}, status: 200, result: "Delivery", errors: []int{401, 404},
 	}
 	listEventsOp = operation{
 		id: "events_list", summary: "List emitted events", tag: "events",
@@ -241,6 +257,9 @@ func parameters() obj {
 		"object_type": queryParam("object_type", "Only items about this object type.", obj{"type": "string"}),
 		"event_type":  queryParam("event_type", "Only events of this event type.", obj{"type": "string"}),
 		"event_id":    queryParam("event_id", "Only deliveries of this event.", obj{"type": "string", "format": "uuid"}),
+		"webhook_subscription_id": queryParam("webhook_subscription_id",
+			"Only deliveries to this subscription. One that is not a UUID names none: the page is empty.",
+			obj{"type": "string", "format": "uuid"}),
 		"event_action": queryParam("event_action",
 			`Only deliveries of this event type, given as "created" or as "<object_type>.created".`, obj{"type": "string"}),
 	}
@@ -248,6 +267,59 @@ func parameters() obj {
 		ps[b.name] = queryParam(b.name, "A bound on the creation time.", obj{"type": "string", "format": "date-time"})
 	}
 	return ps
+}
+
+// errorText is the schema of an error description: "<class>: <message>",
+// where the class is the attempt's ErrorClass.
+func errorText(when string) obj {
+	return obj{
+		"type": []string{"string", "null"},
+		"description": "Why the attempt failed, as \"<class>: <message>\"; the class is one of " +
+			errorClassList() + ". " + when,
+	}
+}
+
+// errorClasses lists the attempts' error classes.
+var errorClasses = []monitehooks.ErrorClass{
+	monitehooks.ErrorStatus, monitehooks.ErrorTimeout, monitehooks.ErrorConnection, monitehooks.ErrorDNS,
+	monitehooks.ErrorTLS, monitehooks.ErrorBlocked, monitehooks.ErrorInvalidURL, monitehooks.ErrorCanceled,
+	monitehooks.ErrorSubscriptionGone,
+}
+
+func errorClassList() string {
+	out := ""
+	for i, c := range errorClasses {
+		if i > 0 {
+			out += ", "
+		}
+		out += string(c)
+	}
+	return out
+}
+
+// deliveryProperties are the properties of a delivery row.
+func deliveryProperties() obj {
+	uuidString := obj{"type": "string", "format": "uuid"}
+	dateTime := obj{"type": "string", "format": "date-time"}
+	return obj{
+		"id":                  uuidString,
+		"event_id":            obj{"type": "string", "format": "uuid", "description": "The event's ID: the Webhook-Id of every request."},
+		"requests_made_count": obj{"type": "integer", "minimum": 0, "description": "The attempts that made a request."},
+		"response": obj{"type": []string{"string", "null"}, "maxLength": monitehooks.MaxResponseExcerpt,
+			"description": "The start of the last request's answer; null before any request."},
+		"response_status_code": obj{"type": []string{"integer", "null"},
+			"description": "The status of the last request's answer; null before any request and when it got no answer."},
+		"url": obj{"type": []string{"string", "null"},
+			"description": "Where the last request went; before any, the subscription's URL, or null once it is deleted."},
+		"was_successful": obj{"type": "boolean"},
+		"created_at":     dateTime,
+		"updated_at":     dateTime,
+		"status": obj{"type": "string", "enum": []string{string(monitehooks.DeliveryPending),
+			string(monitehooks.DeliverySucceeded), string(monitehooks.DeliveryFailed)}},
+		"next_attempt_at": obj{"type": []string{"string", "null"}, "format": "date-time",
+			"description": "When a pending delivery is due; null once it succeeded or failed."},
+		"last_error": errorText("Set when the last attempt got no answer (or made no request); null when it got an answer or there was none."),
+	}
 }
 
 func listSchema(item string) obj {
@@ -334,16 +406,44 @@ func schemas(catalog *monitehooks.Catalog) obj {
 		"Delivery": obj{
 			"type": "object",
 			"required": []string{"id", "event_id", "requests_made_count", "response",
-				"response_status_code", "url", "was_successful"},
+				"response_status_code", "url", "was_successful", "created_at", "updated_at",
+				"status", "next_attempt_at", "last_error"},
+			"properties": deliveryProperties(),
+		},
+		"DeliveryWithAttempts": obj{
+			"allOf": []obj{ref("schemas", "Delivery"), {
+				"type":     "object",
+				"required": []string{"attempts"},
+				"properties": obj{"attempts": obj{
+					"type": "array", "items": ref("schemas", "Attempt"),
+					"description": "Every attempt, oldest first, those that made no request included.",
+				}},
+			}},
+		},
+		"Attempt": obj{
+			"type":     "object",
+			"required": []string{"attempted_at", "duration_ms", "status_code", "error", "response"},
 			"properties": obj{
-				"id":                   uuidString,
-				"event_id":             uuidString,
-				"requests_made_count":  obj{"type": "integer", "minimum": 0},
-				"response":             obj{"type": []string{"string", "null"}, "maxLength": monitehooks.MaxResponseExcerpt},
-				"response_status_code": nullable("integer"),
-				"url":                  nullable("string"),
-				"was_successful":       obj{"type": "boolean"},
+				"attempted_at": dateTime,
+				"duration_ms":  obj{"type": "integer", "minimum": 0},
+				"status_code":  obj{"type": []string{"integer", "null"}, "description": "null when the attempt got no answer."},
+				"error":        errorText("null for a success."),
+				"response":     obj{"type": "string", "maxLength": monitehooks.MaxResponseExcerpt, "description": "The start of the answer's body."},
 			},
+		},
+		"RecoverFailed": obj{
+			"type":                 "object",
+			"additionalProperties": false,
+			"required":             []string{"since"},
+			"properties": obj{
+				"since": obj{"type": "string", "format": "date-time",
+					"description": "Deliveries created at or after this time are requeued."},
+			},
+		},
+		"Recovered": obj{
+			"type":       "object",
+			"required":   []string{"requeued"},
+			"properties": obj{"requeued": obj{"type": "integer", "minimum": 0, "description": "How many deliveries are pending again."}},
 		},
 		"DeliveryList": listSchema("Delivery"),
 		"Event": obj{
