@@ -2,8 +2,11 @@ package httpapi
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/monitehooks/monitehooks"
@@ -12,6 +15,10 @@ import (
 // MaxBodySize is the largest request body accepted; a larger one answers
 // 413.
 const MaxBodySize = 1 << 20
+
+// DefaultBaseURL is where the API is taken to be mounted when
+// [Config].BaseURL is empty: /v1, where the monitehooks CLI mounts it.
+const DefaultBaseURL = "/v1"
 
 // Config configures [New].
 type Config struct {
@@ -38,6 +45,13 @@ type Config struct {
 	// become due (with one, they are due at the Emitter's clock). Defaults
 	// to nil: the Emitter's clock for events, time.Now for requeues.
 	Now func() time.Time
+	// BaseURL is where the handler is mounted, as the OpenAPI document
+	// names it in its servers: a path such as "/v1", taken relative to
+	// the host that serves the document, or an absolute http or https URL
+	// such as "https://api.example.com/v1". It does not change the paths
+	// the handler serves (mount it with [http.StripPrefix]). Defaults to
+	// DefaultBaseURL.
+	BaseURL string
 	// Logger receives the handler's logs: failures that answer 5xx at
 	// error level, refused requests at debug level. Defaults to
 	// discarding them.
@@ -57,7 +71,22 @@ func (c *Config) validate() error {
 	case c.Authenticator == nil:
 		return errors.New("httpapi: New: Config.Authenticator is required; StaticTokens makes one from bearer tokens")
 	}
+	if c.BaseURL != "" && !validBaseURL(c.BaseURL) {
+		return fmt.Errorf("httpapi: New: Config.BaseURL %q is neither a path starting with / nor an absolute http or https URL, without query or fragment", c.BaseURL)
+	}
 	return nil
+}
+
+// validBaseURL reports whether s can be the OpenAPI document's server URL.
+func validBaseURL(s string) bool {
+	u, err := url.Parse(s)
+	if err != nil || u.RawQuery != "" || u.Fragment != "" || strings.ContainsAny(s, "?#{} ") {
+		return false
+	}
+	if u.Scheme == "" {
+		return u.Host == "" && strings.HasPrefix(s, "/") && !strings.HasPrefix(s, "//")
+	}
+	return (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && u.User == nil
 }
 
 // New returns the REST API handler described in the package doc. It serves
@@ -79,7 +108,11 @@ func New(cfg *Config) (http.Handler, error) {
 		h.log = slog.New(slog.DiscardHandler)
 	}
 	h.routes = h.routeTable()
-	doc, err := openAPIDocument(h.routes, h.reg.Catalog())
+	base := cfg.BaseURL
+	if base == "" {
+		base = DefaultBaseURL
+	}
+	doc, err := openAPIDocument(h.routes, h.reg.Catalog(), base)
 	if err != nil {
 		return nil, err
 	}

@@ -42,7 +42,11 @@
 //	POST   /events                            emit an event (only with a [Config].Emitter)
 //	GET    /openapi.json                      the OpenAPI 3.1 document; no authentication
 //
-// The OpenAPI document describes exactly the routes served.
+// The OpenAPI document describes exactly the routes served, names the
+// base the API is mounted at ([Config].BaseURL, /v1 by default) as its
+// server and Apache-2.0 as its license, and describes under "webhooks"
+// the request each subscription receives in each payload format, with
+// its Monite-Signature, Webhook-Id and User-Agent headers.
 //
 // # Deliveries
 //
