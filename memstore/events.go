@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"iter"
 	"math"
 	"slices"
 
@@ -11,8 +12,9 @@ import (
 )
 
 // CreateEvent stores a copy of p.Event with a new ID, and one pending
-// delivery per subscription ID, due at p.Due, all at once, and returns the
-// stored event, as GetEvent does. The subscription IDs must be IDs the
+// delivery per subscription ID, due at p.Due, made in the order of
+// p.SubscriptionIDs, all at once, and returns the stored event, as
+// GetEvent does. The subscription IDs must be IDs the
 // store gave out, listed once each; the store does not check that the
 // subscriptions still exist. It copies the event's Object. On error
 // nothing is stored.
@@ -23,9 +25,10 @@ func (s *Store) CreateEvent(ctx context.Context, p monitehooks.CreateEventParams
 	ev := &p.Event
 	n := len(p.SubscriptionIDs)
 	var buf [16]subRef
-	subs := buf[:0]
+	var sortBuf [16]id
+	subs, sorted := buf[:0], sortBuf[:0]
 	if n > len(buf) {
-		subs = make([]subRef, 0, n)
+		subs, sorted = make([]subRef, 0, n), make([]id, 0, n)
 	}
 	for _, str := range p.SubscriptionIDs {
 		sid, ok := parseID(str)
@@ -33,14 +36,15 @@ func (s *Store) CreateEvent(ctx context.Context, p monitehooks.CreateEventParams
 			return monitehooks.Event{}, fmt.Errorf("memstore: subscription ID %q is not one the store gave out: %w", str, monitehooks.ErrInvalid)
 		}
 		subs = append(subs, subRef{sid, str})
+		sorted = append(sorted, sid)
 	}
 	if n > 1 {
-		// Deliveries get random IDs, so which goes to which subscription
-		// does not matter: sorting finds duplicates without a map.
-		slices.SortFunc(subs, func(a, b subRef) int { return bytes.Compare(a.id[:], b.id[:]) })
+		// Sorting a copy finds duplicates without a map; the deliveries
+		// are made in the order given, which orders them in lists.
+		slices.SortFunc(sorted, func(a, b id) int { return bytes.Compare(a[:], b[:]) })
 		for i := 1; i < n; i++ {
-			if subs[i].id == subs[i-1].id {
-				return monitehooks.Event{}, fmt.Errorf("memstore: subscription ID %s listed twice: %w", subs[i].str, monitehooks.ErrInvalid)
+			if sorted[i] == sorted[i-1] {
+				return monitehooks.Event{}, fmt.Errorf("memstore: subscription ID %s listed twice: %w", sorted[i], monitehooks.ErrInvalid)
 			}
 		}
 	}
@@ -117,8 +121,8 @@ type subRef struct {
 
 // eventLocked returns the event with the ID, or nil. s.mu must be held.
 func (s *Store) eventLocked(eid id) *event {
-	seq := seqOf(&eid)
-	if seq == 0 || seq > uint64(s.events.n) {
+	seq, ok := s.eventIDs.seqOf(&eid)
+	if !ok {
 		return nil
 	}
 	if e := s.events.at(uint32(seq - 1)); e.id == eid {
@@ -149,18 +153,18 @@ func (s *Store) ListEvents(ctx context.Context, partnerID string, lp monitehooks
 	if err := ctx.Err(); err != nil {
 		return monitehooks.Page[monitehooks.Event]{}, err
 	}
-	q, err := resolveList(lp)
+	q, err := s.resolveList(lp, &s.eventIDs)
 	if err != nil {
 		return monitehooks.Page[monitehooks.Event]{}, err
 	}
 	// Collect the matching events and their keys under the lock, sort
 	// them without it, then take the lock again to copy the page.
 	es := readLocked(s, func() (es []entry[*event]) {
-		for e := range s.partnerEventsLocked(partnerID) {
+		for en, e := range s.partnerEventsLocked(partnerID) {
 			created := e.created.time()
 			if q.matchEvent(s.textLocked(e)) && q.InCreatedRange(created) {
 				// Both sort fields sort events by creation.
-				es = append(es, entry[*event]{created, e.id, e})
+				es = append(es, entry[*event]{created, uint64(en) + 1, e.id, e})
 			}
 		}
 		return es
@@ -176,16 +180,16 @@ func (s *Store) ListEvents(ctx context.Context, partnerID string, lp monitehooks
 	return monitehooks.Page[monitehooks.Event]{Data: data, Next: next, Prev: prev}, nil
 }
 
-// partnerEventsLocked yields the partner's events, oldest first. s.mu must
-// be held while it runs.
-func (s *Store) partnerEventsLocked(partnerID string) func(func(*event) bool) {
-	return func(yield func(*event) bool) {
+// partnerEventsLocked yields the numbers and records of the partner's
+// events, oldest first. s.mu must be held while it runs.
+func (s *Store) partnerEventsLocked(partnerID string) iter.Seq2[uint32, *event] {
+	return func(yield func(uint32, *event) bool) {
 		p := s.partners[partnerID]
 		if p == nil {
 			return
 		}
 		for _, en := range p.events.all {
-			if !yield(s.events.at(*en)) {
+			if !yield(*en, s.events.at(*en)) {
 				return
 			}
 		}

@@ -17,7 +17,23 @@ func eventTests() []test {
 		{"NoSubscriptions", testCreateEventNoSubscriptions},
 		{"ObjectIsCopied", testEventObjectCopied},
 		{"NotFound", testEventNotFound},
+		{"IDsShowNoCounter", testIDsShowNoCounter},
 	}
+}
+
+// testIDsShowNoCounter makes subscriptions, events and deliveries in a row
+// and checks that their IDs count nothing: a partner must not learn from
+// its IDs how many objects the store (and so its other partners) made.
+func testIDsShowNoCounter(t *testing.T, b *bundle) {
+	const n = 64
+	subs := b.subIDs(partnerA, n)
+	checkNoCounter(t, "subscription", subs)
+	var events []string
+	for range n {
+		events = append(events, b.createEvent(newEvent(partnerA), nil, base).ID)
+	}
+	checkNoCounter(t, "event", events)
+	checkNoCounter(t, "delivery", b.emit(partnerA, subs, base))
 }
 
 func testCreateEvent(t *testing.T, b *bundle) {
