@@ -5,7 +5,9 @@ import (
 	"crypto/cipher"
 	"crypto/rand"
 	"encoding/binary"
+	mrand "math/rand/v2"
 	"strings"
+	"sync"
 
 	"github.com/google/uuid"
 )
@@ -14,8 +16,8 @@ import (
 // strings only when they leave the store.
 type id = uuid.UUID
 
-// idBatch is how many IDs one read of crypto/rand provides.
-const idBatch = 256
+// idTextBlock is how many IDs' text one buffer of takeText holds.
+const idTextBlock = 256
 
 // idText is the length of an ID's canonical text form.
 const idText = 36
@@ -55,6 +57,7 @@ const (
 // numbers to someone who noticed; nothing else is shown.
 type idKey struct {
 	block cipher.Block
+	bufs  sync.Pool // of *maskBuf, for seqOf
 }
 
 // newIDKey draws a key.
@@ -75,15 +78,15 @@ const randomMask = 1<<58 - 1
 
 // maskBuf is the room mask works in. Given to an interface method
 // (cipher.Block.Encrypt), a buffer on the stack would move to the heap at
-// every call: idGen keeps one, so that making an ID allocates nothing.
+// every call: idGen keeps one, and idKey.seqOf takes one from a pool, so
+// that neither allocates.
 type maskBuf [2 * aes.BlockSize]byte
 
 // mask returns the mask of the IDs of the kind whose random bits are r,
 // using buf. It is safe for concurrent use with distinct bufs.
 func (k *idKey) mask(kind byte, r uint64, buf *maskBuf) uint64 {
 	in, out := buf[:aes.BlockSize], buf[aes.BlockSize:]
-	clear(in)
-	in[0] = kind
+	binary.BigEndian.PutUint64(in[:8], uint64(kind)<<56)
 	binary.BigEndian.PutUint64(in[8:], r)
 	k.block.Encrypt(out, in)
 	return binary.BigEndian.Uint64(out[:8])
@@ -97,35 +100,38 @@ func (k *idKey) makeID(kind byte, seq, r uint64, buf *maskBuf) id {
 }
 
 // packID lays the fields out as a version 4 UUID: m in the first 64 free
-// bits, r (58 bits) in the others.
+// bits, r (58 bits) in the others. It writes each half of the UUID at
+// once: byte by byte, reading the UUID back stalls on the stores.
 func packID(m, r uint64) id {
+	hi := m&^0xffff | 0x4000 | (m>>12&0x0f)<<8 | m>>4&0xff // version 4 in bits 12-15
+	lo := (0x80|(m&0x0f)<<2|r>>56&0x03)<<56 | r&(1<<56-1)  // variant 10 (RFC 9562) in bits 62-63
 	var u id
-	u[0], u[1], u[2] = byte(m>>56), byte(m>>48), byte(m>>40)
-	u[3], u[4], u[5] = byte(m>>32), byte(m>>24), byte(m>>16)
-	u[6] = 0x40 | byte(m>>12)&0x0f                   // version 4
-	u[7] = byte(m >> 4)                              //
-	u[8] = 0x80 | byte(m&0x0f)<<2 | byte(r>>56)&0x03 // variant 10 (RFC 9562)
-	u[9], u[10], u[11] = byte(r>>48), byte(r>>40), byte(r>>32)
-	u[12], u[13], u[14], u[15] = byte(r>>24), byte(r>>16), byte(r>>8), byte(r)
+	binary.BigEndian.PutUint64(u[:8], hi)
+	binary.BigEndian.PutUint64(u[8:], lo)
 	return u
 }
 
 // seqOf returns the sequence number u has if this store made it as an ID
 // of the kind; for any other UUID, a number that means nothing, which the
 // caller finds out by comparing u with the ID of the record it names. It
-// is safe for concurrent use, and allocates its maskBuf (32 bytes).
+// is safe for concurrent use.
 func (k *idKey) seqOf(kind byte, u *id) uint64 {
 	m, r := idFields(u)
-	return m ^ k.mask(kind, r, new(maskBuf))
+	buf, _ := k.bufs.Get().(*maskBuf)
+	if buf == nil {
+		buf = new(maskBuf)
+	}
+	seq := m ^ k.mask(kind, r, buf)
+	k.bufs.Put(buf)
+	return seq
 }
 
 // idFields reads back the fields packID lays out, ignoring the version
 // and variant bits.
 func idFields(u *id) (m, r uint64) {
-	m = uint64(u[0])<<56 | uint64(u[1])<<48 | uint64(u[2])<<40 | uint64(u[3])<<32 |
-		uint64(u[4])<<24 | uint64(u[5])<<16 | uint64(u[6]&0x0f)<<12 | uint64(u[7])<<4 | uint64(u[8]>>2&0x0f)
-	r = uint64(u[8]&0x03)<<56 | uint64(u[9])<<48 | uint64(u[10])<<40 | uint64(u[11])<<32 |
-		uint64(u[12])<<24 | uint64(u[13])<<16 | uint64(u[14])<<8 | uint64(u[15])
+	hi, lo := binary.BigEndian.Uint64(u[:8]), binary.BigEndian.Uint64(u[8:])
+	m = hi&^0xffff | (hi>>8&0x0f)<<12 | (hi&0xff)<<4 | lo>>58&0x0f
+	r = lo & randomMask
 	return m, r
 }
 
@@ -134,20 +140,20 @@ func idFields(u *id) (m, r uint64) {
 // store: it indexes its tables with them and orders items created at the
 // same instant by them, while the IDs it hands out show nothing of them.
 //
-// It reads the random bits of a batch of IDs at a time, from one read of
-// crypto/rand, so that an ID costs no system call and no allocation of
-// its own. takeText writes the text of an ID into a shared buffer that
-// the IDs' strings point into; the store uses it for subscriptions, keeps
-// an event's ID in the event's text, and writes a delivery's when it
-// leaves the store. An idGen is owned by one Store, whose lock guards it:
-// unlike uuid.EnableRandPool it changes no process-wide state.
+// Its random bits come from a ChaCha8 generator (math/rand/v2's, a
+// cryptographically secure one) seeded from crypto/rand, so that an ID
+// costs no system call and no allocation of its own. takeText writes the
+// text of an ID into a shared buffer that the IDs' strings point into;
+// the store uses it for subscriptions, keeps an event's ID in the event's
+// text, and writes a delivery's when it leaves the store. An idGen is
+// owned by one Store, whose lock guards it: unlike uuid.EnableRandPool it
+// changes no process-wide state.
 type idGen struct {
-	key    *idKey
-	kind   byte
-	random [idBatch]uint64 // the random bits of a batch of IDs
-	used   int             // how many of them were used
-	seq    uint64          // the sequence number of the last ID made
-	buf    maskBuf         // take's room for the mask
+	key  *idKey
+	kind byte
+	rng  *mrand.ChaCha8
+	seq  uint64  // the sequence number of the last ID made
+	buf  maskBuf // take's room for the mask
 	// text holds the text of IDs handed out with takeText. A
 	// strings.Builder only appends, so a string its String returned stays
 	// as it was while more is written.
@@ -156,17 +162,15 @@ type idGen struct {
 
 // newIDGen returns the generator of the IDs of the kind under the key.
 func newIDGen(key *idKey, kind byte) idGen {
-	return idGen{key: key, kind: kind}
+	var seed [32]byte
+	rand.Read(seed[:]) // never fails; see newIDKey
+	return idGen{key: key, kind: kind, rng: mrand.NewChaCha8(seed)}
 }
 
 // take returns the next ID.
 func (g *idGen) take() id {
-	if g.used == 0 || g.used == len(g.random) {
-		g.refill()
-	}
-	g.used++
 	g.seq++
-	return g.key.makeID(g.kind, g.seq, g.random[g.used-1], &g.buf)
+	return g.key.makeID(g.kind, g.seq, g.rng.Uint64(), &g.buf)
 }
 
 // takeText returns the next ID and its text form.
@@ -174,22 +178,12 @@ func (g *idGen) takeText() (id, string) {
 	u := g.take()
 	if g.text.Cap()-g.text.Len() < idText {
 		g.text = strings.Builder{} // the old buffer stays with its strings
-		g.text.Grow(idBatch * idText)
+		g.text.Grow(idTextBlock * idText)
 	}
 	var buf [idText]byte
 	start := g.text.Len()
 	g.text.Write(appendID(buf[:0], &u))
 	return u, g.text.String()[start:]
-}
-
-// refill draws the random bits of the next batch.
-func (g *idGen) refill() {
-	var b [idBatch * 8]byte
-	rand.Read(b[:]) // never fails; see newIDKey
-	for i := range g.random {
-		g.random[i] = binary.LittleEndian.Uint64(b[i*8:])
-	}
-	g.used = 0
 }
 
 // seqOf returns the sequence number of an ID of the generator's kind (see

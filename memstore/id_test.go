@@ -15,7 +15,7 @@ func TestIDGen(t *testing.T) {
 	texts := make(map[id]string)
 	rising := 0
 	var prev id
-	const n = 3 * idBatch // across refills and text buffers
+	const n = 3 * idTextBlock // across text buffers
 	for i := range n {
 		var u id
 		if i%3 == 0 {
@@ -149,7 +149,7 @@ func TestParseID(t *testing.T) {
 	}
 }
 
-// BenchmarkID compares the store's batched ID source with uuid.NewRandom,
+// BenchmarkID compares the store's ID source with uuid.NewRandom,
 // which reads crypto/rand (and allocates) for every ID.
 func BenchmarkID(b *testing.B) {
 	b.Run("idGen", func(b *testing.B) {
