@@ -25,10 +25,9 @@ func (s *Store) CreateEvent(ctx context.Context, p monitehooks.CreateEventParams
 	ev := &p.Event
 	n := len(p.SubscriptionIDs)
 	var buf [16]subRef
-	var sortBuf [16]id
-	subs, sorted := buf[:0], sortBuf[:0]
+	subs := buf[:0]
 	if n > len(buf) {
-		subs, sorted = make([]subRef, 0, n), make([]id, 0, n)
+		subs = make([]subRef, 0, n)
 	}
 	for _, str := range p.SubscriptionIDs {
 		sid, ok := parseID(str)
@@ -36,17 +35,9 @@ func (s *Store) CreateEvent(ctx context.Context, p monitehooks.CreateEventParams
 			return monitehooks.Event{}, fmt.Errorf("memstore: subscription ID %q is not one the store gave out: %w", str, monitehooks.ErrInvalid)
 		}
 		subs = append(subs, subRef{sid, str})
-		sorted = append(sorted, sid)
 	}
-	if n > 1 {
-		// Sorting a copy finds duplicates without a map; the deliveries
-		// are made in the order given, which orders them in lists.
-		slices.SortFunc(sorted, func(a, b id) int { return bytes.Compare(a[:], b[:]) })
-		for i := 1; i < n; i++ {
-			if sorted[i] == sorted[i-1] {
-				return monitehooks.Event{}, fmt.Errorf("memstore: subscription ID %s listed twice: %w", sorted[i], monitehooks.ErrInvalid)
-			}
-		}
+	if dup, ok := duplicate(subs); ok {
+		return monitehooks.Event{}, fmt.Errorf("memstore: subscription ID %s listed twice: %w", dup, monitehooks.ErrInvalid)
 	}
 	fields := [textFields]string{
 		fieldObjectType: string(ev.ObjectType),
@@ -112,6 +103,34 @@ func roomFor(have uint32, more int) bool {
 // maxRecordBytes is the most text, and the largest object, an event may
 // have: their lengths are kept as uint32.
 const maxRecordBytes = math.MaxUint32
+
+// duplicate returns an ID listed twice in subs, if there is one, without
+// a map: by comparing every pair of a short list, by sorting a copy of a
+// longer one. subs keeps its order, which is the order the deliveries are
+// made in.
+func duplicate(subs []subRef) (id, bool) {
+	if len(subs) <= 16 {
+		for i := range subs {
+			for j := i + 1; j < len(subs); j++ {
+				if subs[i].id == subs[j].id {
+					return subs[i].id, true
+				}
+			}
+		}
+		return id{}, false
+	}
+	sorted := make([]id, len(subs))
+	for i := range subs {
+		sorted[i] = subs[i].id
+	}
+	slices.SortFunc(sorted, func(a, b id) int { return bytes.Compare(a[:], b[:]) })
+	for i := 1; i < len(sorted); i++ {
+		if sorted[i] == sorted[i-1] {
+			return sorted[i], true
+		}
+	}
+	return id{}, false
+}
 
 // subRef is a subscription ID in both forms.
 type subRef struct {

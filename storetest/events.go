@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -92,12 +93,15 @@ func testCreateEvent(t *testing.T, b *bundle) {
 }
 
 func testCreateEventDuplicate(t *testing.T, b *bundle) {
-	subs := b.subIDs(partnerA, 2)
-	_, err := b.s.CreateEvent(b.ctx, monitehooks.CreateEventParams{
-		Event: newEvent(partnerA), SubscriptionIDs: []string{subs[0], subs[1], subs[0]}, Due: base,
-	})
-	if err == nil {
-		t.Fatal("CreateEvent with a subscription ID listed twice: err = nil; want an error")
+	subs := b.subIDs(partnerA, 40)
+	// A short list and a long one, the repeat far from the first.
+	for _, ids := range [][]string{{subs[0], subs[1], subs[0]}, append(slices.Clone(subs), subs[3])} {
+		_, err := b.s.CreateEvent(b.ctx, monitehooks.CreateEventParams{
+			Event: newEvent(partnerA), SubscriptionIDs: ids, Due: base,
+		})
+		if err == nil {
+			t.Fatalf("CreateEvent with a subscription ID listed twice among %d: err = nil; want an error", len(ids))
+		}
 	}
 	page, err := b.s.ListEvents(b.ctx, partnerA, monitehooks.ListParams{})
 	if err != nil {
