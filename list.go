@@ -139,7 +139,10 @@ type Cursor struct {
 	// Key is the sort key of the item at the page boundary. A token keeps
 	// it as an instant: it decodes in UTC.
 	Key time.Time
-	// ID is that item's ID, which orders items with equal keys.
+	// ID is that item's ID. Items with equal keys are ordered by when the
+	// store created them, which the ID does not show: the store finds the
+	// item's place in that order from the ID (memstore reads it back with
+	// its key, so it needs no record, and refuses an ID it did not make).
 	ID string
 	// Before is true for a Prev token: the page holds the items just
 	// before the boundary item in list order. A Next token's page holds the

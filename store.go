@@ -10,10 +10,13 @@ import (
 // storetest checks any implementation against this contract.
 //
 // Every method takes a context first and is safe for concurrent use. The
-// store assigns IDs (UUIDs in canonical text form). Values passed in and
-// returned are copies: a store never retains or shares a caller's slices,
-// except that [Event.Object] returned by the store must be treated as
-// read-only.
+// store assigns IDs: UUIDs in canonical text form, of version 4 (or 7,
+// with random bits), that count nothing (a partner must not learn from
+// them how many objects the store holds, nor guess another's) and do not
+// collide with those of another store, process or restart. Values passed
+// in and returned are copies: a store never retains or shares a caller's
+// slices, except that [Event.Object] returned by the store must be treated
+// as read-only.
 //
 // After the context a method takes what names one object (a partner ID
 // and an ID), a partner ID and a [ListParams] for a list, or one struct
@@ -37,8 +40,12 @@ import (
 // partner's object answers the same not-found error as an unknown ID.
 //
 // List methods validate their ListParams (a *ValidationError) and answer
-// pages whose Data is never nil. Items with equal sort keys are ordered by
-// ID, and a descending list is the exact reverse of the ascending one.
+// pages whose Data is never nil. Items with equal sort keys are listed in
+// the order the store created them (the deliveries of one event in the
+// order of CreateEventParams.SubscriptionIDs), never by the text of their
+// IDs: a store keeps a creation sequence of its own for this (memstore a
+// counter per kind of record, a SQL store a bigserial column). A
+// descending list is the exact reverse of the ascending one.
 //
 // The contract is written so that a durable store shared by several
 // processes can implement it: deliveries are claimed with a lease (in SQL,
@@ -68,7 +75,8 @@ type Store interface {
 	LoadSubscriptions(ctx context.Context) ([]Subscription, error)
 
 	// CreateEvent stores p.Event with a new ID and, in the same atomic
-	// step, one pending delivery per ID in p.SubscriptionIDs, due at p.Due;
+	// step, one pending delivery per ID in p.SubscriptionIDs, made in
+	// that order, due at p.Due;
 	// it returns the stored event, as GetEvent would. A duplicate
 	// subscription ID is an error. It keeps neither the event's Object nor
 	// p.SubscriptionIDs once it returns: the caller may reuse both.
@@ -83,8 +91,9 @@ type Store interface {
 
 	// ClaimDeliveries leases up to p.Limit pending deliveries that are due
 	// at p.Now (NextAttemptAt ≤ Now, and no lease in force), oldest due
-	// first, so that no other caller can claim them until the lease ends
-	// at p.Now + p.Lease.
+	// first (those due at the same time in the order they were created),
+	// so that no other caller can claim them until the lease ends at
+	// p.Now + p.Lease.
 	ClaimDeliveries(ctx context.Context, p ClaimParams) (ClaimResult, error)
 	// RecordAttempt records the outcome of a claimed delivery and ends its
 	// lease. It answers ErrLeaseLost, recording nothing, when the lease

@@ -2,8 +2,11 @@ package httpapi
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/monitehooks/monitehooks"
@@ -13,6 +16,10 @@ import (
 // 413.
 const MaxBodySize = 1 << 20
 
+// DefaultBaseURL is where the API is taken to be mounted when
+// [Config].BaseURL is empty: /v1, where the monitehooks CLI mounts it.
+const DefaultBaseURL = "/v1"
+
 // Config configures [New].
 type Config struct {
 	// Registry holds the subscriptions. Required.
@@ -21,16 +28,30 @@ type Config struct {
 	// deliveries are read from it. Required.
 	Store monitehooks.Store
 	// Emitter emits the events posted to POST /events, which is served
-	// exactly when Emitter is set; no other route uses it. Defaults to
-	// nil: POST /events is not served and answers 405 (GET /events still
-	// is).
+	// exactly when Emitter is set. POST /webhook_deliveries/{id}/redeliver
+	// and POST /{prefix}/{id}/recover are served either way: with an
+	// Emitter they go through [monitehooks.Emitter.Redeliver] and
+	// [monitehooks.Emitter.RecoverFailed], which wake it at once; without
+	// one they requeue the deliveries in Store, due at Now, and whichever
+	// emitter delivers from that store picks them up when it next polls
+	// (within its PollInterval). Defaults to nil: POST /events is not
+	// served and answers 405 (GET /events still is).
 	Emitter *monitehooks.Emitter
 	// Authenticator maps a request to the partner making it;
 	// [StaticTokens] makes one from a map of bearer tokens. Required.
 	Authenticator Authenticator
-	// Now stamps the created_at of events posted to POST /events. Defaults
-	// to nil, which leaves it to the Emitter's clock.
+	// Now stamps the created_at of events posted to POST /events and,
+	// without an Emitter, is when redelivered and recovered deliveries
+	// become due (with one, they are due at the Emitter's clock). Defaults
+	// to nil: the Emitter's clock for events, time.Now for requeues.
 	Now func() time.Time
+	// BaseURL is where the handler is mounted, as the OpenAPI document
+	// names it in its servers: a path such as "/v1", taken relative to
+	// the host that serves the document, or an absolute http or https URL
+	// such as "https://api.example.com/v1". It does not change the paths
+	// the handler serves (mount it with [http.StripPrefix]). Defaults to
+	// DefaultBaseURL.
+	BaseURL string
 	// Logger receives the handler's logs: failures that answer 5xx at
 	// error level, refused requests at debug level. Defaults to
 	// discarding them.
@@ -50,7 +71,22 @@ func (c *Config) validate() error {
 	case c.Authenticator == nil:
 		return errors.New("httpapi: New: Config.Authenticator is required; StaticTokens makes one from bearer tokens")
 	}
+	if c.BaseURL != "" && !validBaseURL(c.BaseURL) {
+		return fmt.Errorf("httpapi: New: Config.BaseURL %q is neither a path starting with / nor an absolute http or https URL, without query or fragment", c.BaseURL)
+	}
 	return nil
+}
+
+// validBaseURL reports whether s can be the OpenAPI document's server URL.
+func validBaseURL(s string) bool {
+	u, err := url.Parse(s)
+	if err != nil || u.RawQuery != "" || u.Fragment != "" || strings.ContainsAny(s, "?#{} ") {
+		return false
+	}
+	if u.Scheme == "" {
+		return u.Host == "" && strings.HasPrefix(s, "/") && !strings.HasPrefix(s, "//")
+	}
+	return (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && u.User == nil
 }
 
 // New returns the REST API handler described in the package doc. It serves
@@ -72,7 +108,11 @@ func New(cfg *Config) (http.Handler, error) {
 		h.log = slog.New(slog.DiscardHandler)
 	}
 	h.routes = h.routeTable()
-	doc, err := openAPIDocument(h.routes, h.reg.Catalog())
+	base := cfg.BaseURL
+	if base == "" {
+		base = DefaultBaseURL
+	}
+	doc, err := openAPIDocument(h.routes, h.reg.Catalog(), base)
 	if err != nil {
 		return nil, err
 	}

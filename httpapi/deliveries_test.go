@@ -42,7 +42,14 @@ func TestDeliveries(t *testing.T) {
 		if _, ok := m["id"].(string); !ok {
 			t.Errorf("row without an id: %v", m)
 		}
+		for _, k := range []string{"created_at", "updated_at"} {
+			if _, err := time.Parse(time.RFC3339Nano, str(m[k])); err != nil {
+				t.Errorf("row %s = %v; want an RFC 3339 time", k, m[k])
+			}
+		}
 		delete(m, "id")
+		delete(m, "created_at")
+		delete(m, "updated_at")
 		rows[str(m["event_id"])+" "+str(m["url"])] = m
 	}
 	row := func(event, url string, count float64, response, code any, ok bool) map[string]any {
@@ -50,8 +57,16 @@ func TestDeliveries(t *testing.T) {
 		if url != "" {
 			u = url
 		}
+		status, next := "failed", any(nil)
+		switch {
+		case ok:
+			status = "succeeded"
+		case count == 0:
+			status, next = "pending", due.Format(time.RFC3339Nano)
+		}
 		return map[string]any{"event_id": event, "requests_made_count": count, "response": response,
-			"response_status_code": code, "url": u, "was_successful": ok}
+			"response_status_code": code, "url": u, "was_successful": ok,
+			"status": status, "next_attempt_at": next, "last_error": nil}
 	}
 	want := map[string]any{
 		created + " https://example.com/ok":   row(created, "https://example.com/ok", 1, "ok", 200.0, true),
@@ -98,6 +113,8 @@ func TestDeliveries(t *testing.T) {
 func TestDeliveryRow(t *testing.T) {
 	t.Parallel()
 	at := time.Date(2026, 3, 11, 6, 49, 55, 0, time.UTC)
+	next := at.Add(time.Hour)
+	const times = `"created_at":"0001-01-01T00:00:00Z","updated_at":"0001-01-01T00:00:00Z"`
 	live := func(string) (string, bool) { return "https://example.com/now", true }
 	gone := func(string) (string, bool) { return "", false }
 	tests := []struct {
@@ -106,28 +123,43 @@ func TestDeliveryRow(t *testing.T) {
 		subURL func(string) (string, bool)
 		want   string
 	}{
-		{"pending, no attempt", monitehooks.Delivery{ID: "d", EventID: "e", Status: monitehooks.DeliveryPending}, live,
-			`{"id":"d","event_id":"e","requests_made_count":0,"response":null,"response_status_code":null,"url":"https://example.com/now","was_successful":false}`},
-		{"no attempt, subscription gone", monitehooks.Delivery{ID: "d", EventID: "e", Status: monitehooks.DeliveryFailed}, gone,
-			`{"id":"d","event_id":"e","requests_made_count":0,"response":null,"response_status_code":null,"url":null,"was_successful":false}`},
+		{"pending, no attempt", monitehooks.Delivery{ID: "d", EventID: "e", Status: monitehooks.DeliveryPending, NextAttemptAt: next}, live,
+			`{"id":"d","event_id":"e","requests_made_count":0,"response":null,"response_status_code":null,"url":"https://example.com/now","was_successful":false,` +
+				times + `,"status":"pending","next_attempt_at":"2026-03-11T07:49:55Z","last_error":null}`},
+		{"no attempt, subscription gone", monitehooks.Delivery{ID: "d", EventID: "e", Status: monitehooks.DeliveryFailed, NextAttemptAt: next}, gone,
+			`{"id":"d","event_id":"e","requests_made_count":0,"response":null,"response_status_code":null,"url":null,"was_successful":false,` +
+				times + `,"status":"failed","next_attempt_at":null,"last_error":null}`},
 		{"only a subscription-gone attempt", monitehooks.Delivery{ID: "d", EventID: "e", Status: monitehooks.DeliveryFailed,
-			Attempts: []monitehooks.Attempt{{At: at, ErrorClass: monitehooks.ErrorSubscriptionGone}}}, live,
-			`{"id":"d","event_id":"e","requests_made_count":0,"response":null,"response_status_code":null,"url":"https://example.com/now","was_successful":false}`},
+			Attempts: []monitehooks.Attempt{{At: at, ErrorClass: monitehooks.ErrorSubscriptionGone, Error: "subscription disabled"}}}, live,
+			`{"id":"d","event_id":"e","requests_made_count":0,"response":null,"response_status_code":null,"url":"https://example.com/now","was_successful":false,` +
+				times + `,"status":"failed","next_attempt_at":null,"last_error":"subscription_unavailable: subscription disabled"}`},
 		{"timeout then success", monitehooks.Delivery{ID: "d", EventID: "e", Status: monitehooks.DeliverySucceeded,
 			Attempts: []monitehooks.Attempt{
 				{At: at, URL: "https://example.com/a", ErrorClass: monitehooks.ErrorTimeout},
 				{At: at, URL: "https://example.com/b", StatusCode: 204, Response: ""},
 			}}, gone,
-			`{"id":"d","event_id":"e","requests_made_count":2,"response":"","response_status_code":204,"url":"https://example.com/b","was_successful":true}`},
+			`{"id":"d","event_id":"e","requests_made_count":2,"response":"","response_status_code":204,"url":"https://example.com/b","was_successful":true,` +
+				times + `,"status":"succeeded","next_attempt_at":null,"last_error":null}`},
 		{"failure then subscription gone", monitehooks.Delivery{ID: "d", EventID: "e", Status: monitehooks.DeliveryFailed,
 			Attempts: []monitehooks.Attempt{
 				{At: at, URL: "https://example.com/a", StatusCode: 503, Response: "busy", ErrorClass: monitehooks.ErrorStatus},
 				{At: at, ErrorClass: monitehooks.ErrorSubscriptionGone},
 			}}, live,
-			`{"id":"d","event_id":"e","requests_made_count":1,"response":"busy","response_status_code":503,"url":"https://example.com/a","was_successful":false}`},
-		{"no answer", monitehooks.Delivery{ID: "d", EventID: "e", Status: monitehooks.DeliveryPending,
-			Attempts: []monitehooks.Attempt{{At: at, URL: "https://example.com/a", ErrorClass: monitehooks.ErrorConnection}}}, live,
-			`{"id":"d","event_id":"e","requests_made_count":1,"response":"","response_status_code":null,"url":"https://example.com/a","was_successful":false}`},
+			`{"id":"d","event_id":"e","requests_made_count":1,"response":"busy","response_status_code":503,"url":"https://example.com/a","was_successful":false,` +
+				times + `,"status":"failed","next_attempt_at":null,"last_error":"subscription_unavailable"}`},
+		{"got an answer", monitehooks.Delivery{ID: "d", EventID: "e", Status: monitehooks.DeliveryPending, NextAttemptAt: next,
+			Attempts: []monitehooks.Attempt{{At: at, URL: "https://example.com/a", StatusCode: 500, Response: "boom",
+				ErrorClass: monitehooks.ErrorStatus, Error: "HTTP 500 Internal Server Error"}}}, live,
+			`{"id":"d","event_id":"e","requests_made_count":1,"response":"boom","response_status_code":500,"url":"https://example.com/a","was_successful":false,` +
+				times + `,"status":"pending","next_attempt_at":"2026-03-11T07:49:55Z","last_error":null}`},
+		{"no answer", monitehooks.Delivery{ID: "d", EventID: "e", Status: monitehooks.DeliveryPending, NextAttemptAt: next,
+			Attempts: []monitehooks.Attempt{{At: at, URL: "https://example.com/a", ErrorClass: monitehooks.ErrorConnection, Error: "dial tcp 127.0.0.1:1: connection refused"}}}, live,
+			`{"id":"d","event_id":"e","requests_made_count":1,"response":"","response_status_code":null,"url":"https://example.com/a","was_successful":false,` +
+				times + `,"status":"pending","next_attempt_at":"2026-03-11T07:49:55Z","last_error":"connection: dial tcp 127.0.0.1:1: connection refused"}`},
+		{"refused by the SSRF guard", monitehooks.Delivery{ID: "d", EventID: "e", Status: monitehooks.DeliveryFailed,
+			Attempts: []monitehooks.Attempt{{At: at, URL: "https://example.com/a", ErrorClass: monitehooks.ErrorBlocked, Error: "10.0.0.1 is a private address"}}}, live,
+			`{"id":"d","event_id":"e","requests_made_count":1,"response":"","response_status_code":null,"url":"https://example.com/a","was_successful":false,` +
+				times + `,"status":"failed","next_attempt_at":null,"last_error":"blocked: 10.0.0.1 is a private address"}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

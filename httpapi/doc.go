@@ -30,11 +30,45 @@
 //	POST   /{prefix}/{id}/enable              enable
 //	POST   /{prefix}/{id}/disable             disable
 //	POST   /{prefix}/{id}/regenerate_secret   new secret (the answer carries it)
+//	POST   /{prefix}/{id}/recover             {"since": "<RFC 3339>"}: requeue what failed since then
 //
-// and besides them GET /webhook_deliveries, GET /events, GET /events/{id},
-// POST /events (only with a [Config].Emitter) and GET /openapi.json, an
-// OpenAPI 3.1 description of exactly the routes served, which needs no
-// authentication.
+// and besides them:
+//
+//	GET    /webhook_deliveries                list deliveries
+//	GET    /webhook_deliveries/{id}           a delivery with its attempts
+//	POST   /webhook_deliveries/{id}/redeliver make a delivery pending again
+//	GET    /events                            list events
+//	GET    /events/{id}                       get an event
+//	POST   /events                            emit an event (only with a [Config].Emitter)
+//	GET    /openapi.json                      the OpenAPI 3.1 document; no authentication
+//
+// The OpenAPI document describes exactly the routes served, names the
+// base the API is mounted at ([Config].BaseURL, /v1 by default) as its
+// server and Apache-2.0 as its license, and describes under "webhooks"
+// the request each subscription receives in each payload format, with
+// its Monite-Signature, Webhook-Id and User-Agent headers.
+//
+// # Deliveries
+//
+// A delivery row is {"id", "event_id", "requests_made_count", "response",
+// "response_status_code", "url", "was_successful"} as Monite has it, plus
+// "created_at", "updated_at", "status" (pending, succeeded or failed),
+// "next_attempt_at" (null unless pending) and "last_error": why the last
+// attempt got no answer, as "<class>: <message>" with the attempt's
+// [monitehooks.ErrorClass] ("blocked" for the SSRF guard, "connection",
+// "timeout", "tls", …), or null when it got one or there was none.
+// GET /webhook_deliveries/{id} adds "attempts": [{"attempted_at",
+// "duration_ms", "status_code", "error", "response"}], oldest first.
+//
+// Redeliver makes a delivery pending again, due now, whatever its state
+// (a pending one is left as it is), and answers its row; its requests
+// carry the same Webhook-Id, the event's ID. Recover, under either
+// prefix, makes every delivery of the subscription that failed for good
+// and was created at or after "since" pending again, and answers
+// {"requeued": N}. With a [Config].Emitter both go through it, which
+// wakes it at once; without one they requeue in the [Config].Store, due
+// at [Config].Now, and the emitter delivering from that store picks them
+// up when it next polls.
 //
 // # Authentication and tenancy
 //
@@ -51,9 +85,11 @@
 // else answers 416), pagination_token (when given, every other parameter
 // is ignored), sort (created_at or updated_at), order (asc or desc),
 // object_type and created_at__gt, __gte, __lt, __lte (RFC 3339). Deliveries
-// also take event_id and event_action ("created" or "entity.created");
-// events also take event_type. An empty parameter counts as absent, and
-// unknown parameters are ignored.
+// also take event_id, webhook_subscription_id and event_action ("created"
+// or "entity.created"); an event_id or webhook_subscription_id that is not
+// a UUID names nothing, so the page is empty (as such an ID answers 404 in
+// a path). Events also take event_type. An empty parameter counts as
+// absent, and unknown parameters are ignored.
 //
 // # Errors
 //

@@ -36,6 +36,7 @@ func FuzzCreateBody(f *testing.F) {
 		`{"object_type":"entity","url":"https://example.com/h","event_types":["created"],"name":"n"}`,
 		`{"expire_previous_in_seconds":60}`,
 		`{"object_type":"entity","event_type":"created","object":{"a":1}}`,
+		`{"since":"2026-03-11T06:49:55.5+01:00"}`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -45,6 +46,7 @@ func FuzzCreateBody(f *testing.F) {
 			{"POST", "/webhook_subscriptions"},
 			{"PATCH", "/webhook_settings/" + sub},
 			{"POST", "/webhook_subscriptions/" + sub + "/regenerate_secret"},
+			{"POST", "/webhook_settings/" + sub + "/recover"},
 			{"POST", "/events"},
 		} {
 			r := httptest.NewRequest(c.method, c.target, bytes.NewReader(body))

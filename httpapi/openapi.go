@@ -87,11 +87,27 @@ func (g generation) regenerateOp() operation {
 	}
 }
 
+func (g generation) recoverOp() operation {
+	return operation{
+		id: g.opID + "_recover", summary: "Make the subscription's deliveries that failed for good since a time pending again", tag: g.tag,
+		params: []string{"id"}, body: "RecoverFailed",
+		status: 200, result: "Recovered", errors: []int{400, 401, 404, 413, 415, 422},
+	}
+}
+
 var (
 	listDeliveriesOp = operation{
 		id: "deliveries_list", summary: "List deliveries, with the outcome of their last request", tag: "webhook_deliveries",
-		params: append(append([]string{}, listParams...), "event_id", "event_action"),
+		params: append(append([]string{}, listParams...), "event_id", "event_action", "webhook_subscription_id"),
 		status: 200, result: "DeliveryList", errors: []int{401, 416, 422},
+	}
+	getDeliveryOp = operation{
+		id: "deliveries_get", summary: "Get a delivery with every attempt", tag: "webhook_deliveries",
+		params: []string{"id"}, status: 200, result: "DeliveryWithAttempts", errors: []int{401, 404},
+	}
+	redeliverOp = operation{
+		id: "deliveries_redeliver", summary: "Make a delivery pending again, due now; its requests carry the same Webhook-Id", tag: "webhook_deliveries",
+		params: []string{"id"}, status: 200, result: "Delivery", errors: []int{401, 404},
 	}
 	listEventsOp = operation{
 		id: "events_list", summary: "List emitted events", tag: "events",
@@ -118,8 +134,9 @@ func ref(kind, name string) obj { return obj{"$ref": "#/components/" + kind + "/
 
 func nullable(typ string) obj { return obj{"type": []string{typ, "null"}} }
 
-// openAPIDocument builds the OpenAPI 3.1 document of the routes.
-func openAPIDocument(routes []route, catalog *monitehooks.Catalog) ([]byte, error) {
+// openAPIDocument builds the OpenAPI 3.1 document of the routes, served
+// at baseURL, and of the requests subscriptions receive.
+func openAPIDocument(routes []route, catalog *monitehooks.Catalog, baseURL string) ([]byte, error) {
 	paths := obj{}
 	for i := range routes {
 		rt := &routes[i]
@@ -130,22 +147,35 @@ func openAPIDocument(routes []route, catalog *monitehooks.Catalog) ([]byte, erro
 		}
 		item[strings.ToLower(rt.method)] = rt.op.document(rt.public)
 	}
+	params := parameters()
+	for name, p := range webhookHeaders() {
+		params[name] = p
+	}
 	doc := obj{
 		"openapi": "3.1.0",
 		"info": obj{
 			"title":   "monitehooks webhook API",
 			"version": monitehooks.Version,
-			"description": "Monite's webhook REST API as served by monitehooks. Paths are relative to " +
-				"where the API is mounted (the monitehooks CLI mounts it at /v1).",
+			"description": "Monite's webhook REST API as served by monitehooks, and (under webhooks) the " +
+				"signed requests the subscriptions receive.",
+			"license": obj{"name": "Apache License 2.0", "identifier": "Apache-2.0"},
 		},
+		"servers": []obj{{
+			"url":         baseURL,
+			"description": "Where the API is mounted; a path is relative to the host serving this document.",
+		}},
 		"security": []obj{{"bearerAuth": []string{}}},
 		"paths":    paths,
+		"webhooks": obj{
+			"settings":      webhookItem(settingsAPI),
+			"subscriptions": webhookItem(subscriptionsAPI),
+		},
 		"components": obj{
 			"securitySchemes": obj{"bearerAuth": obj{
 				"type": "http", "scheme": "bearer",
 				"description": "A token that names the partner making the request.",
 			}},
-			"parameters": parameters(),
+			"parameters": params,
 			"responses":  errorResponses(),
 			"schemas":    schemas(catalog),
 		},
@@ -155,6 +185,58 @@ func openAPIDocument(routes []route, catalog *monitehooks.Catalog) ([]byte, erro
 		return nil, fmt.Errorf("httpapi: building the OpenAPI document: %w", err)
 	}
 	return append(b, '\n'), nil
+}
+
+// webhookItem describes the request a subscription created through g
+// receives: an OpenAPI webhook.
+func webhookItem(g generation) obj {
+	schema := "SettingsPayload"
+	if g.format == monitehooks.FormatSubscriptions {
+		schema = "SubscriptionsPayload"
+	}
+	return obj{"post": obj{
+		"operationId": g.opID + "_payload",
+		"summary":     "The request a subscription created through " + g.prefix + " receives",
+		"description": "One POST to the subscription's URL per attempt. The body is one JSON object on one line, " +
+			"sent with Content-Type: application/json (no charset parameter). Webhook-Id, the event's ID, is " +
+			"the same in every attempt and every redelivery: deduplicate on it.",
+		"tags":     []string{"webhooks"},
+		"security": []obj{},
+		"parameters": []obj{
+			ref("parameters", monitehooks.SignatureHeader),
+			ref("parameters", monitehooks.WebhookIDHeader),
+			ref("parameters", "User-Agent"),
+		},
+		"requestBody": obj{
+			"required": true,
+			"content":  obj{"application/json": obj{"schema": ref("schemas", schema)}},
+		},
+		"responses": obj{
+			"2XX": obj{"description": "Delivered: no more attempts, and the subscription's failure record is cleared."},
+			"410": obj{"description": "Failed for good at once; the subscription is disabled."},
+			"default": obj{"description": "A failed attempt, retried on the schedule. Redirects are not followed. " +
+				"On 429 and 503 a Retry-After may postpone the next attempt."},
+		},
+	}}
+}
+
+// webhookHeaders are the parameters of the headers a subscription
+// receives.
+func webhookHeaders() obj {
+	header := func(name, desc string, schema obj) obj {
+		return obj{"name": name, "in": "header", "required": true, "description": desc, "schema": schema}
+	}
+	return obj{
+		monitehooks.SignatureHeader: header(monitehooks.SignatureHeader,
+			"t=<unix seconds>,v1=<hex HMAC-SHA256 of \"<t>.<body>\" keyed with the whole secret, prefix included>, "+
+				"one v1 per live secret during a rotation.",
+			obj{"type": "string", "pattern": `^t=[1-9][0-9]*(,v1=[0-9a-f]{64})+$`}),
+		monitehooks.WebhookIDHeader: header(monitehooks.WebhookIDHeader,
+			"The event's ID, equal to the body's id: the same in every attempt and redelivery.",
+			obj{"type": "string", "format": "uuid"}),
+		"User-Agent": header("User-Agent", "monitehooks/<version>.",
+			obj{"type": "string", "const": "monitehooks/" + monitehooks.Version}),
+	}
 }
 
 func (op *operation) document(public bool) obj {
@@ -241,6 +323,9 @@ func parameters() obj {
 		"object_type": queryParam("object_type", "Only items about this object type.", obj{"type": "string"}),
 		"event_type":  queryParam("event_type", "Only events of this event type.", obj{"type": "string"}),
 		"event_id":    queryParam("event_id", "Only deliveries of this event.", obj{"type": "string", "format": "uuid"}),
+		"webhook_subscription_id": queryParam("webhook_subscription_id",
+			"Only deliveries to this subscription. One that is not a UUID names none: the page is empty.",
+			obj{"type": "string", "format": "uuid"}),
 		"event_action": queryParam("event_action",
 			`Only deliveries of this event type, given as "created" or as "<object_type>.created".`, obj{"type": "string"}),
 	}
@@ -248,6 +333,59 @@ func parameters() obj {
 		ps[b.name] = queryParam(b.name, "A bound on the creation time.", obj{"type": "string", "format": "date-time"})
 	}
 	return ps
+}
+
+// errorText is the schema of an error description: "<class>: <message>",
+// where the class is the attempt's ErrorClass.
+func errorText(when string) obj {
+	return obj{
+		"type": []string{"string", "null"},
+		"description": "Why the attempt failed, as \"<class>: <message>\"; the class is one of " +
+			errorClassList() + ". " + when,
+	}
+}
+
+// errorClasses lists the attempts' error classes.
+var errorClasses = []monitehooks.ErrorClass{
+	monitehooks.ErrorStatus, monitehooks.ErrorTimeout, monitehooks.ErrorConnection, monitehooks.ErrorDNS,
+	monitehooks.ErrorTLS, monitehooks.ErrorBlocked, monitehooks.ErrorInvalidURL, monitehooks.ErrorCanceled,
+	monitehooks.ErrorSubscriptionGone,
+}
+
+func errorClassList() string {
+	out := ""
+	for i, c := range errorClasses {
+		if i > 0 {
+			out += ", "
+		}
+		out += string(c)
+	}
+	return out
+}
+
+// deliveryProperties are the properties of a delivery row.
+func deliveryProperties() obj {
+	uuidString := obj{"type": "string", "format": "uuid"}
+	dateTime := obj{"type": "string", "format": "date-time"}
+	return obj{
+		"id":                  uuidString,
+		"event_id":            obj{"type": "string", "format": "uuid", "description": "The event's ID: the Webhook-Id of every request."},
+		"requests_made_count": obj{"type": "integer", "minimum": 0, "description": "The attempts that made a request."},
+		"response": obj{"type": []string{"string", "null"}, "maxLength": monitehooks.MaxResponseExcerpt,
+			"description": "The start of the last request's answer; null before any request."},
+		"response_status_code": obj{"type": []string{"integer", "null"},
+			"description": "The status of the last request's answer; null before any request and when it got no answer."},
+		"url": obj{"type": []string{"string", "null"},
+			"description": "Where the last request went; before any, the subscription's URL, or null once it is deleted."},
+		"was_successful": obj{"type": "boolean"},
+		"created_at":     dateTime,
+		"updated_at":     dateTime,
+		"status": obj{"type": "string", "enum": []string{string(monitehooks.DeliveryPending),
+			string(monitehooks.DeliverySucceeded), string(monitehooks.DeliveryFailed)}},
+		"next_attempt_at": obj{"type": []string{"string", "null"}, "format": "date-time",
+			"description": "When a pending delivery is due; null once it succeeded or failed."},
+		"last_error": errorText("Set when the last attempt got no answer (or made no request); null when it got an answer or there was none."),
+	}
 }
 
 func listSchema(item string) obj {
@@ -334,16 +472,44 @@ func schemas(catalog *monitehooks.Catalog) obj {
 		"Delivery": obj{
 			"type": "object",
 			"required": []string{"id", "event_id", "requests_made_count", "response",
-				"response_status_code", "url", "was_successful"},
+				"response_status_code", "url", "was_successful", "created_at", "updated_at",
+				"status", "next_attempt_at", "last_error"},
+			"properties": deliveryProperties(),
+		},
+		"DeliveryWithAttempts": obj{
+			"allOf": []obj{ref("schemas", "Delivery"), {
+				"type":     "object",
+				"required": []string{"attempts"},
+				"properties": obj{"attempts": obj{
+					"type": "array", "items": ref("schemas", "Attempt"),
+					"description": "Every attempt, oldest first, those that made no request included.",
+				}},
+			}},
+		},
+		"Attempt": obj{
+			"type":     "object",
+			"required": []string{"attempted_at", "duration_ms", "status_code", "error", "response"},
 			"properties": obj{
-				"id":                   uuidString,
-				"event_id":             uuidString,
-				"requests_made_count":  obj{"type": "integer", "minimum": 0},
-				"response":             obj{"type": []string{"string", "null"}, "maxLength": monitehooks.MaxResponseExcerpt},
-				"response_status_code": nullable("integer"),
-				"url":                  nullable("string"),
-				"was_successful":       obj{"type": "boolean"},
+				"attempted_at": dateTime,
+				"duration_ms":  obj{"type": "integer", "minimum": 0},
+				"status_code":  obj{"type": []string{"integer", "null"}, "description": "null when the attempt got no answer."},
+				"error":        errorText("null for a success."),
+				"response":     obj{"type": "string", "maxLength": monitehooks.MaxResponseExcerpt, "description": "The start of the answer's body."},
 			},
+		},
+		"RecoverFailed": obj{
+			"type":                 "object",
+			"additionalProperties": false,
+			"required":             []string{"since"},
+			"properties": obj{
+				"since": obj{"type": "string", "format": "date-time",
+					"description": "Deliveries created at or after this time are requeued."},
+			},
+		},
+		"Recovered": obj{
+			"type":       "object",
+			"required":   []string{"requeued"},
+			"properties": obj{"requeued": obj{"type": "integer", "minimum": 0, "description": "How many deliveries are pending again."}},
 		},
 		"DeliveryList": listSchema("Delivery"),
 		"Event": obj{
@@ -398,5 +564,48 @@ func schemas(catalog *monitehooks.Catalog) obj {
 			}},
 		},
 		"OpenAPI": obj{"type": "object", "description": "An OpenAPI 3.1 document."},
+		"SettingsPayload": obj{
+			"type":                 "object",
+			"additionalProperties": false,
+			"description":          "The body in the settings format, members in this order.",
+			"required": []string{"id", "object_id", "object_type", "action", "name",
+				"webhook_subscription_id", "created_at"},
+			"properties": obj{
+				"id":          obj{"type": "string", "format": "uuid", "description": "The event's ID, equal to Webhook-Id."},
+				"object_id":   obj{"type": "string", "description": "The ID of the object the event is about."},
+				"object_type": objectType,
+				"action": obj{"type": "string",
+					"description": "A verb (create, update, delete) for the event types of the seed catalog, the event type otherwise."},
+				"name": obj{"type": "string",
+					"description": "The subscription's name, or \"<object_type> <event_type>\" for one without."},
+				"entity_id":               obj{"type": "string", "description": "Left out when the event has none."},
+				"webhook_subscription_id": uuidString,
+				"created_at":              obj{"type": "string", "format": "date-time", "description": "When the event happened, in UTC."},
+			},
+		},
+		"SubscriptionsPayload": obj{
+			"type":                 "object",
+			"additionalProperties": false,
+			"description":          "The body in the subscriptions format, members in this order.",
+			"required": []string{"id", "created_at", "action", "api_version", "description", "entity_id",
+				"object", "object_type", "webhook_subscription_id"},
+			"properties": obj{
+				"id":          obj{"type": "string", "format": "uuid", "description": "The event's ID, equal to Webhook-Id."},
+				"created_at":  obj{"type": "string", "format": "date-time", "description": "When the event happened, in UTC."},
+				"action":      obj{"type": "string", "pattern": `^[^.]+\..+$`, "description": "\"<object_type>.<event_type>\"."},
+				"api_version": obj{"type": "string", "format": "date", "description": "The subscription's x-monite-version."},
+				"description": obj{"type": "string", "description": "\"<object_type>_<event_type>\"."},
+				"entity_id":   obj{"type": []string{"string", "null"}, "description": "null when the event has none."},
+				"object": obj{
+					"type":                 "object",
+					"additionalProperties": true,
+					"required":             []string{"id"},
+					"properties":           obj{"id": obj{"type": "string", "description": "The object's ID."}},
+					"description":          "The event's snapshot as given, with the object's ID as id; {\"id\": …} without one.",
+				},
+				"object_type":             objectType,
+				"webhook_subscription_id": uuidString,
+			},
+		},
 	}
 }

@@ -15,7 +15,7 @@ import (
 // listFilters names the filters a list takes besides the common ones.
 type listFilters struct {
 	eventType  bool                 // event_type
-	deliveries bool                 // event_id and event_action
+	deliveries bool                 // event_id, event_action and webhook_subscription_id
 	catalog    *monitehooks.Catalog // reads event_action
 }
 
@@ -33,9 +33,10 @@ var createdBounds = []struct {
 
 // parseList reads the list query of r. With a pagination_token it reads
 // nothing else. It reports empty when the filters can match nothing (an
-// event_id that is not a UUID, an event_action about another object type
-// than object_type), so the caller answers an empty page without asking
-// the store.
+// event_id or webhook_subscription_id that is not a UUID, an event_action
+// about another object type than object_type), so the caller answers an
+// empty page without asking the store: an ID that is not a UUID names no
+// object, as it answers 404 in a path.
 func parseList(r *http.Request, f listFilters) (p monitehooks.ListParams, empty bool, err error) {
 	q := r.URL.Query()
 	if tok := q.Get("pagination_token"); tok != "" {
@@ -93,6 +94,13 @@ func parseList(r *http.Request, f listFilters) (p monitehooks.ListParams, empty 
 				return p, true, nil
 			}
 			p.EventID = u.String()
+		}
+		if id := q.Get("webhook_subscription_id"); id != "" {
+			u, err := uuid.Parse(id)
+			if err != nil {
+				return p, true, nil
+			}
+			p.SubscriptionID = u.String()
 		}
 		if action := q.Get("event_action"); action != "" {
 			ot, et := splitAction(f.catalog, action)

@@ -18,7 +18,7 @@ type handler struct {
 	store   monitehooks.Store
 	emitter *monitehooks.Emitter // nil unless POST /events is served
 	auth    Authenticator
-	now     func() time.Time // nil: the emitter's clock
+	now     func() time.Time // nil: the emitter's clock, or time.Now without one
 	log     *slog.Logger
 
 	routes   []route
@@ -59,10 +59,13 @@ func (h *handler) routeTable() []route {
 			route{method: "POST", path: item + "/enable", serve: h.setStatus(true), op: g.statusOp("enable")},
 			route{method: "POST", path: item + "/disable", serve: h.setStatus(false), op: g.statusOp("disable")},
 			route{method: "POST", path: item + "/regenerate_secret", serve: h.regenerateSecret, op: g.regenerateOp()},
+			route{method: "POST", path: item + "/recover", serve: h.recoverFailed, op: g.recoverOp()},
 		)
 	}
 	rs = append(rs,
 		route{method: "GET", path: "/webhook_deliveries", serve: h.listDeliveries, op: listDeliveriesOp},
+		route{method: "GET", path: "/webhook_deliveries/{id}", serve: h.getDelivery, op: getDeliveryOp},
+		route{method: "POST", path: "/webhook_deliveries/{id}/redeliver", serve: h.redeliver, op: redeliverOp},
 		route{method: "GET", path: "/events", serve: h.listEvents, op: listEventsOp},
 		route{method: "GET", path: "/events/{id}", serve: h.getEvent, op: getEventOp},
 	)

@@ -17,9 +17,16 @@ import (
 // creates A cannot see.
 func TestTenancy(t *testing.T) {
 	b := setup(t)
-	subA := str(b.createSub(t, "/webhook_settings", `{"object_type":"entity","url":"https://example.com/a"}`)["id"])
+	// A's delivery fails, so that a redeliver or recover that crossed
+	// partners would show.
+	subA := str(b.createSub(t, "/webhook_settings", `{"object_type":"entity","url":"https://example.com/fail-a"}`)["id"])
 	evA := str(b.must(t, 201, "POST", "/events", `{"object_type":"entity","event_type":"created"}`).object(t)["id"])
 	b.waitDone(t, 1)
+	delA := b.must(t, 200, "GET", "/webhook_deliveries", "").ids(t)[0]
+	delBefore, err := b.store.GetDelivery(context.Background(), partnerA, delA)
+	if err != nil {
+		t.Fatal(err)
+	}
 	before, err := b.reg.Get(context.Background(), partnerA, subA)
 	if err != nil {
 		t.Fatal(err)
@@ -32,6 +39,7 @@ func TestTenancy(t *testing.T) {
 		"POST /events":                `{"object_type":"role","event_type":"created"}`,
 		"PATCH":                       `{"name":"taken over","url":"https://example.com/b"}`,
 		"regenerate_secret":           `{"expire_previous_in_seconds":60}`,
+		"recover":                     `{"since":"2000-01-01T00:00:00Z"}`,
 	}
 	covered := 0
 	for _, rt := range httpapi.Routes(b.h) {
@@ -48,12 +56,17 @@ func TestTenancy(t *testing.T) {
 			case strings.Contains(rt.Path, "{id}"):
 				covered++
 				id := subA
-				if strings.HasPrefix(rt.Path, "/events/") {
+				switch {
+				case strings.HasPrefix(rt.Path, "/events/"):
 					id = evA
+				case strings.HasPrefix(rt.Path, "/webhook_deliveries/"):
+					id = delA
 				}
 				body := bodies[rt.Method]
-				if strings.HasSuffix(rt.Path, "/regenerate_secret") {
-					body = bodies["regenerate_secret"]
+				for _, action := range []string{"regenerate_secret", "recover"} {
+					if strings.HasSuffix(rt.Path, "/"+action) {
+						body = bodies[action]
+					}
 				}
 				target := strings.Replace(rt.Path, "{id}", id, 1)
 				res := b.must(t, 404, rt.Method, target, body, asB)
@@ -113,5 +126,12 @@ func TestTenancy(t *testing.T) {
 	}
 	if _, err := b.store.GetEvent(context.Background(), partnerA, evA); err != nil {
 		t.Errorf("partner A's event is gone: %v", err)
+	}
+	delAfter, err := b.store.GetDelivery(context.Background(), partnerA, delA)
+	if err != nil {
+		t.Fatalf("partner A's delivery is gone: %v", err)
+	}
+	if diff := cmp.Diff(delBefore, delAfter); diff != "" {
+		t.Errorf("partner B changed partner A's delivery (-before +after):\n%s", diff)
 	}
 }

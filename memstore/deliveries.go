@@ -11,8 +11,8 @@ import (
 // deliveryByIDLocked returns the delivery with the ID and its number, or
 // nil. s.mu must be held.
 func (s *Store) deliveryByIDLocked(did id) (*delivery, uint32) {
-	seq := seqOf(&did)
-	if seq == 0 || seq > uint64(s.deliveries.n) {
+	seq, ok := s.deliveryIDs.seqOf(&did)
+	if !ok {
 		return nil, 0
 	}
 	dn := uint32(seq - 1)
@@ -62,7 +62,7 @@ func (s *Store) ListDeliveries(ctx context.Context, partnerID string, lp moniteh
 	if err := ctx.Err(); err != nil {
 		return monitehooks.Page[monitehooks.Delivery]{}, err
 	}
-	q, err := resolveList(lp)
+	q, err := s.resolveList(lp, &s.deliveryIDs)
 	if err != nil {
 		return monitehooks.Page[monitehooks.Delivery]{}, err
 	}
@@ -85,14 +85,14 @@ func (s *Store) ListDeliveries(ctx context.Context, partnerID string, lp moniteh
 	es := readLocked(s, func() (es []entry[*delivery]) {
 		events := s.partnerEventsLocked(partnerID)
 		if q.EventID != "" {
-			events = func(func(*event) bool) {}
+			events = func(func(uint32, *event) bool) {}
 			if eid, ok := parseID(q.EventID); ok {
 				if e := s.eventLocked(eid); e != nil && s.partnerList[e.partner].id == partnerID {
-					events = func(yield func(*event) bool) { yield(e) }
+					events = func(yield func(uint32, *event) bool) { yield(0, e) }
 				}
 			}
 		}
-		for e := range events {
+		for _, e := range events {
 			created := e.due.time()
 			if !q.matchEvent(s.textLocked(e)) || !q.InCreatedRange(created) {
 				continue
@@ -102,7 +102,7 @@ func (s *Store) ListDeliveries(ctx context.Context, partnerID string, lp moniteh
 				if (q.SubscriptionID != "" && s.queueList[d.queue].id != wantSub) || (q.Status != "" && d.status != wantSt) {
 					continue
 				}
-				es = append(es, entry[*delivery]{q.sortKey(created, s.updatedAtLocked(d)), d.id, d})
+				es = append(es, entry[*delivery]{q.sortKey(created, s.updatedAtLocked(d)), uint64(dn) + 1, d.id, d})
 			}
 		}
 		return es
@@ -172,7 +172,7 @@ func (s *Store) RequeueFailed(ctx context.Context, p monitehooks.RequeueFailedPa
 		return 0, nil
 	}
 	n, from := 0, stampOf(p.Since)
-	for e := range s.partnerEventsLocked(p.PartnerID) {
+	for _, e := range s.partnerEventsLocked(p.PartnerID) {
 		if e.due.compare(from) < 0 {
 			continue
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"iter"
 	"math"
 	"slices"
 
@@ -11,8 +12,9 @@ import (
 )
 
 // CreateEvent stores a copy of p.Event with a new ID, and one pending
-// delivery per subscription ID, due at p.Due, all at once, and returns the
-// stored event, as GetEvent does. The subscription IDs must be IDs the
+// delivery per subscription ID, due at p.Due, made in the order of
+// p.SubscriptionIDs, all at once, and returns the stored event, as
+// GetEvent does. The subscription IDs must be IDs the
 // store gave out, listed once each; the store does not check that the
 // subscriptions still exist. It copies the event's Object. On error
 // nothing is stored.
@@ -34,15 +36,8 @@ func (s *Store) CreateEvent(ctx context.Context, p monitehooks.CreateEventParams
 		}
 		subs = append(subs, subRef{sid, str})
 	}
-	if n > 1 {
-		// Deliveries get random IDs, so which goes to which subscription
-		// does not matter: sorting finds duplicates without a map.
-		slices.SortFunc(subs, func(a, b subRef) int { return bytes.Compare(a.id[:], b.id[:]) })
-		for i := 1; i < n; i++ {
-			if subs[i].id == subs[i-1].id {
-				return monitehooks.Event{}, fmt.Errorf("memstore: subscription ID %s listed twice: %w", subs[i].str, monitehooks.ErrInvalid)
-			}
-		}
+	if dup, ok := duplicate(subs); ok {
+		return monitehooks.Event{}, fmt.Errorf("memstore: subscription ID %s listed twice: %w", dup, monitehooks.ErrInvalid)
 	}
 	fields := [textFields]string{
 		fieldObjectType: string(ev.ObjectType),
@@ -109,6 +104,34 @@ func roomFor(have uint32, more int) bool {
 // have: their lengths are kept as uint32.
 const maxRecordBytes = math.MaxUint32
 
+// duplicate returns an ID listed twice in subs, if there is one, without
+// a map: by comparing every pair of a short list, by sorting a copy of a
+// longer one. subs keeps its order, which is the order the deliveries are
+// made in.
+func duplicate(subs []subRef) (id, bool) {
+	if len(subs) <= 16 {
+		for i := range subs {
+			for j := i + 1; j < len(subs); j++ {
+				if subs[i].id == subs[j].id {
+					return subs[i].id, true
+				}
+			}
+		}
+		return id{}, false
+	}
+	sorted := make([]id, len(subs))
+	for i := range subs {
+		sorted[i] = subs[i].id
+	}
+	slices.SortFunc(sorted, func(a, b id) int { return bytes.Compare(a[:], b[:]) })
+	for i := 1; i < len(sorted); i++ {
+		if sorted[i] == sorted[i-1] {
+			return sorted[i], true
+		}
+	}
+	return id{}, false
+}
+
 // subRef is a subscription ID in both forms.
 type subRef struct {
 	id  id
@@ -117,8 +140,8 @@ type subRef struct {
 
 // eventLocked returns the event with the ID, or nil. s.mu must be held.
 func (s *Store) eventLocked(eid id) *event {
-	seq := seqOf(&eid)
-	if seq == 0 || seq > uint64(s.events.n) {
+	seq, ok := s.eventIDs.seqOf(&eid)
+	if !ok {
 		return nil
 	}
 	if e := s.events.at(uint32(seq - 1)); e.id == eid {
@@ -149,18 +172,18 @@ func (s *Store) ListEvents(ctx context.Context, partnerID string, lp monitehooks
 	if err := ctx.Err(); err != nil {
 		return monitehooks.Page[monitehooks.Event]{}, err
 	}
-	q, err := resolveList(lp)
+	q, err := s.resolveList(lp, &s.eventIDs)
 	if err != nil {
 		return monitehooks.Page[monitehooks.Event]{}, err
 	}
 	// Collect the matching events and their keys under the lock, sort
 	// them without it, then take the lock again to copy the page.
 	es := readLocked(s, func() (es []entry[*event]) {
-		for e := range s.partnerEventsLocked(partnerID) {
+		for en, e := range s.partnerEventsLocked(partnerID) {
 			created := e.created.time()
 			if q.matchEvent(s.textLocked(e)) && q.InCreatedRange(created) {
 				// Both sort fields sort events by creation.
-				es = append(es, entry[*event]{created, e.id, e})
+				es = append(es, entry[*event]{created, uint64(en) + 1, e.id, e})
 			}
 		}
 		return es
@@ -176,16 +199,16 @@ func (s *Store) ListEvents(ctx context.Context, partnerID string, lp monitehooks
 	return monitehooks.Page[monitehooks.Event]{Data: data, Next: next, Prev: prev}, nil
 }
 
-// partnerEventsLocked yields the partner's events, oldest first. s.mu must
-// be held while it runs.
-func (s *Store) partnerEventsLocked(partnerID string) func(func(*event) bool) {
-	return func(yield func(*event) bool) {
+// partnerEventsLocked yields the numbers and records of the partner's
+// events, oldest first. s.mu must be held while it runs.
+func (s *Store) partnerEventsLocked(partnerID string) iter.Seq2[uint32, *event] {
+	return func(yield func(uint32, *event) bool) {
 		p := s.partners[partnerID]
 		if p == nil {
 			return
 		}
 		for _, en := range p.events.all {
-			if !yield(s.events.at(*en)) {
+			if !yield(*en, s.events.at(*en)) {
 				return
 			}
 		}

@@ -1,7 +1,7 @@
 package memstore
 
 import (
-	"bytes"
+	"cmp"
 	"fmt"
 	"slices"
 	"sort"
@@ -10,10 +10,12 @@ import (
 	"github.com/monitehooks/monitehooks"
 )
 
-// entry is one item of a list being paged: its sort key, its ID, and the
-// item or what leads to it.
+// entry is one item of a list being paged: its sort key, its sequence
+// number (which orders items with equal keys in the order they were
+// created), its ID, and the item or what leads to it.
 type entry[T any] struct {
 	key  time.Time
+	seq  uint64
 	id   id
 	item T
 }
@@ -22,15 +24,17 @@ type entry[T any] struct {
 // starts when a token was given.
 type listQuery struct {
 	monitehooks.ListParams      // normalized
-	cursor                 bool // a token was given: the page is next to (key, id)
+	cursor                 bool // a token was given: the page is next to (key, seq)
 	key                    time.Time
-	id                     id
-	before                 bool // the page holds the items before (key, id)
+	seq                    uint64
+	before                 bool // the page holds the items before (key, seq)
 }
 
 // resolveList reads p: the token when there is one (ignoring every other
-// field), the fields otherwise.
-func resolveList(p monitehooks.ListParams) (listQuery, error) {
+// field), the fields otherwise. ids makes the IDs of the items listed: a
+// token names its boundary item by ID, which ids reads the sequence number
+// back from; a token whose ID ids did not make is not valid.
+func (s *Store) resolveList(p monitehooks.ListParams, ids *idGen) (listQuery, error) {
 	if p.Cursor == "" {
 		if err := p.Validate(); err != nil {
 			return listQuery{}, err
@@ -45,7 +49,13 @@ func resolveList(p monitehooks.ListParams) (listQuery, error) {
 	if !ok {
 		return listQuery{}, fmt.Errorf("memstore: %w", monitehooks.ErrInvalidCursor)
 	}
-	return listQuery{ListParams: c.Params, cursor: true, key: c.Key, id: cid, before: c.Before}, nil
+	s.mu.RLock()
+	seq, ok := ids.seqOf(&cid)
+	s.mu.RUnlock()
+	if !ok {
+		return listQuery{}, fmt.Errorf("memstore: %w", monitehooks.ErrInvalidCursor)
+	}
+	return listQuery{ListParams: c.Params, cursor: true, key: c.Key, seq: seq, before: c.Before}, nil
 }
 
 // sortKey returns the time a list sorted by q.Sort orders an item by.
@@ -65,13 +75,13 @@ func paginate[T any](es []entry[T], q *listQuery) (page []entry[T], next, prev s
 		dir = -1
 	}
 	// cmpTo compares an entry with a boundary in list order.
-	cmpTo := func(e *entry[T], key time.Time, bid id) int {
+	cmpTo := func(e *entry[T], key time.Time, seq uint64) int {
 		if c := e.key.Compare(key); c != 0 {
 			return dir * c
 		}
-		return dir * bytes.Compare(e.id[:], bid[:])
+		return dir * cmp.Compare(e.seq, seq)
 	}
-	slices.SortFunc(es, func(a, b entry[T]) int { return cmpTo(&a, b.key, b.id) })
+	slices.SortFunc(es, func(a, b entry[T]) int { return cmpTo(&a, b.key, b.seq) })
 
 	n := len(es)
 	start, end := 0, min(q.Limit, n)
@@ -79,10 +89,10 @@ func paginate[T any](es []entry[T], q *listQuery) (page []entry[T], next, prev s
 		// The boundary item need not exist any more: the page is placed
 		// by its position.
 		if q.before {
-			end = sort.Search(n, func(i int) bool { return cmpTo(&es[i], q.key, q.id) >= 0 })
+			end = sort.Search(n, func(i int) bool { return cmpTo(&es[i], q.key, q.seq) >= 0 })
 			start = max(0, end-q.Limit)
 		} else {
-			start = sort.Search(n, func(i int) bool { return cmpTo(&es[i], q.key, q.id) > 0 })
+			start = sort.Search(n, func(i int) bool { return cmpTo(&es[i], q.key, q.seq) > 0 })
 			end = min(n, start+q.Limit)
 		}
 	}
@@ -100,7 +110,8 @@ func paginate[T any](es []entry[T], q *listQuery) (page []entry[T], next, prev s
 	return page, next, prev
 }
 
-// token returns the token of the page next to the item (key, id).
+// token returns the token of the page next to the item (key, id): the
+// token names the item by its ID, never by its sequence number.
 func (q *listQuery) token(key *time.Time, bid id, before bool) string {
 	return monitehooks.EncodeCursor(monitehooks.Cursor{
 		Params: q.ListParams,

@@ -147,3 +147,64 @@ func TestListPastYear9999(t *testing.T) {
 		t.Fatalf("paged through %v; want the 3 events from %v", seen, late)
 	}
 }
+
+// TestIDsOfAnotherStore checks that what one store made is found in no
+// other, although both number their records alike (so that the sequence
+// numbers of the IDs match), as a store made after a restart finds nothing
+// of the one before: IDs, and the tokens that name them, are the store's
+// own.
+func TestIDsOfAnotherStore(t *testing.T) {
+	ctx := context.Background()
+	type made struct{ sub, event, delivery, token string }
+	fill := func(s *memstore.Store) made {
+		var m made
+		for range 3 {
+			sub, err := s.CreateSubscription(ctx, monitehooks.Subscription{PartnerID: "p", ObjectType: "entity"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ev, err := s.CreateEvent(ctx, monitehooks.CreateEventParams{
+				Event:           monitehooks.Event{PartnerID: "p", ObjectType: "entity", Type: "created"},
+				SubscriptionIDs: []string{sub.ID},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			m.sub, m.event = sub.ID, ev.ID
+		}
+		page, err := s.ListDeliveries(ctx, "p", monitehooks.ListParams{Limit: 1})
+		if err != nil || len(page.Data) != 1 || page.Next == "" {
+			t.Fatalf("ListDeliveries: %v, %+v", err, page)
+		}
+		m.delivery, m.token = page.Data[0].ID, page.Next
+		return m
+	}
+	a, b := memstore.New(), memstore.New()
+	ma, mb := fill(a), fill(b)
+	if ma.sub == mb.sub || ma.event == mb.event || ma.delivery == mb.delivery {
+		t.Fatalf("two stores made the same ID: %+v and %+v", ma, mb)
+	}
+	if _, err := b.GetSubscription(ctx, "p", ma.sub); !errors.Is(err, monitehooks.ErrSubscriptionNotFound) {
+		t.Errorf("store B: GetSubscription(A's) = %v; want not found", err)
+	}
+	if _, err := b.GetEvent(ctx, "p", ma.event); !errors.Is(err, monitehooks.ErrEventNotFound) {
+		t.Errorf("store B: GetEvent(A's) = %v; want not found", err)
+	}
+	if _, err := b.GetDelivery(ctx, "p", ma.delivery); !errors.Is(err, monitehooks.ErrDeliveryNotFound) {
+		t.Errorf("store B: GetDelivery(A's) = %v; want not found", err)
+	}
+	if _, err := b.RequeueDelivery(ctx, monitehooks.RequeueDeliveryParams{PartnerID: "p", DeliveryID: ma.delivery}); !errors.Is(err, monitehooks.ErrDeliveryNotFound) {
+		t.Errorf("store B: RequeueDelivery(A's) = %v; want not found", err)
+	}
+	for _, p := range []monitehooks.ListParams{{EventID: ma.event}, {SubscriptionID: ma.sub}} {
+		if page, err := b.ListDeliveries(ctx, "p", p); err != nil || len(page.Data) != 0 {
+			t.Errorf("store B: ListDeliveries(%+v) = %d items, %v; want none", p, len(page.Data), err)
+		}
+	}
+	if _, err := b.ListDeliveries(ctx, "p", monitehooks.ListParams{Cursor: ma.token}); !errors.Is(err, monitehooks.ErrInvalidCursor) {
+		t.Errorf("store B: ListDeliveries with A's token = %v; want ErrInvalidCursor", err)
+	}
+	if _, err := a.ListDeliveries(ctx, "p", monitehooks.ListParams{Cursor: ma.token}); err != nil {
+		t.Errorf("store A: ListDeliveries with its own token: %v", err)
+	}
+}

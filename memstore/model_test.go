@@ -27,6 +27,7 @@ func TestClaimModel(t *testing.T) {
 }
 
 type modelDelivery struct {
+	n        int // creation order
 	id, sub  string
 	status   monitehooks.DeliveryStatus
 	next     time.Time
@@ -72,7 +73,7 @@ func runModel(t *testing.T, seed uint64, steps int) {
 			e := s.eventLocked(mustParse(t, ev.ID))
 			for dn := e.first; dn < e.first+e.n; dn++ {
 				d := s.deliveries.at(dn)
-				md := &modelDelivery{id: d.id.String(), sub: s.queueList[d.queue].idStr, status: monitehooks.DeliveryPending, next: due}
+				md := &modelDelivery{n: len(ids), id: d.id.String(), sub: s.queueList[d.queue].idStr, status: monitehooks.DeliveryPending, next: due}
 				model[md.id] = md
 				ids = append(ids, md.id)
 			}
@@ -102,7 +103,7 @@ func runModel(t *testing.T, seed uint64, steps int) {
 				}
 			}
 			slices.SortFunc(cands, func(a, b *modelDelivery) int {
-				return cmp.Or(a.next.Compare(b.next), cmp.Compare(a.id, b.id))
+				return cmp.Or(a.next.Compare(b.next), cmp.Compare(a.n, b.n))
 			})
 			var wantIDs, wantAsked []string
 			refused := make(map[string]bool)

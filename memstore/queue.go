@@ -27,37 +27,37 @@ type lease struct {
 	d   uint32 // the delivery's number
 }
 
-// dueBefore reports whether a is due before b: earlier NextAttemptAt, then
-// lower ID.
-func dueBefore(a, b *delivery) bool {
-	if c := a.next.compare(b.next); c != 0 {
+// dueBefore reports whether delivery a is due before delivery b: earlier
+// NextAttemptAt, then created first (a lower number).
+func dueBefore(d *table[delivery], a, b uint32) bool {
+	if c := d.at(a).next.compare(d.at(b).next); c != 0 {
 		return c < 0
 	}
-	return idLess(&a.id, &b.id)
+	return a < b
 }
 
 // byDue orders the delivery numbers of a subQueue by dueBefore.
 type byDue struct{ d *table[delivery] }
 
-func (o byDue) less(a, b uint32) bool  { return dueBefore(o.d.at(a), o.d.at(b)) }
+func (o byDue) less(a, b uint32) bool  { return dueBefore(o.d, a, b) }
 func (o byDue) moved(dn uint32, i int) { o.d.at(dn).idx = int32(i) }
 
 // byHead orders non-empty subQueues by their heads.
 type byHead struct{ d *table[delivery] }
 
 func (o byHead) less(a, b *subQueue) bool {
-	return dueBefore(o.d.at(a.heap.top()), o.d.at(b.heap.top()))
+	return dueBefore(o.d, a.heap.top(), b.heap.top())
 }
 func (o byHead) moved(sq *subQueue, i int) { sq.idx = i }
 
-// byLeaseEnd orders leases by their end, then by delivery ID.
+// byLeaseEnd orders leases by their end, then by delivery number.
 type byLeaseEnd struct{ d *table[delivery] }
 
 func (o byLeaseEnd) less(a, b lease) bool {
 	if c := a.end.compare(b.end); c != 0 {
 		return c < 0
 	}
-	return idLess(&o.d.at(a.d).id, &o.d.at(b.d).id)
+	return a.d < b.d
 }
 func (o byLeaseEnd) moved(l lease, i int) { o.d.at(l.d).idx = int32(i) }
 

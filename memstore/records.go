@@ -19,9 +19,10 @@ import (
 //
 // Records are found by number in chunked tables, and a number is an
 // ID's sequence number minus one: events and deliveries each have a
-// sequence of their own (see idGen), so the record of an ID is an index
-// into a table and a comparison of the whole ID, whose random bits a
-// caller cannot guess. Nothing is ever removed from the store, so a chunk,
+// sequence of their own (see idGen), which the store reads back from an
+// ID with its key (see idKey), so the record of an ID is an index into a
+// table and a comparison of the whole ID, whose random bits a caller
+// cannot guess. Nothing is ever removed from the store, so a chunk,
 // a text block or an object block lives as long as the store, as its
 // records would.
 

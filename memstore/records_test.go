@@ -307,13 +307,14 @@ func TestLookupPastFullChunk(t *testing.T) {
 		}
 	}
 	const n = tableChunk + 1
-	past := id{0, 0, 0, 0, n >> 8, n & 0xff, 0x80, 0, 0x80}
-	if seqOf(&past) != n {
-		t.Fatalf("ID %s has number %d", past, seqOf(&past))
-	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	if d, _ := s.deliveryByIDLocked(past); s.eventLocked(past) != nil || d != nil {
-		t.Fatalf("ID %s one past the last event and delivery found", past)
+	pastEvent := s.eventIDs.key.makeID(kindEvent, n, 0, new(maskBuf))
+	pastDelivery := s.deliveryIDs.key.makeID(kindDelivery, n, 0, new(maskBuf))
+	if e := s.eventLocked(pastEvent); e != nil {
+		t.Fatalf("event ID %s one past the last event found", pastEvent)
+	}
+	if d, _ := s.deliveryByIDLocked(pastDelivery); d != nil {
+		t.Fatalf("delivery ID %s one past the last delivery found", pastDelivery)
 	}
 }

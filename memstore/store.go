@@ -29,7 +29,9 @@
 // deliveries the refused subscriptions have waiting.
 //
 // Gets and counts are O(1), and find events and deliveries without a map:
-// an ID's sequence number indexes a table. RecordAttempt, ReleaseDelivery and
+// the sequence number the store reads back from an ID with its secret key
+// indexes a table, though IDs are random (version 4) UUIDs that show no
+// sequence (see id.go). RecordAttempt, ReleaseDelivery and
 // RequeueDelivery are such a look-up and O(log n) heap updates. Lists filter
 // and sort the partner's items, O(m log m) for m items, holding the read
 // lock while they collect the items and while they copy the page, not
@@ -63,6 +65,7 @@ type Store struct {
 
 	// Each kind of ID has its own sequence, so that the sequence number
 	// of an event's or a delivery's ID, minus one, is its record's number.
+	// The IDs show nothing of it: see idKey.
 	subIDs, eventIDs, deliveryIDs idGen
 
 	partners    map[string]*partner // by partner ID
@@ -86,9 +89,13 @@ var _ monitehooks.Store = (*Store)(nil)
 
 // New returns an empty store.
 func New() *Store {
+	key := newIDKey()
 	s := &Store{
-		partners: make(map[string]*partner),
-		queues:   make(map[id]*subQueue),
+		subIDs:      newIDGen(key, kindSubscription),
+		eventIDs:    newIDGen(key, kindEvent),
+		deliveryIDs: newIDGen(key, kindDelivery),
+		partners:    make(map[string]*partner),
+		queues:      make(map[id]*subQueue),
 	}
 	s.ready.order = byHead{&s.deliveries}
 	s.leases.order = byLeaseEnd{&s.deliveries}

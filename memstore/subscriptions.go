@@ -105,7 +105,7 @@ func (s *Store) ListSubscriptions(ctx context.Context, partnerID string, lp moni
 	if err := ctx.Err(); err != nil {
 		return monitehooks.Page[monitehooks.Subscription]{}, err
 	}
-	q, err := resolveList(lp)
+	q, err := s.resolveList(lp, &s.subIDs)
 	if err != nil {
 		return monitehooks.Page[monitehooks.Subscription]{}, err
 	}
@@ -116,7 +116,8 @@ func (s *Store) ListSubscriptions(ctx context.Context, partnerID string, lp moni
 		es = make([]entry[*monitehooks.Subscription], 0, len(p.subs))
 		for sid, sub := range p.subs {
 			if (q.ObjectType == "" || sub.ObjectType == q.ObjectType) && q.InCreatedRange(sub.CreatedAt) {
-				es = append(es, entry[*monitehooks.Subscription]{q.sortKey(sub.CreatedAt, sub.UpdatedAt), sid, sub})
+				seq, _ := s.subIDs.seqOf(&sid)
+				es = append(es, entry[*monitehooks.Subscription]{q.sortKey(sub.CreatedAt, sub.UpdatedAt), seq, sid, sub})
 			}
 		}
 	}

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -17,7 +18,23 @@ func eventTests() []test {
 		{"NoSubscriptions", testCreateEventNoSubscriptions},
 		{"ObjectIsCopied", testEventObjectCopied},
 		{"NotFound", testEventNotFound},
+		{"IDsShowNoCounter", testIDsShowNoCounter},
 	}
+}
+
+// testIDsShowNoCounter makes subscriptions, events and deliveries in a row
+// and checks that their IDs count nothing: a partner must not learn from
+// its IDs how many objects the store (and so its other partners) made.
+func testIDsShowNoCounter(t *testing.T, b *bundle) {
+	const n = 64
+	subs := b.subIDs(partnerA, n)
+	checkNoCounter(t, "subscription", subs)
+	var events []string
+	for range n {
+		events = append(events, b.createEvent(newEvent(partnerA), nil, base).ID)
+	}
+	checkNoCounter(t, "event", events)
+	checkNoCounter(t, "delivery", b.emit(partnerA, subs, base))
 }
 
 func testCreateEvent(t *testing.T, b *bundle) {
@@ -76,12 +93,15 @@ func testCreateEvent(t *testing.T, b *bundle) {
 }
 
 func testCreateEventDuplicate(t *testing.T, b *bundle) {
-	subs := b.subIDs(partnerA, 2)
-	_, err := b.s.CreateEvent(b.ctx, monitehooks.CreateEventParams{
-		Event: newEvent(partnerA), SubscriptionIDs: []string{subs[0], subs[1], subs[0]}, Due: base,
-	})
-	if err == nil {
-		t.Fatal("CreateEvent with a subscription ID listed twice: err = nil; want an error")
+	subs := b.subIDs(partnerA, 40)
+	// A short list and a long one, the repeat far from the first.
+	for _, ids := range [][]string{{subs[0], subs[1], subs[0]}, append(slices.Clone(subs), subs[3])} {
+		_, err := b.s.CreateEvent(b.ctx, monitehooks.CreateEventParams{
+			Event: newEvent(partnerA), SubscriptionIDs: ids, Due: base,
+		})
+		if err == nil {
+			t.Fatalf("CreateEvent with a subscription ID listed twice among %d: err = nil; want an error", len(ids))
+		}
 	}
 	page, err := b.s.ListEvents(b.ctx, partnerA, monitehooks.ListParams{})
 	if err != nil {

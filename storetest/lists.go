@@ -4,7 +4,6 @@ import (
 	"encoding/base64"
 	"fmt"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -171,8 +170,9 @@ func tieSpecs() []itemSpec {
 	return specs
 }
 
-// listOrder returns ids in the list order of the sort and order: by key,
-// then by ID, and reversed for OrderDesc.
+// listOrder returns ids, made in their order, in the list order of the
+// sort and order: by key, then in the order they were made, and reversed
+// for OrderDesc.
 func listOrder(k listKind, specs []itemSpec, ids []string, sort monitehooks.SortField, order monitehooks.SortOrder) []string {
 	idx := make([]int, len(ids))
 	for i := range idx {
@@ -188,7 +188,7 @@ func listOrder(k listKind, specs []itemSpec, ids []string, sort monitehooks.Sort
 		if c := key(i).Compare(key(j)); c != 0 {
 			return c
 		}
-		return strings.Compare(ids[i], ids[j])
+		return i - j
 	})
 	out := make([]string, len(idx))
 	for n, i := range idx {

@@ -15,8 +15,12 @@
 //     the delivery (empty, garbled, another claim's, or already used).
 //   - RequeueFailed for another partner's subscription requeues nothing and
 //     answers 0, not an error.
-//   - Lists order items with equal sort keys by ID (as strings), and a
-//     descending list is the exact reverse of the ascending one.
+//   - Lists order items with equal sort keys in the order the store
+//     created them (the deliveries of one event in the order of
+//     CreateEventParams.SubscriptionIDs), and a descending list is the
+//     exact reverse of the ascending one.
+//   - IDs are UUIDs of version 4 (or 7), and the IDs a store makes in a
+//     row show no counter.
 //   - ClaimDeliveries asks Allow once per candidate, before claiming it;
 //     when Limit cuts a claim short, NextDue is the due time of the first
 //     delivery left (so at or before Now).
@@ -329,12 +333,43 @@ func claimedIDs(res monitehooks.ClaimResult) []string {
 	return ids
 }
 
-// checkID fails the test unless id is a UUID in canonical text form.
+// checkID fails the test unless id is a UUID of version 4 or 7 in
+// canonical text form.
 func checkID(t *testing.T, what, id string) {
 	t.Helper()
 	u, err := uuid.Parse(id)
-	if err != nil || u.String() != id {
+	switch {
+	case err != nil || u.String() != id:
 		t.Errorf("%s ID = %q; want a UUID in canonical form", what, id)
+	case (u.Version() != 4 && u.Version() != 7) || u.Variant() != uuid.RFC4122:
+		t.Errorf("%s ID = %q: version %d, variant %v; want version 4 or 7, RFC 4122", what, id, u.Version(), u.Variant())
+	}
+}
+
+// checkNoCounter fails the test if the IDs, made in a row, show a counter:
+// if what follows the timestamp of a version 7 UUID, or all of a version
+// 4 one, rises from one ID to the next nearly always or nearly never,
+// where random IDs would about half the time.
+func checkNoCounter(t *testing.T, what string, ids []string) {
+	t.Helper()
+	rising := 0
+	var prev []byte
+	for _, id := range ids {
+		checkID(t, what, id)
+		u, _ := uuid.Parse(id)
+		b := u[:]
+		if u.Version() == 7 {
+			b = u[6:] // after the 48-bit timestamp
+		}
+		if prev != nil && string(b) > string(prev) {
+			rising++
+		}
+		prev = b
+	}
+	// Bounds six standard deviations from half, for 64 IDs: a random
+	// source fails them about once in a billion runs.
+	if n := len(ids) - 1; rising < n/8 || rising > n*7/8 {
+		t.Errorf("%d %s IDs made in a row rise %d times from one to the next; a random ID would about half the time: they count", len(ids), what, rising)
 	}
 }
 
