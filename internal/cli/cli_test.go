@@ -19,7 +19,7 @@ func TestHelp(t *testing.T) {
 		args       []string
 		wantStdout []string // substrings
 	}{
-		{name: "help", args: []string{"help"}, wantStdout: []string{"Commands:", "demo", "serve", "listen", "trigger", "version", "MONITEHOOKS_API"}},
+		{name: "help", args: []string{"help"}, wantStdout: []string{"Commands:", "demo", "serve", "listen", "trigger", "events", "version", "MONITEHOOKS_API"}},
 		{name: "-h", args: []string{"-h"}, wantStdout: []string{"Commands:"}},
 		{name: "--help", args: []string{"--help"}, wantStdout: []string{"Commands:"}},
 		{name: "help help", args: []string{"help", "help"}, wantStdout: []string{"Commands:"}},
@@ -28,6 +28,7 @@ func TestHelp(t *testing.T) {
 		{name: "serve --help after flags", args: []string{"serve", "--addr", ":0", "--help"}, wantStdout: []string{"usage: monitehooks serve"}},
 		{name: "listen --help", args: []string{"listen", "--help"}, wantStdout: []string{"usage: monitehooks listen", "hang", "reset", "retry_after"}},
 		{name: "help trigger", args: []string{"help", "trigger"}, wantStdout: []string{"usage: monitehooks trigger", "--object", "--list", "MONITEHOOKS_TOKEN"}},
+		{name: "help events", args: []string{"help", "events"}, wantStdout: []string{"usage: monitehooks events", "--object-type", "--limit", "--order", "--json", "MONITEHOOKS_API"}},
 		{name: "help version", args: []string{"help", "version"}, wantStdout: []string{"usage: monitehooks version"}},
 		{name: "demo -help", args: []string{"demo", "-help"}, wantStdout: []string{"usage: monitehooks demo"}},
 	}
@@ -118,6 +119,18 @@ var usageErrorTests = []struct {
 		`monitehooks trigger: invalid value "localhost:8080" of MONITEHOOKS_API: must be an http:// or https:// URL without query, such as http://127.0.0.1:8080/v1`},
 	{"trigger bad token in environment", []string{"trigger", "entity", "created"}, map[string]string{"MONITEHOOKS_TOKEN": "two words"},
 		`monitehooks trigger: invalid value of MONITEHOOKS_TOKEN: must be non-empty, without spaces or control characters`},
+
+	// events.
+	{"events argument", []string{"events", "entity"}, nil, `monitehooks events: unexpected argument "entity": the command takes flags only`},
+	{"events limit zero", []string{"events", "--limit", "0"}, nil, `monitehooks events: invalid value "0" for flag --limit: must be a whole number from 1 to 100`},
+	{"events limit too high", []string{"events", "--limit=101"}, nil, `monitehooks events: invalid value "101" for flag --limit: must be a whole number from 1 to 100`},
+	{"events limit word", []string{"events", "--limit", "all"}, nil, `monitehooks events: invalid value "all" for flag --limit: must be a whole number from 1 to 100`},
+	{"events bad order", []string{"events", "--order", "newest"}, nil, `monitehooks events: invalid value "newest" for flag --order: must be "desc" or "asc"`},
+	{"events empty object type", []string{"events", "--object-type="}, nil, `monitehooks events: invalid value "" for flag --object-type: must be a non-empty object type`},
+	{"events empty event type", []string{"events", "--event-type", ""}, nil, `monitehooks events: invalid value "" for flag --event-type: must be a non-empty event type`},
+	{"events bad json", []string{"events", "--json=yes please"}, nil, `monitehooks events: invalid boolean value "yes please" for --json: must be true or false`},
+	{"events bad api in environment", []string{"events"}, map[string]string{"MONITEHOOKS_API": "127.0.0.1:8080/v1"},
+		`monitehooks events: invalid value "127.0.0.1:8080/v1" of MONITEHOOKS_API: must be an http:// or https:// URL without query, such as http://127.0.0.1:8080/v1`},
 }
 
 // TestUsageErrors checks that a bad command line gets one line on stderr

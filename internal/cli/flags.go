@@ -32,12 +32,18 @@ func stringsFlag(fs *flag.FlagSet, name string, check func(v string, seen []stri
 	return &vals
 }
 
+// isToken reports whether v is one non-empty token: no spaces, no
+// control characters.
+func isToken(v string) bool {
+	return v != "" && strings.IndexFunc(v, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) < 0
+}
+
 // checkSecretLike accepts a token or secret: non-empty, given once,
 // without spaces or control characters (they could not travel in a header
 // unchanged).
 func checkSecretLike(v string, seen []string) error {
 	switch {
-	case v == "" || strings.IndexFunc(v, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0:
+	case !isToken(v):
 		return errors.New("must be non-empty, without spaces or control characters")
 	case slices.Contains(seen, v):
 		return errors.New("given twice: give each value once")
@@ -57,6 +63,20 @@ func nonEmptyFlag(fs *flag.FlagSet, name, what string) *string {
 		return nil
 	})
 	return &s
+}
+
+// intFlag defines a flag holding a whole number from lo to hi.
+func intFlag(fs *flag.FlagSet, name string, value, lo, hi int) *int {
+	n := value
+	fs.Func(name, "", func(v string) error {
+		parsed, err := strconv.Atoi(v)
+		if err != nil || parsed < lo || parsed > hi {
+			return fmt.Errorf("must be a whole number from %d to %d", lo, hi)
+		}
+		n = parsed
+		return nil
+	})
+	return &n
 }
 
 // addrFlag defines a flag holding a TCP address to listen on, HOST:PORT

@@ -10,8 +10,9 @@ import (
 
 // FuzzArgs runs command lines, split on spaces, through Run with a context
 // already canceled: Run then parses them and runs only what needs neither
-// network nor files (help, version, trigger --list), so no input listens,
-// connects or opens a file. Whatever the arguments, Run must not panic,
+// network nor files (help, version, trigger --list; the commands calling
+// an API say they were interrupted), so no input listens, connects or
+// opens a file. Whatever the arguments, Run must not panic,
 // must exit 0, 1 or 2, and must word a usage error (2) in one line on
 // stderr and nothing on stdout.
 func FuzzArgs(f *testing.F) {
@@ -25,6 +26,7 @@ func FuzzArgs(f *testing.F) {
 		"trigger --list --catalog monite",
 		`trigger entity created --api http://127.0.0.1:1/v1 --token t --object-id o --entity-id e --object {"a":1}`,
 		"trigger --object @/dev/null entity created -- --list",
+		"events --api http://127.0.0.1:1/v1 --object-type entity --event-type created --limit 100 --order asc --json",
 		"demo",
 	} {
 		f.Add(s)
