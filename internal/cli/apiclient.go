@@ -224,6 +224,16 @@ func (c *apiClient) list(ctx context.Context, path string, q url.Values) ([]json
 	return page.Data, nil
 }
 
+// pathSegment escapes an ID for a path segment of the API. "." and ".."
+// are escaped too, so that they stay a segment, which the API answers
+// 404, and do not climb to another path.
+func pathSegment(id string) string {
+	if id == "." || id == ".." {
+		return strings.Repeat("%2E", len(id))
+	}
+	return url.PathEscape(id)
+}
+
 // explain words an error of call or expect for a person: what went wrong
 // and, when it helps, what to check.
 func (c *apiClient) explain(err error) string {
@@ -242,6 +252,16 @@ func (c *apiClient) explain(err error) string {
 		return "interrupted"
 	}
 	return fmt.Sprintf("cannot reach the API at %s: %v", c.base, err)
+}
+
+// explainNotFound is explain, but words a 404 as the resource not
+// found: what (such as "delivery") with the ID id. The API's own words
+// follow, as they tell an unknown ID from an --api that names no API.
+func (c *apiClient) explainNotFound(err error, what, id string) string {
+	if se, ok := errors.AsType[*statusError](err); ok && se.status == http.StatusNotFound {
+		return fmt.Sprintf("%s %q not found (%s)", what, id, answerMessage(se.status, se.body))
+	}
+	return c.explain(err)
 }
 
 // writeJSONLine writes a JSON answer on w compacted to one line.

@@ -76,9 +76,9 @@ func TestListErrors(t *testing.T) {
 		name, api, cmd, wantStderr string
 	}{
 		{"401", unauthorized.URL, "events", "monitehooks events: the API answered 401 Unauthorized: missing or invalid bearer token\n"},
-		{"416", badLimit.URL, "events", "monitehooks events: the API answered 416 Requested Range Not Satisfiable: limit must be an integer from 1 to 100\n"},
+		{"416", badLimit.URL, "deliveries", "monitehooks deliveries: the API answered 416 Requested Range Not Satisfiable: limit must be an integer from 1 to 100\n"},
 		{"no data", noData.URL, "events", `monitehooks events: GET ` + noData.URL + `/events?limit=20&order=desc: the answer has no "data" list` + "\n"},
-		{"bad item", badItem.URL, "events", "monitehooks events: item 2 of the API's answer is not the JSON expected: json: cannot unmarshal number into Go struct field eventRow.id of type string\n"},
+		{"bad item", badItem.URL, "deliveries", "monitehooks deliveries: item 2 of the API's answer is not the JSON expected: json: cannot unmarshal number into Go struct field deliveryRow.id of type string\n"},
 	} {
 		code, stdout, stderr := run(t, tt.cmd, "--api", tt.api)
 		if code != 1 || stdout != "" {

@@ -65,6 +65,36 @@ func nonEmptyFlag(fs *flag.FlagSet, name, what string) *string {
 	return &s
 }
 
+// errBadID says what an ID, as an argument or a flag, accepts. IDs are
+// checked no further: the API answers 404 for one it does not know,
+// whatever its shape.
+var errBadID = errors.New("must be a non-empty ID, without spaces or control characters")
+
+// idFlag defines a flag holding an ID; it holds "" until set.
+func idFlag(fs *flag.FlagSet, name string) *string {
+	var s string
+	fs.Func(name, "", func(v string) error {
+		if !isToken(v) {
+			return errBadID
+		}
+		s = v
+		return nil
+	})
+	return &s
+}
+
+// idArgument returns the one positional argument of cmd, an ID that its
+// usage calls name (such as DELIVERY_ID).
+func idArgument(cmd *command, pos []string, name string) (string, error) {
+	switch {
+	case len(pos) != 1:
+		return "", usageErrorf(cmd, "want the argument %s, got %d argument(s)", name, len(pos))
+	case !isToken(pos[0]):
+		return "", usageErrorf(cmd, "invalid %s %q: %v", name, pos[0], errBadID)
+	}
+	return pos[0], nil
+}
+
 // intFlag defines a flag holding a whole number from lo to hi.
 func intFlag(fs *flag.FlagSet, name string, value, lo, hi int) *int {
 	n := value

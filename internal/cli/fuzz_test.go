@@ -27,6 +27,10 @@ func FuzzArgs(f *testing.F) {
 		`trigger entity created --api http://127.0.0.1:1/v1 --token t --object-id o --entity-id e --object {"a":1}`,
 		"trigger --object @/dev/null entity created -- --list",
 		"events --api http://127.0.0.1:1/v1 --object-type entity --event-type created --limit 100 --order asc --json",
+		"deliveries --event ev-1 --subscription sub-1 --limit 1 --order desc --json=false",
+		"redeliver --json -- d-1",
+		"recover s-1 --since 2026-01-02T15:04:05+02:00 --json",
+		"recover --since 36h s-1",
 		"demo",
 	} {
 		f.Add(s)

@@ -214,6 +214,29 @@ func setupAPI(t *testing.T) *apiBundle {
 	return b
 }
 
+// subscribe subscribes the receiver's path to entity events and returns
+// the subscription's ID.
+func (b *apiBundle) subscribe(t *testing.T, path string) string {
+	t.Helper()
+	code, sub := apiRequest(t, "POST", b.api+"/webhook_subscriptions", apiToken, `{"object_type":"entity","url":"`+b.receiver+path+`"}`)
+	if code != http.StatusCreated {
+		t.Fatalf("POST /webhook_subscriptions = %d %v; want 201", code, sub)
+	}
+	return sub["id"].(string)
+}
+
+// settle waits until n deliveries have succeeded or failed for good.
+func (b *apiBundle) settle(t *testing.T, n int) {
+	t.Helper()
+	for i := range n {
+		select {
+		case <-b.done:
+		case <-time.After(wait):
+			t.Fatalf("%d of %d deliveries done within %v", i, n, wait)
+		}
+	}
+}
+
 // cli runs the command line with the API's --api and --token after it.
 func (b *apiBundle) cli(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()

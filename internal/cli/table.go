@@ -65,6 +65,23 @@ func cell(s string) string {
 	return s
 }
 
+// cellPtr is cell of *s, "-" when s is nil.
+func cellPtr(s *string) string {
+	if s == nil {
+		return "-"
+	}
+	return cell(*s)
+}
+
+// truncate cuts s to at most n characters, the last of them "…" when it
+// was cut.
+func truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n-1]) + "…"
+}
+
 // timeCell shows a time of the API, RFC 3339, to the second in UTC, such
 // as 2026-01-02T03:04:05Z; a string that is no such time is shown as it
 // is.
