@@ -21,8 +21,10 @@ or with --json as JSON lines, each delivery row as the API answers it.
 STATUS is pending, succeeded or failed (for good); ATTEMPTS counts the
 requests made; LAST CODE is the status the last one got; NEXT ATTEMPT is
 when a pending delivery is due, in UTC; LAST ERROR says why the last
-attempt got no answer, cut to 72 characters (--json has it whole). A
-value that is not there is "-". monitehooks redeliver ID sends one again.
+attempt got no answer: its class, such as connection, timeout or tls,
+and the end of its message, where the cause is, in 72 characters at
+most (--json has it whole). A value that is not there is "-".
+monitehooks redeliver ID sends one again.
 
 Flags:
 
@@ -76,7 +78,7 @@ func (d *deliveryRow) cells() []string {
 	}
 	return []string{
 		cell(d.ID), cell(d.Status), strconv.Itoa(d.RequestsMadeCount), code, next,
-		cellPtr(d.URL), truncate(cellPtr(d.LastError), maxErrorCell),
+		cellPtr(d.URL), errorCell(d.LastError, maxErrorCell),
 	}
 }
 

@@ -22,7 +22,7 @@ var deliveryHeader = []string{"ID", "STATUS", "ATTEMPTS", "LAST CODE", "NEXT ATT
 // cut to 72 characters.
 func TestDeliveriesTable(t *testing.T) {
 	t.Parallel()
-	longErr := "connection: " + strings.Repeat("x", 100)
+	longErr := "connection: Post \"https://hooks.example/a\": " + strings.Repeat("x", 100) + ": connection refused"
 	answer, _ := json.Marshal(map[string]any{"data": []map[string]any{
 		{"id": "d-3", "status": "pending", "requests_made_count": 2, "response_status_code": nil, "next_attempt_at": "2026-01-02T03:09:05.5Z",
 			"url": "https://hooks.example/a", "last_error": longErr, "event_id": "ev-1", "was_successful": false},
@@ -38,7 +38,7 @@ func TestDeliveriesTable(t *testing.T) {
 	}
 	want := "" +
 		"ID   STATUS   ATTEMPTS  LAST CODE  NEXT ATTEMPT          URL                      LAST ERROR\n" +
-		"d-3  pending  2         -          2026-01-02T03:09:05Z  https://hooks.example/a  connection: " + strings.Repeat("x", 59) + "…\n" +
+		"d-3  pending  2         -          2026-01-02T03:09:05Z  https://hooks.example/a  connection: …" + strings.Repeat("x", 39) + ": connection refused\n" +
 		"d-2  failed   8         500        -                     https://hooks.example/b  -\n" +
 		`d-1  failed   0         -          -                     -                        "subscription_unavailable: the subscription was deleted\nretry"` + "\n"
 	if diff := cmp.Diff(want, stdout); diff != "" {
@@ -110,6 +110,15 @@ func TestRedeliverRecoverRequests(t *testing.T) {
 	}
 	if lo, hi := before.Add(-36*time.Hour), after.Add(-36*time.Hour); body.Since.Before(lo.Truncate(time.Nanosecond)) || body.Since.After(hi) || body.Since.Location() != time.UTC {
 		t.Errorf("since = %v; want a UTC time from %v to %v", body.Since, lo, hi)
+	}
+
+	// An answer without the count is an error, whatever --json says.
+	odd, _ := cannedAPI(t, http.StatusOK, `{"requeud":3}`)
+	for _, asJSON := range []string{"--json=false", "--json"} {
+		code, stdout, stderr := run(t, "recover", "sub-1", "--since", "1h", "--api", odd.URL, asJSON)
+		if want := `monitehooks recover: the API's answer has no "requeued" count: {"requeud":3}` + "\n"; code != 1 || stdout != "" || stderr != want {
+			t.Errorf("Run(recover %s) of an odd answer = %d, stdout %q, stderr %q; want 1, nothing and %q", asJSON, code, stdout, stderr, want)
+		}
 	}
 }
 

@@ -68,17 +68,17 @@ func parseRecover(cmd *command, args []string, getenv func(string) string) (runF
 		if err := c.expect(ctx, http.MethodPost, path, body, http.StatusOK, &answer); err != nil {
 			return failure(cmd, stderr, "%s", c.explainNotFound(err, "subscription", id))
 		}
-		if *asJSON {
-			if err := writeJSONLine(stdout, answer); err != nil {
-				return failure(cmd, stderr, "writing the output: %v", err)
-			}
-			return exitOK
-		}
 		var n struct {
 			Requeued *int `json:"requeued"`
 		}
 		if err := json.Unmarshal(answer, &n); err != nil || n.Requeued == nil {
 			return failure(cmd, stderr, "the API's answer has no \"requeued\" count: %s", truncate(cell(string(answer)), 200))
+		}
+		if *asJSON {
+			if err := writeJSONLine(stdout, answer); err != nil {
+				return failure(cmd, stderr, "writing the output: %v", err)
+			}
+			return exitOK
 		}
 		if _, err := fmt.Fprintf(stdout, "requeued %d\n", *n.Requeued); err != nil {
 			return failure(cmd, stderr, "writing the output: %v", err)

@@ -82,6 +82,23 @@ func truncate(s string, n int) string {
 	return string([]rune(s)[:n-1]) + "…"
 }
 
+// errorCell shows an error of the API, "<class>: <message>", as a cell
+// of at most n characters. One that is longer keeps its class and the
+// end of its message, where a Go error chain puts the cause ("…: connect:
+// connection refused"), with "…" for what is cut.
+func errorCell(s *string, n int) string {
+	c := cellPtr(s)
+	r := []rune(c)
+	if len(r) <= n {
+		return c
+	}
+	head := ""
+	if class, _, ok := strings.Cut(c, ": "); ok && utf8.RuneCountInString(class) < n/2 {
+		head = class + ": "
+	}
+	return head + "…" + string(r[len(r)-(n-utf8.RuneCountInString(head)-1):])
+}
+
 // timeCell shows a time of the API, RFC 3339, to the second in UTC, such
 // as 2026-01-02T03:04:05Z; a string that is no such time is shown as it
 // is.
