@@ -22,6 +22,8 @@ func FuzzArgs(f *testing.F) {
 	for _, s := range []string{
 		"help", "--help", "help serve", "version", "--version",
 		"serve --addr 127.0.0.1:0 --token a --token b --retry-schedule 0s,1s --attempt-timeout 5s --catalog monite --log-format json --log-level debug",
+		"serve --ca-file ca.pem --client-cert client.pem --client-key client.key --proxy env",
+		"serve --proxy http://user:password@proxy.internal:3128",
 		"listen --addr :0 --secret whsec_a --respond 500,503:30,hang,reset,201",
 		"trigger --list --catalog monite",
 		`trigger entity created --api http://127.0.0.1:1/v1 --token t --object-id o --entity-id e --object {"a":1}`,
