@@ -82,9 +82,17 @@ type Store interface {
 	ListEvents(ctx context.Context, partnerID string, p ListParams) (Page[Event], error)
 
 	// ClaimDeliveries leases up to p.Limit pending deliveries that are due
-	// at p.Now (NextAttemptAt ≤ Now, and no lease in force), oldest due
-	// first, so that no other caller can claim them until the lease ends
-	// at p.Now + p.Lease.
+	// at p.Now (NextAttemptAt ≤ Now, and no lease in force), so that no
+	// other caller can claim them until the lease ends at p.Now + p.Lease.
+	//
+	// Claims are fair: subscriptions with due deliveries take turns, one
+	// delivery per turn, and every one of them has its turn before any
+	// has a second, whatever their backlogs or how long their deliveries
+	// have waited. Within a subscription the oldest due is taken first. A
+	// subscription whose oldest delivery comes due joins the round before
+	// any subscription has a second turn, and one that Allow refuses loses
+	// no turn. The order carries over from one claim to the next: claims
+	// of one delivery at a time go round the subscriptions.
 	ClaimDeliveries(ctx context.Context, p ClaimParams) (ClaimResult, error)
 	// RecordAttempt records the outcome of a claimed delivery and ends its
 	// lease. It answers ErrLeaseLost, recording nothing, when the lease
@@ -141,20 +149,22 @@ type ClaimParams struct {
 	// Lease is how long the claim holds; it must be positive.
 	Lease time.Duration
 	// Allow, when not nil, is asked about each candidate's subscription
-	// before the store claims it, in due order; a delivery it refuses is
-	// left pending. Once Allow refuses a subscription the store may skip
-	// that subscription's other candidates in the same claim without
-	// asking again. The store calls it during ClaimDeliveries only, one
-	// call at a time, and may hold its own locks or an open transaction
-	// while it does. Allow must not call the store, and must take no lock
-	// that is ever held while calling the store (the Emitter's takes only
-	// its own mutex, never held across a store call).
+	// before the store claims it, in turn order; a delivery it refuses is
+	// left pending, and its subscription keeps its turn (see
+	// [Store.ClaimDeliveries]). Once Allow refuses a subscription the
+	// store may skip that subscription's other candidates in the same
+	// claim without asking again. The store calls it during
+	// ClaimDeliveries only, one call at a time, and may hold its own
+	// locks or an open transaction while it does. Allow must not call the
+	// store, and must take no lock that is ever held while calling the
+	// store (the Emitter's takes only its own mutex, never held across a
+	// store call).
 	Allow func(subscriptionID string) bool
 }
 
 // ClaimResult is the answer of [Store.ClaimDeliveries].
 type ClaimResult struct {
-	// Claims are the deliveries claimed, oldest due first.
+	// Claims are the deliveries claimed, in turn order.
 	Claims []Claim
 	// NextDue is the earliest time another pending delivery becomes
 	// claimable (its NextAttemptAt, or the end of its lease), not counting

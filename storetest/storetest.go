@@ -18,8 +18,8 @@
 //   - Lists order items with equal sort keys by ID (as strings), and a
 //     descending list is the exact reverse of the ascending one.
 //   - ClaimDeliveries asks Allow once per candidate, before claiming it;
-//     when Limit cuts a claim short, NextDue is the due time of the first
-//     delivery left (so at or before Now).
+//     when Limit cuts a claim short, NextDue is at or before Now (with one
+//     subscription, the due time of the first delivery left).
 //
 // Where the contract is silent the suite does not look: whether a token
 // still holds after its lease ended when nobody claimed the delivery again,
@@ -58,6 +58,7 @@ func Run(t *testing.T, newStore func(t *testing.T) monitehooks.Store) {
 		{"Events", eventTests()},
 		{"Lists", listTests()},
 		{"Claims", claimTests()},
+		{"Fairness", fairnessTests()},
 		{"Attempts", attemptTests()},
 		{"Deliveries", deliveryTests()},
 		{"Requeue", requeueTests()},
