@@ -99,6 +99,15 @@ type EmitterConfig struct {
 	// Observer is told of attempts, finished deliveries and disabled
 	// subscriptions. Defaults to none.
 	Observer *Observer
+
+	// MaxPending bounds the backlog: when storing an event's deliveries
+	// would take the store's pending deliveries (over every partner,
+	// leased or not) past it, Emit stores nothing and returns an error
+	// wrapping ErrBacklogFull, rather than let the backlog grow until the
+	// process runs out of memory. The store checks it in the same step as
+	// it stores ([CreateEventParams.MaxPending]), so concurrent Emits
+	// cannot pass it together. Defaults to 0, no bound.
+	MaxPending int
 }
 
 // Observer receives the emitter's notifications, for metrics. Any field
@@ -152,6 +161,7 @@ type Emitter struct {
 	disableAfter time.Duration
 	poll         time.Duration
 	lease        time.Duration
+	maxPending   int
 	templates    *templateCache
 
 	// Lock order. The emitter's locks and the store's are taken in this
@@ -223,6 +233,7 @@ func NewEmitter(store Store, reg *Registry, cfg *EmitterConfig) (*Emitter, error
 		maxRetry:     cfg.MaxRetryAfter,
 		disableAfter: cfg.DisableAfter,
 		poll:         cfg.PollInterval,
+		maxPending:   cfg.MaxPending,
 		templates:    newTemplateCache(),
 		wakeCh:       make(chan struct{}, 1),
 		jobs:         make(chan Claim),
@@ -323,6 +334,9 @@ func (c *EmitterConfig) validate() error {
 	if c.PollInterval < 0 {
 		v.add("PollInterval", KindInvalid, "must not be negative")
 	}
+	if c.MaxPending < 0 {
+		v.add("MaxPending", KindInvalid, "must not be negative")
+	}
 	for i, p := range c.AllowedNetworks {
 		if !p.IsValid() {
 			v.addAt("AllowedNetworks", i, KindInvalid, "is not a valid prefix")
@@ -339,7 +353,10 @@ func (c *EmitterConfig) validate() error {
 // Emit validates ev against the catalog, stores it with one pending
 // delivery per matching enabled subscription, wakes the workers and
 // returns the stored event, with its ID. It does not touch the network.
-// After Shutdown or Close it returns ErrEmitterClosed.
+// After Shutdown or Close it returns ErrEmitterClosed. When the event's
+// deliveries would take the backlog past [EmitterConfig.MaxPending] it
+// stores nothing and returns an error wrapping ErrBacklogFull: the caller
+// may retry later, or shed the event.
 func (e *Emitter) Emit(ctx context.Context, ev Event) (Event, error) {
 	if err := e.validateEvent(&ev); err != nil {
 		return Event{}, err
@@ -361,7 +378,7 @@ func (e *Emitter) Emit(ctx context.Context, ev Event) (Event, error) {
 	if e.closed {
 		return Event{}, ErrEmitterClosed
 	}
-	stored, err := e.store.CreateEvent(ctx, CreateEventParams{Event: ev, SubscriptionIDs: ids, Due: now.Add(first)})
+	stored, err := e.store.CreateEvent(ctx, CreateEventParams{Event: ev, SubscriptionIDs: ids, Due: now.Add(first), MaxPending: e.maxPending})
 	if err != nil {
 		return Event{}, fmt.Errorf("monitehooks: storing event: %w", err)
 	}

@@ -71,7 +71,9 @@ type Store interface {
 	// step, one pending delivery per ID in p.SubscriptionIDs, due at p.Due;
 	// it returns the stored event, as GetEvent would. A duplicate
 	// subscription ID is an error. It keeps neither the event's Object nor
-	// p.SubscriptionIDs once it returns: the caller may reuse both.
+	// p.SubscriptionIDs once it returns: the caller may reuse both. It
+	// honours p.MaxPending in the same atomic step, so that concurrent
+	// calls cannot overshoot it together.
 	CreateEvent(ctx context.Context, p CreateEventParams) (Event, error)
 	// GetEvent returns the partner's event with the ID, or an error
 	// wrapping ErrEventNotFound.
@@ -138,6 +140,12 @@ type CreateEventParams struct {
 	// Due is when the deliveries are first due; it is also their
 	// CreatedAt and UpdatedAt.
 	Due time.Time
+	// MaxPending, when positive, bounds the pending deliveries (leased or
+	// not, over every partner): when storing the event's deliveries would
+	// take their number past it, the store stores nothing and answers an
+	// error wrapping ErrBacklogFull. An event without deliveries is always
+	// stored. 0 means no bound.
+	MaxPending int
 }
 
 // ClaimParams are the parameters of [Store.ClaimDeliveries].

@@ -56,6 +56,7 @@ func Run(t *testing.T, newStore func(t *testing.T) monitehooks.Store) {
 	}{
 		{"Subscriptions", subscriptionTests()},
 		{"Events", eventTests()},
+		{"Backlog", backlogTests()},
 		{"Lists", listTests()},
 		{"Claims", claimTests()},
 		{"Fairness", fairnessTests()},
