@@ -195,6 +195,7 @@ type Emitter struct {
 	cancel  context.CancelFunc
 
 	stopOnce   sync.Once
+	reportOnce sync.Once     // for reportPending
 	stopCh     chan struct{} // closed to stop the dispatcher
 	workersWG  sync.WaitGroup
 	dispatchWG sync.WaitGroup
@@ -481,7 +482,8 @@ func (e *Emitter) RecoverFailed(ctx context.Context, partnerID, subscriptionID s
 // Shutdown stops the emitter gracefully: Emit answers ErrEmitterClosed at
 // once, no new attempt starts, and Shutdown waits for the attempts in
 // flight to finish. Deliveries still pending stay in the store for the
-// next emitter; Shutdown logs how many. If ctx ends first, Shutdown
+// next emitter; Shutdown logs how many, with a warning when the store does
+// not keep them (see [Durable]). If ctx ends first, Shutdown
 // cancels the attempts in flight as Close does, waits for them to stop,
 // and returns ctx.Err().
 func (e *Emitter) Shutdown(ctx context.Context) error {
@@ -513,12 +515,17 @@ func (e *Emitter) Shutdown(ctx context.Context) error {
 // recorded as attempts of class ErrorCanceled (the request may have
 // reached the endpoint), and their deliveries are due again at once for the
 // next emitter. It returns when every goroutine of the emitter has ended.
-// Close may be called more than once.
+// When the store does not keep its work (see [Durable]) it logs, as
+// Shutdown does, how many deliveries are pending, with a warning when some
+// are: they are lost. Close may be called more than once.
 func (e *Emitter) Close() error {
 	e.cancel()
 	e.stop()
 	e.workersWG.Wait()
 	e.closeIdleConnections()
+	if !isDurable(e.store) {
+		e.reportPending()
+	}
 	return nil
 }
 
@@ -545,14 +552,28 @@ func (e *Emitter) stop() {
 	})
 }
 
+// reportPending logs, once, the counts of deliveries the emitter leaves
+// behind, and a warning when the store loses the pending ones.
 func (e *Emitter) reportPending() {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	counts, err := e.store.CountDeliveries(ctx)
-	if err != nil {
-		e.log.Warn("monitehooks: emitter stopped; counting pending deliveries failed", "err", err)
-		return
-	}
-	e.log.Info("monitehooks: emitter stopped", "pending", counts.Pending,
-		"succeeded", counts.Succeeded, "failed", counts.Failed)
+	e.reportOnce.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		counts, err := e.store.CountDeliveries(ctx)
+		if err != nil {
+			e.log.Warn("monitehooks: emitter stopped; counting pending deliveries failed", "err", err)
+			return
+		}
+		e.log.Info("monitehooks: emitter stopped", "pending", counts.Pending,
+			"succeeded", counts.Succeeded, "failed", counts.Failed)
+		if counts.Pending > 0 && !isDurable(e.store) {
+			e.log.Warn("monitehooks: emitter stopped; pending deliveries are lost with this store", "pending", counts.Pending)
+		}
+	})
+}
+
+// isDurable reports whether the store keeps its work across restarts: it
+// says so, or does not say (see [Durable]).
+func isDurable(s Store) bool {
+	d, ok := s.(Durable)
+	return !ok || d.Durable()
 }

@@ -45,6 +45,10 @@ import (
 // SELECT … FOR UPDATE SKIP LOCKED and a lease_until column), results are
 // recorded only by the holder of the lease, and an expired lease makes the
 // delivery claimable again, so a crashed process loses nothing.
+//
+// A store that loses what it holds when the process exits, as memstore
+// does, implements [Durable] and answers false, so that the [Emitter]
+// says, when it stops, how many pending deliveries are lost.
 type Store interface {
 	// CreateSubscription stores sub with a new ID and returns the stored
 	// subscription. The caller has validated it.
@@ -127,6 +131,16 @@ type Store interface {
 	// CountDeliveries returns how many deliveries are in each state, over
 	// every partner.
 	CountDeliveries(ctx context.Context) (DeliveryCounts, error)
+}
+
+// Durable is implemented by a [Store] that says whether it keeps its work
+// across restarts of the process. The [Emitter] asks when it stops: with a
+// store that answers false, pending deliveries are lost, and it logs a
+// warning with their number. A store that does not implement Durable is
+// taken to keep its work.
+type Durable interface {
+	// Durable reports whether what the store holds outlives the process.
+	Durable() bool
 }
 
 // CreateEventParams are the parameters of [Store.CreateEvent].
