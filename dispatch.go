@@ -78,12 +78,16 @@ func (e *Emitter) claim(cl *claimer) (next time.Time, saturated bool) {
 // Allow reserves a place under each delivery's subscription cap as the
 // store admits it, and places the store did not turn into claims are given
 // back, so that the dispatcher and the workers, claiming at once, never run
-// more than the cap allows. It is made once per goroutine so that a claim
-// allocates neither the Allow function nor the list of reservations.
+// more than the cap allows. Allow also refuses the deliveries an open
+// circuit breaker holds (see breaker.go). It is made once per goroutine so
+// that a claim allocates neither the Allow function nor the list of
+// reservations.
 type claimer struct {
 	e        *Emitter
 	reserved []string // subscriptions given a place during the claim
 	allow    func(subscriptionID string) bool
+	now      time.Time // the claim's Now
+	soonest  time.Time // the earliest probe a breaker refused during the claim; zero for none
 }
 
 func newClaimer(e *Emitter) *claimer {
@@ -96,24 +100,31 @@ func (c *claimer) reserve(sub string) bool {
 	e := c.e
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.inflight[sub] >= e.perSub {
+	n := e.inflight[sub]
+	if n >= e.perSub || (len(e.breakers) > 0 && c.heldLocked(sub, n)) {
 		return false
 	}
-	e.inflight[sub]++
+	e.inflight[sub] = n + 1
 	c.reserved = append(c.reserved, sub)
 	return true
 }
 
-// claim claims up to limit due deliveries.
+// claim claims up to limit due deliveries. Its NextDue counts, besides
+// the store's, when a breaker that held a subscription during the claim
+// will let a probe through.
 func (c *claimer) claim(limit int) (ClaimResult, error) {
 	e := c.e
 	c.reserved = c.reserved[:0]
+	c.now, c.soonest = e.now(), time.Time{}
 	res, err := e.store.ClaimDeliveries(e.baseCtx, ClaimParams{
-		Now:   e.now(),
+		Now:   c.now,
 		Limit: limit,
 		Lease: e.lease,
 		Allow: c.allow,
 	})
+	if !c.soonest.IsZero() && (res.NextDue.IsZero() || c.soonest.Before(res.NextDue)) {
+		res.NextDue = c.soonest
+	}
 	if err != nil {
 		res.Claims = nil
 		if e.baseCtx.Err() == nil {

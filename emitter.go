@@ -108,6 +108,21 @@ type EmitterConfig struct {
 	// it stores ([CreateEventParams.MaxPending]), so concurrent Emits
 	// cannot pass it together. Defaults to 0, no bound.
 	MaxPending int
+	// BreakerThreshold is how many attempts to a subscription must fail
+	// in a row, without an answer (timeout, refused or reset connection,
+	// DNS or TLS failure, address refused by the SSRF guard) or with a
+	// 5xx, for its circuit breaker to open. While it is open the emitter
+	// holds the subscription's deliveries: one attempt at a time, the
+	// probe, goes to its oldest due delivery, when the last failed
+	// attempt's retry is due (its schedule's delay, or a Retry-After's),
+	// and the others wait without spending attempts. Any answer that is
+	// not a 5xx (2xx, 3xx, 4xx, 429) shows the endpoint is up and closes
+	// the breaker: the deliveries held, all due by then, drain under the
+	// PerSubscription cap. Attempts still count towards DisableAfter.
+	// The breakers live in the emitter's memory: each process sharing a
+	// store keeps its own, and a restart closes them. Defaults to
+	// DefaultBreakerThreshold; a negative value turns the breaker off.
+	BreakerThreshold int
 }
 
 // Observer receives the emitter's notifications, for metrics. Any field
@@ -122,6 +137,14 @@ type Observer struct {
 	// subscription: reason is "gone" (the endpoint answered 410) or
 	// "failing" (DisableAfter of failures).
 	SubscriptionDisabled func(partnerID, subscriptionID, reason string)
+	// BreakerOpened is called when the emitter starts holding a
+	// subscription's deliveries, its endpoint failing (see
+	// [EmitterConfig.BreakerThreshold]), before the observer hears of
+	// the attempt that opened it.
+	BreakerOpened func(partnerID, subscriptionID string)
+	// BreakerClosed is called when it stops holding them: the endpoint
+	// answered, or the subscription was disabled or deleted.
+	BreakerClosed func(partnerID, subscriptionID string)
 }
 
 // DeliveryInfo describes an attempt and its delivery's state after it.
@@ -163,6 +186,8 @@ type Emitter struct {
 	lease        time.Duration
 	maxPending   int
 	templates    *templateCache
+	// breakerThreshold is BreakerThreshold, 0 when the breaker is off.
+	breakerThreshold int
 
 	// Lock order. The emitter's locks and the store's are taken in this
 	// order only:
@@ -202,9 +227,10 @@ type Emitter struct {
 
 	goroutines atomic.Int64 // running goroutines of the emitter, for tests
 
-	mu       sync.Mutex     // guards inflight and idle; last in the lock order, never held across a store call
-	inflight map[string]int // attempts running per subscription
-	idle     int            // workers waiting for a job
+	mu       sync.Mutex          // guards inflight, idle and breakers; last in the lock order, never held across a store call
+	inflight map[string]int      // attempts running per subscription
+	idle     int                 // workers waiting for a job
+	breakers map[string]*breaker // per subscription whose last attempt failed
 }
 
 // NewEmitter starts an emitter over the registry's subscriptions and the
@@ -236,6 +262,7 @@ func NewEmitter(store Store, reg *Registry, cfg *EmitterConfig) (*Emitter, error
 		poll:         cfg.PollInterval,
 		maxPending:   cfg.MaxPending,
 		templates:    newTemplateCache(),
+		breakers:     make(map[string]*breaker),
 		wakeCh:       make(chan struct{}, 1),
 		jobs:         make(chan Claim),
 		stopCh:       make(chan struct{}),
@@ -271,6 +298,12 @@ func NewEmitter(store Store, reg *Registry, cfg *EmitterConfig) (*Emitter, error
 	}
 	if e.poll == 0 {
 		e.poll = DefaultPollInterval
+	}
+	switch e.breakerThreshold = cfg.BreakerThreshold; {
+	case e.breakerThreshold == 0:
+		e.breakerThreshold = DefaultBreakerThreshold
+	case e.breakerThreshold < 0:
+		e.breakerThreshold = 0
 	}
 	// A lease outlives any attempt, so only a crashed worker's lease ends.
 	e.lease = cfg.Lease
