@@ -33,7 +33,9 @@ func setupBreaker(t *testing.T, cfg *monitehooks.EmitterConfig) *breakerBundle {
 		logs:   &logRecorder{},
 	}
 	b.t0 = b.clock.Now()
-	cfg.Now = b.clock.Now
+	if cfg.Now == nil {
+		cfg.Now = b.clock.Now
+	}
 	cfg.AllowPrivateNetworks = true
 	cfg.Logger = slog.New(b.logs)
 	cfg.Observer = &monitehooks.Observer{
