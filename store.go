@@ -48,7 +48,9 @@ import (
 //
 // A store that loses what it holds when the process exits, as memstore
 // does, implements [Durable] and answers false, so that the [Emitter]
-// says, when it stops, how many pending deliveries are lost.
+// says, when it stops, how many pending deliveries are lost. A store that
+// can hold a subscription's deliveries back from claims implements
+// [Holder], which spares claims the work of refusing them one by one.
 type Store interface {
 	// CreateSubscription stores sub with a new ID and returns the stored
 	// subscription. The caller has validated it.
@@ -141,6 +143,22 @@ type Store interface {
 type Durable interface {
 	// Durable reports whether what the store holds outlives the process.
 	Durable() bool
+}
+
+// Holder is implemented by a [Store] that can hold a subscription's
+// deliveries back from claims for a while. The [Emitter]'s circuit breaker
+// holds a failing endpoint's deliveries until its next probe: with a
+// Holder they wait out of the claims' way, where otherwise
+// [ClaimParams.Allow] refuses the subscription in every claim, at a cost
+// that grows with the number of subscriptions held.
+type Holder interface {
+	// HoldSubscription makes the subscription's pending deliveries, those
+	// created later included, not claimable before until, as if their
+	// NextAttemptAt were no earlier, and [ClaimResult.NextDue] counts them
+	// at until; the deliveries themselves do not change. A later call
+	// replaces the hold, and the zero time lifts it. A hold need not
+	// outlive the process. An unknown subscription is not an error.
+	HoldSubscription(ctx context.Context, subscriptionID string, until time.Time) error
 }
 
 // CreateEventParams are the parameters of [Store.CreateEvent].

@@ -111,9 +111,9 @@ func (s *Store) ClaimDeliveries(ctx context.Context, p monitehooks.ClaimParams) 
 	// after now.
 	switch sq := s.turnLocked(now); {
 	case sq != nil:
-		res.NextDue = s.deliveries.at(sq.heap.top()).next.time()
+		res.NextDue = s.headAtLocked(sq).time()
 	case s.waiting.len() > 0:
-		res.NextDue = s.deliveries.at(s.waiting.top().heap.top()).next.time()
+		res.NextDue = s.headAtLocked(s.waiting.top()).time()
 	}
 	if s.leases.len() > 0 {
 		if end := s.leases.top().end.time(); res.NextDue.IsZero() || end.Before(res.NextDue) {

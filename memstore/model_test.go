@@ -92,11 +92,12 @@ func runModel(t *testing.T, seed uint64, steps int) {
 	model := make(map[string]*modelDelivery)
 	var ids []string // every delivery ID, in creation order
 	var held []heldClaim
+	holds := make(map[string]time.Time) // per subscription, the end of its hold
 	turns := &modelTurns{inRound: make(map[string]bool), key: make(map[string][2]int), turn: make(map[string]int)}
 	byDue := func(a, b *modelDelivery) int { return cmp.Or(a.next.Compare(b.next), cmp.Compare(a.id, b.id)) }
 
 	for step := range steps {
-		switch op := rng.IntN(10); {
+		switch op := rng.IntN(11); {
 		case op < 3: // create an event
 			var to []string
 			for _, sub := range subs {
@@ -148,14 +149,25 @@ func runModel(t *testing.T, seed uint64, steps int) {
 				}
 				return h
 			}
-			due := func(sub string) bool { h := head(sub); return h != nil && !h.next.After(now) }
+			// A subscription's deliveries are claimable at their
+			// NextAttemptAt or at the end of its hold.
+			claimableAt := func(sub string, md *modelDelivery) time.Time {
+				if hold := holds[sub]; hold.After(md.next) {
+					return hold
+				}
+				return md.next
+			}
+			due := func(sub string) bool { h := head(sub); return h != nil && !claimableAt(sub, h).After(now) }
 			var joining []string
 			for _, sub := range subs {
 				if !turns.inRound[sub] && due(sub) {
 					joining = append(joining, sub)
 				}
 			}
-			slices.SortFunc(joining, func(a, b string) int { return byDue(head(a), head(b)) })
+			slices.SortFunc(joining, func(a, b string) int {
+				ha, hb := head(a), head(b)
+				return cmp.Or(claimableAt(a, ha).Compare(claimableAt(b, hb)), cmp.Compare(ha.id, hb.id))
+			})
 			for _, sub := range joining {
 				round := turns.round
 				if turns.turn[sub] == turns.round {
@@ -190,15 +202,15 @@ func runModel(t *testing.T, seed uint64, steps int) {
 			var wantNext time.Time
 			for sub := turns.first(); sub != ""; sub = turns.first() {
 				if due(sub) {
-					wantNext = head(sub).next
+					wantNext = claimableAt(sub, head(sub))
 					break
 				}
 				turns.inRound[sub] = false
 			}
 			if wantNext.IsZero() {
 				for _, sub := range subs {
-					if h := head(sub); h != nil && !slices.Contains(refused, sub) && (wantNext.IsZero() || h.next.Before(wantNext)) {
-						wantNext = h.next
+					if h := head(sub); h != nil && !slices.Contains(refused, sub) && (wantNext.IsZero() || claimableAt(sub, h).Before(wantNext)) {
+						wantNext = claimableAt(sub, h)
 					}
 				}
 			}
@@ -271,6 +283,17 @@ func runModel(t *testing.T, seed uint64, steps int) {
 				t.Fatalf("step %d: ReleaseDelivery: %v", step, err)
 			}
 			md.token = ""
+
+		case op == 10: // hold a subscription, or lift its hold
+			sub := subs[rng.IntN(len(subs))]
+			var until time.Time
+			if rng.IntN(3) > 0 {
+				until = now.Add(sec(rng.IntN(9) - 2))
+			}
+			if err := s.HoldSubscription(ctx, sub, until); err != nil {
+				t.Fatalf("step %d: HoldSubscription: %v", step, err)
+			}
+			holds[sub] = until
 
 		case len(ids) > 0: // requeue
 			md := model[ids[rng.IntN(len(ids))]]

@@ -27,6 +27,7 @@ type subQueue struct {
 	state uint8               // a queue* constant
 	idx   int                 // position in Store.waiting, -1 when not there
 	turn  uint64              // the ring's round of its last turn; 0 for none
+	hold  stamp               // no delivery is claimable before it (see HoldSubscription)
 }
 
 // Where a queue is.
@@ -57,11 +58,25 @@ type byDue struct{ d *table[delivery] }
 func (o byDue) less(a, b uint32) bool  { return dueBefore(o.d.at(a), o.d.at(b)) }
 func (o byDue) moved(dn uint32, i int) { o.d.at(dn).idx = int32(i) }
 
-// byHead orders the non-empty subQueues of Store.waiting by their heads.
+// byHead orders the non-empty subQueues of Store.waiting by when their
+// heads are claimable, then by the heads' IDs.
 type byHead struct{ d *table[delivery] }
 
 func (o byHead) less(a, b *subQueue) bool {
-	return dueBefore(o.d.at(a.heap.top()), o.d.at(b.heap.top()))
+	ha, hb := o.d.at(a.heap.top()), o.d.at(b.heap.top())
+	if c := a.claimableAt(ha).compare(b.claimableAt(hb)); c != 0 {
+		return c < 0
+	}
+	return idLess(&ha.id, &hb.id)
+}
+
+// claimableAt returns when the queue's delivery d is claimable: at its
+// NextAttemptAt, or at the end of the queue's hold.
+func (sq *subQueue) claimableAt(d *delivery) stamp {
+	if sq.hold.after(d.next) {
+		return sq.hold
+	}
+	return d.next
 }
 func (o byHead) moved(sq *subQueue, i int) { sq.idx = i }
 
@@ -104,8 +119,7 @@ func (s *Store) enqueueLocked(dn uint32) {
 		sq.state = queueWaiting
 	case queueWaiting:
 		if d.idx == 0 {
-			// dn is the new head, due before the old one.
-			s.waiting.up(sq.idx)
+			s.fixWaitingLocked(sq) // dn is the new head
 		}
 	}
 }
@@ -125,15 +139,31 @@ func (s *Store) dequeueLocked(d *delivery) {
 		s.waiting.remove(sq.idx)
 		sq.state = queueIdle
 	case i == 0:
-		// The head was removed; the new one is due later.
+		s.fixWaitingLocked(sq) // the head was removed
+	}
+}
+
+// fixWaitingLocked moves the queue to its place in s.waiting after its
+// head or its hold changed. A new head is due before the old one, and a
+// removed head's successor after it, but under a hold they may be
+// claimable at the same time and sort by ID either way. s.mu must be
+// held.
+func (s *Store) fixWaitingLocked(sq *subQueue) {
+	if !s.waiting.up(sq.idx) {
 		s.waiting.down(sq.idx)
 	}
 }
 
-// headDueLocked reports whether the queue's first delivery is due at now.
-// s.mu must be held.
+// headDueLocked reports whether the queue's first delivery is claimable
+// at now. s.mu must be held.
 func (s *Store) headDueLocked(sq *subQueue, now stamp) bool {
-	return sq.heap.len() > 0 && !s.deliveries.at(sq.heap.top()).next.after(now)
+	return sq.heap.len() > 0 && !s.headAtLocked(sq).after(now)
+}
+
+// headAtLocked returns when the first delivery of the non-empty queue is
+// claimable. s.mu must be held.
+func (s *Store) headAtLocked(sq *subQueue) stamp {
+	return sq.claimableAt(s.deliveries.at(sq.heap.top()))
 }
 
 // joinDueLocked moves the queues of s.waiting whose heads are due at now

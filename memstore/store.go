@@ -22,8 +22,9 @@
 // Claiming never scans the backlog. Each subscription has a queue of its
 // claimable deliveries, a min-heap ordered by (NextAttemptAt, ID). The
 // queues with due work take turns in a round-robin ring, the others wait
-// in a min-heap ordered by their heads until their head comes due, and
-// leased deliveries sit in a min-heap ordered by the end of their lease. A
+// in a min-heap ordered by their heads until their head comes due (or
+// their subscription's hold ends: see Store.HoldSubscription), and leased
+// deliveries sit in a min-heap ordered by the end of their lease. A
 // claim of k deliveries that Allow refuses r subscriptions along the way
 // costs O((k + r + e + j) · log n), where e is the number of leases that
 // ended since the last claim, j the number of queues that came due, and n

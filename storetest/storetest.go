@@ -60,6 +60,7 @@ func Run(t *testing.T, newStore func(t *testing.T) monitehooks.Store) {
 		{"Lists", listTests()},
 		{"Claims", claimTests()},
 		{"Fairness", fairnessTests()},
+		{"Holds", holdTests()},
 		{"Attempts", attemptTests()},
 		{"Deliveries", deliveryTests()},
 		{"Requeue", requeueTests()},
