@@ -50,9 +50,10 @@ func (h *logRecorder) find(level slog.Level, msg string) []map[string]string {
 	return found
 }
 
-// hiddenDurability is a store that does not say whether it is durable, so
-// the emitter takes it to be.
-type hiddenDurability struct{ monitehooks.Store }
+// plainStore is a store with none of the optional interfaces: it does not
+// say whether it is durable, so the emitter takes it to be, and it is no
+// Holder.
+type plainStore struct{ monitehooks.Store }
 
 const lostMsg = "monitehooks: emitter stopped; pending deliveries are lost with this store"
 
@@ -81,7 +82,7 @@ func TestStopWarnsOfLostPending(t *testing.T) {
 			logs := &logRecorder{}
 			store := b.store
 			if tt.durable {
-				store = hiddenDurability{store}
+				store = plainStore{store}
 			}
 			em, err := monitehooks.NewEmitter(store, b.reg, &monitehooks.EmitterConfig{
 				Now:         b.clock.Now,

@@ -1,6 +1,7 @@
 package monitehooks
 
 import (
+	"context"
 	"net/http"
 	"time"
 )
@@ -15,11 +16,21 @@ const DefaultBreakerThreshold = 5
 // the threshold it is open, letting through one attempt at a time, a
 // probe, no earlier than probeAt. Breakers are guarded by Emitter.mu; a
 // subscription has one only while its last attempt failed.
+//
+// The claimer's Allow refuses the subscription of an open breaker until
+// probeAt. When the store is a Holder, the emitter also holds the
+// subscription's deliveries in the store until then, so that claims do
+// not have to be refused every held subscription, one by one, each time.
+//
+// Attempts to subscriptions that have a breaker, open or not, share a
+// budget of workers (Emitter.failingCap), so that failing endpoints, slow
+// to time out or many, leave the other workers to the healthy ones.
 type breaker struct {
 	failures int
 	open     bool
 	probeAt  time.Time     // while open: when the next probe may start, on the Now clock
 	pause    time.Duration // the last wait between a failure and the next probe
+	inflight int           // attempts started under the budget, in Emitter.failing
 }
 
 // breakerVerdict is what an attempt's outcome tells the breaker.
@@ -71,6 +82,13 @@ func (e *Emitter) observeBreaker(c Claim, a *Attempt, next time.Time) {
 	if verdict == verdictNone {
 		return
 	}
+	if verdict != verdictFailed && !e.hasBreaker(c.SubscriptionID) {
+		return // the common case: a healthy subscription answered
+	}
+	if e.holder != nil {
+		// The holds reach the store in the order the breaker changes.
+		e.holdMu.Lock()
+	}
 	answered := e.now()
 	e.mu.Lock()
 	change, b := e.breakerOutcomeLocked(c.SubscriptionID, verdict, next, answered)
@@ -83,6 +101,16 @@ func (e *Emitter) observeBreaker(c Claim, a *Attempt, next time.Time) {
 		failures, open, probeAt = b.failures, b.open, b.probeAt
 	}
 	e.mu.Unlock()
+	if e.holder != nil {
+		if change != breakerSame || open {
+			// Held until the next probe; once closed, probeAt is zero and
+			// lifts the hold.
+			if err := e.holder.HoldSubscription(context.WithoutCancel(e.baseCtx), c.SubscriptionID, probeAt); err != nil {
+				e.log.Error("monitehooks: holding a subscription's deliveries", "subscription_id", c.SubscriptionID, "err", err)
+			}
+		}
+		e.holdMu.Unlock()
+	}
 
 	switch change {
 	case breakerOpened:
@@ -109,6 +137,13 @@ func (e *Emitter) observeBreaker(c Claim, a *Attempt, next time.Time) {
 	}
 }
 
+// hasBreaker reports whether the subscription has a breaker.
+func (e *Emitter) hasBreaker(sub string) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.breakers[sub] != nil
+}
+
 // breakerOutcomeLocked applies a verdict to the subscription's breaker
 // and returns the change and the breaker, nil once it is gone. e.mu must
 // be held.
@@ -119,6 +154,7 @@ func (e *Emitter) breakerOutcomeLocked(sub string, verdict breakerVerdict, next,
 			return breakerSame, nil
 		}
 		delete(e.breakers, sub)
+		e.failing -= b.inflight // their ends find no breaker and give nothing back
 		if b.open {
 			return breakerClosed, nil
 		}
@@ -156,30 +192,94 @@ func maxTime(a, b time.Time) time.Time {
 	return b
 }
 
-// heldLocked reports whether the subscription's breaker keeps its next
-// delivery from starting now, with inflight attempts running to it, and
-// notes in c.soonest when the breaker will let a probe through. e.mu must
-// be held.
-func (c *claimer) heldLocked(sub string, inflight int) bool {
-	b := c.e.breakers[sub]
-	if b == nil || !b.open {
-		return false
-	}
-	if inflight > 0 {
-		return true // one probe at a time; its end wakes a worker
-	}
-	if c.now.Before(b.probeAt) {
-		if c.soonest.IsZero() || b.probeAt.Before(c.soonest) {
-			c.soonest = b.probeAt
-		}
+// admitFailingLocked reports whether an attempt to the subscription may
+// start now as far as its breaker is concerned, inflight attempts running
+// to it, and takes a place in the failing budget for it. It notes in
+// c.soonest when an open breaker will let a probe through. e.mu must be
+// held.
+func (c *claimer) admitFailingLocked(sub string, inflight int) bool {
+	e := c.e
+	b := e.breakers[sub]
+	if b == nil {
 		return true
 	}
-	return false
+	if b.open {
+		if inflight > 0 {
+			return false // one probe at a time; its end wakes a worker
+		}
+		if c.now.Before(b.probeAt) {
+			if c.soonest.IsZero() || b.probeAt.Before(c.soonest) {
+				c.soonest = b.probeAt
+			}
+			return false
+		}
+	}
+	if e.failing >= e.failingCap {
+		return false // a failing attempt's end wakes a worker
+	}
+	e.failing++
+	b.inflight++
+	return true
+}
+
+// failingDoneLocked gives back the place in the failing budget an attempt
+// to the subscription may hold. e.mu must be held.
+func (e *Emitter) failingDoneLocked(sub string) {
+	if b := e.breakers[sub]; b != nil && b.inflight > 0 {
+		b.inflight--
+		e.failing--
+	}
+}
+
+// probeTick is the grid on which the dispatcher wakes for probes: the
+// breakers' probes, each due at its own time, start in batches, so that
+// a thousand held subscriptions do not wake it a thousand times a second.
+const probeTick = 10 * time.Millisecond
+
+// probeWake returns when the dispatcher wakes for a probe due at t.
+func probeWake(t time.Time) time.Time {
+	if r := t.Truncate(probeTick); !r.Equal(t) {
+		return r.Add(probeTick)
+	}
+	return t
 }
 
 // wakeBy wakes the dispatcher if it would otherwise sleep past t.
 func (e *Emitter) wakeBy(t time.Time) {
 	if pw := e.plannedWake.Load(); pw == 0 || t.UnixNano() < pw {
 		e.Wake()
+	}
+}
+
+// failingCap returns how many of the workers attempts to failing
+// subscriptions may hold at once: half, and at least one.
+func failingCap(workers int) int { return max(1, workers/2) }
+
+// releaseHolds lifts the holds the emitter's open breakers keep in the
+// store, once the workers have stopped: the holds belong to the breakers,
+// which end with the emitter, and another emitter over the store starts
+// with its breakers closed. A process that crashes leaves its holds to
+// expire at their probe times.
+func (e *Emitter) releaseHolds() {
+	if e.holder == nil {
+		return
+	}
+	e.holdMu.Lock()
+	defer e.holdMu.Unlock()
+	e.mu.Lock()
+	var held []string
+	for sub, b := range e.breakers {
+		if b.open {
+			held = append(held, sub)
+			b.open = false
+		}
+	}
+	e.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for _, sub := range held {
+		if err := e.holder.HoldSubscription(ctx, sub, time.Time{}); err != nil {
+			e.log.Warn("monitehooks: releasing a subscription's deliveries", "subscription_id", sub, "err", err)
+		}
 	}
 }

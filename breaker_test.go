@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -19,7 +20,9 @@ type breakerBundle struct {
 	logs           *logRecorder
 }
 
-func setupBreaker(t *testing.T, cfg *monitehooks.EmitterConfig) *breakerBundle {
+// setupBreaker sets up an emitter with cfg over memstore, or, when plain
+// is set, over memstore seen as a plainStore, which is no Holder.
+func setupBreaker(t *testing.T, cfg *monitehooks.EmitterConfig, plain bool) *breakerBundle {
 	t.Helper()
 	b := &breakerBundle{
 		emitterBundle: &emitterBundle{
@@ -45,13 +48,32 @@ func setupBreaker(t *testing.T, cfg *monitehooks.EmitterConfig) *breakerBundle {
 		BreakerOpened:        func(_, id string) { b.opened <- id },
 		BreakerClosed:        func(_, id string) { b.closed <- id },
 	}
-	em, err := monitehooks.NewEmitter(b.store, b.reg, cfg)
+	var store monitehooks.Store = b.store
+	if plain {
+		store = plainStore{store}
+	}
+	em, err := monitehooks.NewEmitter(store, b.reg, cfg)
 	if err != nil {
 		t.Fatalf("NewEmitter: %v", err)
 	}
 	t.Cleanup(func() { em.Close() })
 	b.em = em
 	return b
+}
+
+// storeKinds runs test against memstore, a Holder, and against a store
+// that is not.
+func storeKinds(t *testing.T, test func(t *testing.T, plain bool)) {
+	for _, plain := range []bool{false, true} {
+		name := "holder"
+		if plain {
+			name = "plain"
+		}
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			test(t, plain)
+		})
+	}
 }
 
 // advance moves the test clock to t0 + d and wakes the emitter.
@@ -84,11 +106,15 @@ func (b *breakerBundle) emitN(t *testing.T, n int) {
 
 func TestBreakerHoldsUntilAnswer(t *testing.T) {
 	t.Parallel()
+	storeKinds(t, testBreakerHoldsUntilAnswer)
+}
+
+func testBreakerHoldsUntilAnswer(t *testing.T, plain bool) {
 	b := setupBreaker(t, &monitehooks.EmitterConfig{
 		BreakerThreshold: 3,
 		PerSubscription:  1, // one attempt at a time, before the breaker opens too
 		RetryPolicy:      &monitehooks.Schedule{Delays: []time.Duration{0, time.Minute, time.Minute, time.Minute}},
-	})
+	}, plain)
 	rc := newReceiver(t, status(http.StatusServiceUnavailable))
 	sub := b.create(t, monitehooks.SubscriptionParams{ObjectType: "entity", URL: rc.URL})
 	b.emitN(t, 5)
@@ -130,10 +156,14 @@ func TestBreakerHoldsUntilAnswer(t *testing.T) {
 
 func TestBreakerProbesOnSchedule(t *testing.T) {
 	t.Parallel()
+	storeKinds(t, testBreakerProbesOnSchedule)
+}
+
+func testBreakerProbesOnSchedule(t *testing.T, plain bool) {
 	b := setupBreaker(t, &monitehooks.EmitterConfig{
 		BreakerThreshold: 2,
 		RetryPolicy:      &monitehooks.Schedule{Delays: []time.Duration{0, time.Minute, 2 * time.Minute, 4 * time.Minute}},
-	})
+	}, plain)
 	rc := newReceiver(t, status(http.StatusInternalServerError))
 	sub := b.create(t, monitehooks.SubscriptionParams{ObjectType: "entity", URL: rc.URL})
 	b.emitN(t, 4)
@@ -172,11 +202,15 @@ func TestBreakerProbesOnSchedule(t *testing.T) {
 
 func TestBreakerReleasesDeletedSubscription(t *testing.T) {
 	t.Parallel()
+	storeKinds(t, testBreakerReleasesDeletedSubscription)
+}
+
+func testBreakerReleasesDeletedSubscription(t *testing.T, plain bool) {
 	b := setupBreaker(t, &monitehooks.EmitterConfig{
 		BreakerThreshold: 1,
 		PerSubscription:  1,
 		RetryPolicy:      &monitehooks.Schedule{Delays: []time.Duration{0, time.Minute}},
-	})
+	}, plain)
 	rc := newReceiver(t, status(http.StatusBadGateway))
 	sub := b.create(t, monitehooks.SubscriptionParams{ObjectType: "entity", URL: rc.URL})
 	b.emitN(t, 3)
@@ -202,7 +236,7 @@ func TestBreakerOff(t *testing.T) {
 		BreakerThreshold: -1,
 		PerSubscription:  1,
 		RetryPolicy:      &monitehooks.Schedule{Delays: []time.Duration{0}},
-	})
+	}, false)
 	rc := newReceiver(t, status(http.StatusServiceUnavailable))
 	b.create(t, monitehooks.SubscriptionParams{ObjectType: "entity", URL: rc.URL})
 	b.emitN(t, 2*monitehooks.DefaultBreakerThreshold)
@@ -240,5 +274,74 @@ func TestBreakerVerdicts(t *testing.T) {
 		if got := monitehooks.BreakerVerdict(tt.a); got != tt.want {
 			t.Errorf("%s: verdict %s; want %s", tt.name, got, tt.want)
 		}
+	}
+}
+
+func TestBreakerHoldReleasedOnClose(t *testing.T) {
+	t.Parallel()
+	b := setupBreaker(t, &monitehooks.EmitterConfig{
+		BreakerThreshold: 1,
+		PerSubscription:  1,
+		RetryPolicy:      &monitehooks.Schedule{Delays: []time.Duration{0, time.Hour}},
+	}, false)
+	rc := newReceiver(t, status(http.StatusServiceUnavailable))
+	b.create(t, monitehooks.SubscriptionParams{ObjectType: "entity", URL: rc.URL})
+	b.emitN(t, 3)
+	b.attemptsAt(t, 1, 0)
+	wait(t, b.opened, "the breaker to open")
+	b.em.Close()
+
+	// The breaker ended with the emitter: the next one over the store
+	// finds the deliveries it held due.
+	res, err := b.store.ClaimDeliveries(t.Context(), monitehooks.ClaimParams{Now: b.clock.Now(), Limit: 10, Lease: time.Minute})
+	if err != nil || len(res.Claims) != 2 {
+		t.Errorf("claim after Close = %d claims, %v; want the 2 deliveries held", len(res.Claims), err)
+	}
+}
+
+// TestFailingShareOfWorkers: endpoints that failed their last attempt
+// hold at most half the workers, however many they are; the others are
+// left to the endpoints that answer.
+func TestFailingShareOfWorkers(t *testing.T) {
+	t.Parallel()
+	b := setupBreaker(t, &monitehooks.EmitterConfig{
+		Workers:          4,
+		PerSubscription:  1,
+		BreakerThreshold: 100, // failing, never held
+		RetryPolicy:      &monitehooks.Schedule{Delays: []time.Duration{0, time.Hour}},
+	}, false)
+	var hanging, most atomic.Int64
+	hangs := make(chan struct{}, 4)
+	for range 4 {
+		// Each fails its first request at once, then hangs until the
+		// emitter is closed.
+		rc := newReceiver(t, func(w http.ResponseWriter, r *http.Request, n int) {
+			if n == 1 {
+				w.WriteHeader(http.StatusServiceUnavailable)
+				return
+			}
+			now := hanging.Add(1)
+			for m := most.Load(); now > m && !most.CompareAndSwap(m, now); m = most.Load() {
+			}
+			hangs <- struct{}{}
+			<-r.Context().Done()
+		})
+		b.create(t, monitehooks.SubscriptionParams{ObjectType: "role", URL: rc.URL})
+	}
+	healthy := newReceiver(t, nil)
+	b.create(t, monitehooks.SubscriptionParams{ObjectType: "entity", URL: healthy.URL})
+	t.Cleanup(func() { b.em.Close() }) // before the receivers close
+
+	for range 2 {
+		b.emit(t, monitehooks.Event{ObjectType: "role", Type: "created"})
+	}
+	for range 2 {
+		wait(t, hangs, "a second attempt to a failing endpoint")
+	}
+	// With every worker hanging the healthy endpoint would get nothing.
+	b.emit(t, monitehooks.Event{})
+	healthy.next(t)
+	if n := most.Load(); n > 2 {
+		t.Errorf("%d attempts to failing endpoints ran at once; want at most 2, half the workers", n)
 	}
 }

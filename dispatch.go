@@ -101,7 +101,7 @@ func (c *claimer) reserve(sub string) bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	n := e.inflight[sub]
-	if n >= e.perSub || (len(e.breakers) > 0 && c.heldLocked(sub, n)) {
+	if n >= e.perSub || (len(e.breakers) > 0 && !c.admitFailingLocked(sub, n)) {
 		return false
 	}
 	e.inflight[sub] = n + 1
@@ -122,8 +122,10 @@ func (c *claimer) claim(limit int) (ClaimResult, error) {
 		Lease: e.lease,
 		Allow: c.allow,
 	})
-	if !c.soonest.IsZero() && (res.NextDue.IsZero() || c.soonest.Before(res.NextDue)) {
-		res.NextDue = c.soonest
+	if !c.soonest.IsZero() {
+		if at := probeWake(c.soonest); res.NextDue.IsZero() || at.Before(res.NextDue) {
+			res.NextDue = at
+		}
 	}
 	if err != nil {
 		res.Claims = nil
@@ -151,6 +153,9 @@ func (c *claimer) claim(limit int) (ClaimResult, error) {
 // doneWithLocked gives back a place under the subscription's cap. e.mu
 // must be held.
 func (e *Emitter) doneWithLocked(sub string) {
+	if len(e.breakers) > 0 {
+		e.failingDoneLocked(sub)
+	}
 	if n := e.inflight[sub] - 1; n > 0 {
 		e.inflight[sub] = n
 	} else {
@@ -178,6 +183,7 @@ func (e *Emitter) work() {
 	w := newWorkerState(e)
 	defer w.deadline.close()
 	for c := range e.jobs {
+		var next time.Time // when the last claim found more due; zero for never
 		for {
 			e.attempt(w, c)
 			w.release()
@@ -189,6 +195,7 @@ func (e *Emitter) work() {
 			}
 			res, err := w.claimer.claim(1)
 			if err != nil || len(res.Claims) == 0 {
+				next = res.NextDue
 				break
 			}
 			c = res.Claims[0]
@@ -196,6 +203,20 @@ func (e *Emitter) work() {
 		e.mu.Lock()
 		e.idle++
 		e.mu.Unlock()
+		e.wakeIdle(next)
+	}
+}
+
+// wakeIdle wakes the dispatcher, if it needs to be, for a worker that has
+// just become idle after a claim that found nothing, and found more due at
+// next (zero for never): when it waits for an idle worker, when it is
+// awake (it may have seen none idle), or when it would sleep past next. A
+// dispatcher asleep until later is left alone: it would find nothing due.
+func (e *Emitter) wakeIdle(next time.Time) {
+	switch pw := e.plannedWake.Load(); {
+	case pw == math.MaxInt64, pw == 0:
 		e.Wake()
+	case !next.IsZero():
+		e.wakeBy(next)
 	}
 }

@@ -19,7 +19,7 @@ func TestRetryWakesDispatcher(t *testing.T) {
 		Workers:      3,
 		PollInterval: time.Hour,
 		RetryPolicy:  &monitehooks.Schedule{Delays: []time.Duration{0, 100 * time.Millisecond}},
-	})
+	}, false)
 	release := make(chan struct{})
 	failing := newReceiver(t, func(w http.ResponseWriter, _ *http.Request, n int) {
 		if n == 1 {

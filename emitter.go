@@ -119,9 +119,14 @@ type EmitterConfig struct {
 	// not a 5xx (2xx, 3xx, 4xx, 429) shows the endpoint is up and closes
 	// the breaker: the deliveries held, all due by then, drain under the
 	// PerSubscription cap. Attempts still count towards DisableAfter.
-	// The breakers live in the emitter's memory: each process sharing a
-	// store keeps its own, and a restart closes them. Defaults to
-	// DefaultBreakerThreshold; a negative value turns the breaker off.
+	// Attempts to subscriptions whose last attempt failed, the breaker
+	// open or not, hold at most half of the Workers at once, so that the
+	// others are left to endpoints that answer. The breakers live in the
+	// emitter's memory: each process sharing a store keeps its own, and a
+	// restart closes them; with a store that is a [Holder], the hold
+	// until the next probe is kept in the store too. Defaults to
+	// DefaultBreakerThreshold; a negative value turns the breaker, and
+	// the share of the workers, off.
 	BreakerThreshold int
 }
 
@@ -188,10 +193,17 @@ type Emitter struct {
 	templates    *templateCache
 	// breakerThreshold is BreakerThreshold, 0 when the breaker is off.
 	breakerThreshold int
+	// failingCap is how many attempts may run at once to subscriptions
+	// whose last attempt failed (see breaker.go).
+	failingCap int
+	holder     Holder     // the store, when it is one
+	holdMu     sync.Mutex // serializes the breakers' changes that hold or release a subscription in the store
 
 	// Lock order. The emitter's locks and the store's are taken in this
 	// order only:
 	//
+	//  0. holdMu, held by a worker across a breaker's change and the
+	//     Holder call that follows it;
 	//  1. intake, held for reading by Emit across Store.CreateEvent (and
 	//     for writing by stop, which calls nothing while it holds it);
 	//  2. the store's own locks or transaction, inside a Store method;
@@ -231,6 +243,7 @@ type Emitter struct {
 	inflight map[string]int      // attempts running per subscription
 	idle     int                 // workers waiting for a job
 	breakers map[string]*breaker // per subscription whose last attempt failed
+	failing  int                 // attempts running under the failing budget
 }
 
 // NewEmitter starts an emitter over the registry's subscriptions and the
@@ -305,6 +318,8 @@ func NewEmitter(store Store, reg *Registry, cfg *EmitterConfig) (*Emitter, error
 	case e.breakerThreshold < 0:
 		e.breakerThreshold = 0
 	}
+	e.failingCap = failingCap(e.workers)
+	e.holder, _ = store.(Holder)
 	// A lease outlives any attempt, so only a crashed worker's lease ends.
 	e.lease = cfg.Lease
 	if e.lease == 0 {
@@ -540,6 +555,7 @@ func (e *Emitter) Shutdown(ctx context.Context) error {
 	}
 	e.cancel()
 	e.closeIdleConnections()
+	e.releaseHolds()
 	e.reportPending()
 	return err
 }
@@ -556,6 +572,7 @@ func (e *Emitter) Close() error {
 	e.stop()
 	e.workersWG.Wait()
 	e.closeIdleConnections()
+	e.releaseHolds()
 	if !isDurable(e.store) {
 		e.reportPending()
 	}
