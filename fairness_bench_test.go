@@ -25,6 +25,10 @@ import (
 //
 //   - ratio: the healthy subscription's p99 latency (emit → received)
 //     during the storm ÷ alone; the goal is ≤ 2;
+//   - steady_ratio: the same for the events emitted after the first
+//     second, once the storm's first round of attempts is over (the
+//     healthy subscription's first turn comes after a thousand others'
+//     first attempts);
 //   - throughput_ratio: its deliveries per second during the storm ÷
 //     alone; the goal is ≥ 0.9;
 //   - retry_late_p99_ms: the p99 lateness of the dead endpoints' retries,
@@ -42,6 +46,7 @@ func BenchmarkFairness(b *testing.B) {
 		storm = runFairness(b, dead, 20*time.Second)
 	}
 	b.ReportMetric(storm.p99.Seconds()/alone.p99.Seconds(), "ratio")
+	b.ReportMetric(storm.steadyP99.Seconds()/alone.steadyP99.Seconds(), "steady_ratio")
 	b.ReportMetric(storm.perSecond/alone.perSecond, "throughput_ratio")
 	b.ReportMetric(float64(storm.retryLateP99)/float64(time.Millisecond), "retry_late_p99_ms")
 	b.ReportMetric(float64(alone.p99)/float64(time.Millisecond), "alone_p99_ms")
@@ -65,6 +70,7 @@ func closedAddr(tb testing.TB) string {
 // fairnessRun is what one run of runFairness measured.
 type fairnessRun struct {
 	p99          time.Duration // the healthy subscription's
+	steadyP99    time.Duration // the same after the first second
 	perSecond    float64       // healthy deliveries per second
 	retryLateP99 time.Duration // the dead endpoints'
 	deadAttempts int
@@ -93,6 +99,8 @@ func runFairness(b testing.TB, dead string, d time.Duration) fairnessRun {
 	var (
 		latMu     sync.Mutex
 		latencies = make([]time.Duration, 0, n)
+		steady    = make([]time.Duration, 0, n) // of the events emitted after the first second
+		steadyAt  time.Time                     // start + 1s, set before the first Emit
 		received  atomic.Int64
 		last      atomic.Int64 // unix nanoseconds of the last healthy delivery received
 		all       = make(chan struct{})
@@ -109,6 +117,9 @@ func runFairness(b testing.TB, dead string, d time.Duration) fairnessRun {
 		}
 		latMu.Lock()
 		latencies = append(latencies, now.Sub(p.CreatedAt))
+		if !p.CreatedAt.Before(steadyAt) {
+			steady = append(steady, now.Sub(p.CreatedAt))
+		}
 		latMu.Unlock()
 		last.Store(now.UnixNano())
 		if received.Add(1) == int64(n) {
@@ -153,6 +164,9 @@ func runFairness(b testing.TB, dead string, d time.Duration) fairnessRun {
 	}
 
 	start := time.Now()
+	latMu.Lock()
+	steadyAt = start.Add(time.Second)
+	latMu.Unlock()
 	tick := time.NewTicker(time.Second / fairRate)
 	for i := range n {
 		if i > 0 {
@@ -178,6 +192,7 @@ func runFairness(b testing.TB, dead string, d time.Duration) fairnessRun {
 	raw := slices.Clone(latencies)
 	return fairnessRun{
 		p99:          p99(latencies),
+		steadyP99:    p99(steady),
 		perSecond:    float64(n) / elapsed.Seconds(),
 		retryLateP99: late,
 		deadAttempts: attempts,
