@@ -35,11 +35,6 @@ type modelDelivery struct {
 	attempts int
 }
 
-// claimable reports whether d can be claimed at now.
-func (d *modelDelivery) claimable(now time.Time) bool {
-	return d.status == monitehooks.DeliveryPending && !d.next.After(now) && (d.token == "" || !d.leaseEnd.After(now))
-}
-
 type heldClaim struct{ id, token string }
 
 // modelTurns models the round-robin of claims. Each subscription in the
@@ -49,13 +44,12 @@ type heldClaim struct{ id, token string }
 // that has its turn and has more due gets a key in the next round; one
 // refused by Allow gets a key at the front of the current round.
 type modelTurns struct {
-	round      int
-	back       int // the last sequence number given at the back
-	front      int // the last sequence number given at the front
-	inRound    map[string]bool
-	key        map[string][2]int
-	turn       map[string]int // the round of each subscription's last turn
-	byDueOrder func(a, b *modelDelivery) int
+	round   int
+	back    int // the last sequence number given at the back
+	front   int // the last sequence number given at the front
+	inRound map[string]bool
+	key     map[string][2]int
+	turn    map[string]int // the round of each subscription's last turn
 }
 
 // first returns the subscription with the smallest key, or "" when none is
