@@ -19,8 +19,8 @@ const DefaultBreakerThreshold = 5
 //
 // The claimer's Allow refuses the subscription of an open breaker until
 // probeAt. When the store is a Holder, the emitter also holds the
-// subscription's deliveries in the store until then, so that claims do
-// not have to be refused every held subscription, one by one, each time.
+// subscription's deliveries in the store until then, so that claims need
+// not ask about every held subscription, one by one, each time.
 //
 // Attempts to subscriptions that have a breaker, open or not, share a
 // budget of workers (Emitter.failingCap), so that failing endpoints, slow
@@ -37,7 +37,7 @@ type breaker struct {
 type breakerVerdict uint8
 
 const (
-	verdictNone   breakerVerdict = iota // says nothing of the endpoint: our own close, a missing subscription
+	verdictNone   breakerVerdict = iota // says nothing of the endpoint: the emitter closed during the attempt
 	verdictFailed                       // no answer, or a 5xx
 	verdictAlive                        // any other answer: the endpoint is up
 	verdictForget                       // the subscription is gone or disabled
@@ -242,13 +242,6 @@ func probeWake(t time.Time) time.Time {
 		return r.Add(probeTick)
 	}
 	return t
-}
-
-// wakeBy wakes the dispatcher if it would otherwise sleep past t.
-func (e *Emitter) wakeBy(t time.Time) {
-	if pw := e.plannedWake.Load(); pw == 0 || t.UnixNano() < pw {
-		e.Wake()
-	}
 }
 
 // failingCap returns how many of the workers attempts to failing

@@ -207,6 +207,13 @@ func (e *Emitter) work() {
 	}
 }
 
+// wakeBy wakes the dispatcher if it would otherwise sleep past t.
+func (e *Emitter) wakeBy(t time.Time) {
+	if pw := e.plannedWake.Load(); pw == 0 || t.UnixNano() < pw {
+		e.Wake()
+	}
+}
+
 // wakeIdle wakes the dispatcher, if it needs to be, for a worker that has
 // just become idle after a claim that found nothing, and found more due at
 // next (zero for never): when it waits for an idle worker, when it is
