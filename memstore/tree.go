@@ -20,8 +20,10 @@ package memstore
 // the key it was copied from is removed; it stays a valid bound. keys[0]
 // of an inner node routes nothing and is not kept up to date.
 
-// treeOrder is how many keys a node holds at most; a leaf is then 1 KiB.
-const treeOrder = 62
+// treeOrder is how many keys a node holds at most: a node, with the
+// header the runtime gives an object of its size with pointers, is then
+// 1 KiB.
+const treeOrder = 61
 
 // treeMaxDepth is more levels than a tree of maxRecords keys needs.
 const treeMaxDepth = 8
