@@ -116,8 +116,10 @@ func (s *Store) indexEventLocked(en uint32) {
 	pr := s.partnerList[e.partner]
 	t := s.textLocked(e)
 	objectType, eventType := t.fields[fieldObjectType], t.fields[fieldType]
+	e.live = e.n
 	pr.events.insert(objectType, eventType, keyOf(e.created, en+1))
 	if e.n == 0 {
+		s.expiringEvents.insert(keyOf(e.created, en+1))
 		return
 	}
 	pr.sent.insert(objectType, eventType, keyOf(e.due, en+1))
@@ -133,9 +135,15 @@ func (s *Store) indexEventLocked(en uint32) {
 }
 
 // reindexLocked moves delivery d's keys in the UpdatedAt orders from
-// (from, its number) to (to, its number). s.mu must be held for writing.
+// (from, its number) to (to, its number), and notes that it may expire
+// once to is old enough (see DeleteExpired). s.mu must be held for
+// writing.
 func (s *Store) reindexLocked(d *delivery, from, to stamp) {
 	old, now := keyOf(from, d.num+1), keyOf(to, d.num+1)
+	if d.log != 0 {
+		s.expiringDeliveries.delete(old)
+	}
+	s.expiringDeliveries.insert(now)
 	if old == now {
 		return
 	}

@@ -61,6 +61,7 @@ func runListModel(t *testing.T, seed uint64, steps int) {
 	var events []*modelEvent
 	var items []*modelItem
 	byID := make(map[string]*modelItem)
+	var cutoff time.Time
 	type heldToken struct {
 		partner string
 		p       monitehooks.ListParams // with the token
@@ -149,6 +150,38 @@ func runListModel(t *testing.T, seed uint64, steps int) {
 				t.Fatalf("step %d: RequeueDelivery: %v", step, err)
 			case it.status != monitehooks.DeliveryPending:
 				it.status, it.updated = monitehooks.DeliveryPending, due
+			}
+
+		case op < 10: // retention, in one call or in small ones
+			if c := now.Add(sec(rng.IntN(8) - 8)); c.After(cutoff) {
+				cutoff = c
+			}
+			limit := 1000
+			if rng.IntN(2) == 0 {
+				limit = 1 + rng.IntN(3)
+			}
+			for {
+				res, err := s.DeleteExpired(ctx, monitehooks.DeleteExpiredParams{Before: cutoff, Limit: limit})
+				if err != nil {
+					t.Fatalf("step %d: DeleteExpired: %v", step, err)
+				}
+				if res.Deliveries > limit || res.Events > limit {
+					t.Fatalf("step %d: DeleteExpired deleted %+v; limit %d", step, res, limit)
+				}
+				if res.Deliveries < limit && res.Events < limit {
+					break
+				}
+			}
+			for _, it := range items {
+				if !it.deleted && it.status != monitehooks.DeliveryPending && it.updated.Before(cutoff) {
+					it.deleted = true
+				}
+			}
+			for _, me := range events {
+				left := slices.ContainsFunc(me.deliveries, func(it *modelItem) bool { return !it.deleted })
+				if !me.deleted && !left && (me.hadAny || me.created.Before(cutoff)) {
+					me.deleted = true
+				}
 			}
 
 		default: // follow a token taken before

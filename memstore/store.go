@@ -15,9 +15,9 @@
 // Events and deliveries are created with their IDs in binary form; their
 // text is made when they leave the store, except an event's ID, which is
 // kept in its text. A pending delivery of a 250-byte object fanned out to
-// ten subscriptions takes about 195 bytes with its indexes, of which 60
-// are the lists' (see BenchmarkPendingDeliveryMemory). Nothing is ever removed: events and
-// deliveries stay until the process exits.
+// ten subscriptions takes about 195 bytes with its indexes, about 80 of
+// them the lists' (see BenchmarkPendingDeliveryMemory). Events and
+// deliveries stay until retention deletes them (see Retention).
 //
 // Claiming never scans the backlog. Each subscription has a queue of its
 // claimable deliveries, a min-heap ordered by (NextAttemptAt, ID); the
@@ -75,6 +75,17 @@
 // The indexes cost each delivery three keys and each event six, of about
 // 17 bytes each.
 //
+// # Retention
+//
+// DeleteExpired finds what to delete without looking at what it keeps:
+// the deliveries that have had an outcome wait in a tree by (UpdatedAt,
+// number), and the events left without deliveries in another (see
+// retention.go), so a call costs O(k · log n) for the k records it
+// deletes. It holds the write lock for 128 records at a time, and yields
+// between. A deleted record is zeroed, its attempts with it, its keys
+// leave the indexes, and the chunks and blocks nothing uses any more are
+// let go (see records.go).
+//
 // # Time
 //
 // The store has no clock: it measures leases and due times against the
@@ -120,6 +131,11 @@ type Store struct {
 	lastToken   uint64      // the last lease token handed out
 	refused     []*subQueue // scratch space of ClaimDeliveries
 	text        []byte      // scratch space of CreateEvent
+
+	// The candidates for retention (see retention.go): deliveries by
+	// (UpdatedAt, number) since their last outcome, and events left
+	// without deliveries by (the time they were left so, number).
+	expiringDeliveries, expiringEvents tree
 }
 
 var _ monitehooks.Store = (*Store)(nil)
@@ -168,9 +184,9 @@ func (s *Store) partnerLocked(partnerID string, create bool) *partner {
 	return p
 }
 
-// event is a stored event, fixed once stored. Its text is its ID and the
-// textFields after it, and its deliveries are the numbers first to
-// first+n-1.
+// event is a stored event, fixed once stored but for live. Its text is its
+// ID and the textFields after it, and its deliveries are the numbers first
+// to first+n-1, of which live are not deleted.
 type event struct {
 	id        id
 	created   stamp // CreatedAt
@@ -184,6 +200,7 @@ type event struct {
 	object    uint32 // the block of its object in Store.objects
 	objectOff uint32
 	objectLen uint32
+	live      uint32
 }
 
 // The fields of an event's text after its ID, in order.
