@@ -28,17 +28,24 @@ import (
 // were made. A deleted record is zeroed, and a chunk whose records are all
 // deleted is let go: its place in the table's list of chunks becomes nil,
 // so the numbers of the records after it do not change, and the nils at
-// the front of the list are dropped from it. Text and object blocks count
-// the events that use them and are let go when none does. A record that
-// outlives its neighbours, such as a delivery still pending long after the
-// others of its time finished, keeps its chunk, and its event the event's
-// chunk and blocks: at most one chunk of each table and one block of each
-// arena per such record, bounded, and given back when the record goes.
-// Records are not moved to free that room: their number is their ID.
+// the front of the list are dropped from it. A record that outlives its
+// neighbours (a delivery still pending long after the others of its time
+// finished, and its event, and its attempts) would keep a whole chunk
+// alive for itself: once a chunk is down to sparseChunk records, they are
+// moved out, each into a record of its own found by number in a map, and
+// the chunk is let go. A moved event copies its text and object into the
+// blocks being written. Text and object blocks count the events that use
+// them and are let go when none does. So what a survivor keeps beyond
+// itself is bounded: a chunk holds at least sparseChunk live records, a
+// sixteenth of it, and a block is used by events of chunks still held.
 
 const (
 	// tableChunk is how many records a chunk of a table holds.
 	tableChunk = 512
+
+	// sparseChunk is how few live records a full chunk may keep before
+	// they are moved out of it and it is let go.
+	sparseChunk = tableChunk / 16
 
 	// maxRecords is how many events, and how many deliveries, a store
 	// holds at most: their numbers are uint32.
@@ -58,13 +65,16 @@ const (
 
 // table is a list of records, kept in chunks of fixed size so that an
 // append never moves a record: a pointer to a record stays valid while
-// more are added, and until the record is released.
+// more are added, until the record is released or its chunk evacuated.
 type table[T any] struct {
 	// chunks holds the chunks from number off on; a released chunk is nil.
 	chunks []*[tableChunk]T
-	live   []uint16 // the records of each chunk not released
-	off    uint32   // the chunks released at the front and dropped
-	n      uint32   // the records ever added
+	live   []uint16                  // the records of each chunk not released
+	used   [][tableChunk / 64]uint64 // which records of each chunk are not released
+	off    uint32                    // the chunks released at the front and dropped
+	n      uint32                    // the records ever added
+	// moved holds the records moved out of sparse chunks, by number.
+	moved map[uint32]*T
 }
 
 // add appends a zero record and returns it; its number is t.n-1.
@@ -73,51 +83,100 @@ func (t *table[T]) add() *T {
 	if i%tableChunk == 0 {
 		t.chunks = append(t.chunks, new([tableChunk]T))
 		t.live = append(t.live, 0)
+		t.used = append(t.used, [tableChunk / 64]uint64{})
 	}
 	t.n++
-	c := i/tableChunk - t.off
+	c, j := i/tableChunk-t.off, i%tableChunk
 	t.live[c]++
-	return &t.chunks[c][i%tableChunk]
+	t.used[c][j/64] |= 1 << (j % 64)
+	return &t.chunks[c][j]
 }
 
 // at returns record i, which must exist and not be released.
 func (t *table[T]) at(i uint32) *T {
-	return &t.chunks[i/tableChunk-t.off][i%tableChunk]
+	if c := i/tableChunk - t.off; c < uint32(len(t.chunks)) && t.chunks[c] != nil {
+		return &t.chunks[c][i%tableChunk]
+	}
+	return t.moved[i]
 }
 
 // get returns record i, or nil when there is none: i was never added, or
-// its chunk was let go. A record released in a chunk still held comes
-// back zeroed.
+// was released and its chunk let go. A record released in a chunk still
+// held comes back zeroed.
 func (t *table[T]) get(i uint32) *T {
-	c := i / tableChunk
-	if i >= t.n || c < t.off || t.chunks[c-t.off] == nil {
+	if i >= t.n {
 		return nil
 	}
-	return &t.chunks[c-t.off][i%tableChunk]
+	if c := i/tableChunk - t.off; c < uint32(len(t.chunks)) && t.chunks[c] != nil {
+		return &t.chunks[c][i%tableChunk]
+	}
+	return t.moved[i]
 }
 
 // release zeroes record i, which must exist, and lets its chunk go once
-// every record of the chunk was released and the chunk is full.
-func (t *table[T]) release(i uint32) {
-	c := i/tableChunk - t.off
-	var zero T
-	t.chunks[c][i%tableChunk] = zero
-	t.live[c]--
-	if t.live[c] > 0 || (c == uint32(len(t.chunks))-1 && t.n%tableChunk != 0) {
-		return
+// every record of the chunk was released and the chunk is full. It
+// reports whether the chunk, full, is down to sparseChunk records: the
+// caller then moves them out with evacuate.
+func (t *table[T]) release(i uint32) (sparse bool) {
+	c, j := i/tableChunk-t.off, i%tableChunk
+	if c >= uint32(len(t.chunks)) || t.chunks[c] == nil {
+		delete(t.moved, i)
+		return false
 	}
-	t.chunks[c] = nil
+	var zero T
+	t.chunks[c][j] = zero
+	t.used[c][j/64] &^= 1 << (j % 64)
+	t.live[c]--
+	if c == uint32(len(t.chunks))-1 && t.n%tableChunk != 0 {
+		return false // the chunk being filled
+	}
+	if t.live[c] == 0 {
+		t.drop(c)
+		return false
+	}
+	return t.live[c] <= sparseChunk
+}
+
+// evacuate moves the records left in record i's chunk out of it, each
+// into a record of its own, and lets the chunk go. fix, when not nil, is
+// called with each record's old and new place before the old one is
+// zeroed, for a record that points into itself.
+func (t *table[T]) evacuate(i uint32, fix func(from, to *T)) {
+	c := i/tableChunk - t.off
+	first := i - i%tableChunk
+	if t.moved == nil {
+		t.moved = make(map[uint32]*T)
+	}
+	for j := range uint32(tableChunk) {
+		if t.used[c][j/64]&(1<<(j%64)) == 0 {
+			continue
+		}
+		from := &t.chunks[c][j]
+		to := new(T)
+		*to = *from
+		if fix != nil {
+			fix(from, to)
+		}
+		t.moved[first+j] = to
+	}
+	t.drop(c)
+}
+
+// drop lets chunk c (counted from t.off) go, and drops the chunks let go
+// from the front of the list.
+func (t *table[T]) drop(c uint32) {
+	t.chunks[c], t.live[c], t.used[c] = nil, 0, [tableChunk / 64]uint64{}
 	for len(t.chunks) > 0 && t.chunks[0] == nil {
 		// Slicing from the front keeps the array; the next append that
 		// outgrows it copies only the chunks still held.
-		t.chunks, t.live = t.chunks[1:], t.live[1:]
+		t.chunks, t.live, t.used = t.chunks[1:], t.live[1:], t.used[1:]
 		t.off++
 	}
 }
 
-// all yields the numbers and records of the table, in the order they were
-// added, skipping the chunks let go (records released in chunks still held
-// are yielded, zeroed).
+// all yields the numbers and records of the table: those in chunks in the
+// order they were added (records released in chunks still held are
+// yielded, zeroed), then those moved out of chunks, in no order.
 func (t *table[T]) all(yield func(uint32, *T) bool) {
 	for c, chunk := range t.chunks {
 		if chunk == nil {
@@ -128,6 +187,11 @@ func (t *table[T]) all(yield func(uint32, *T) bool) {
 			if !yield(first+j, &chunk[j]) {
 				return
 			}
+		}
+	}
+	for i, r := range t.moved {
+		if !yield(i, r) {
+			return
 		}
 	}
 }

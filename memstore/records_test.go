@@ -333,7 +333,7 @@ func TestTableRelease(t *testing.T) {
 	for i := uint32(tableChunk); i < 2*tableChunk-1; i++ {
 		tab.release(i)
 	}
-	if tab.get(tableChunk) == nil || *tab.get(tableChunk) != 0 || *tab.get(2*tableChunk-1) != 2*tableChunk {
+	if tab.get(tableChunk) == nil || *tab.get(tableChunk) != 0 || *tab.get(2*tableChunk - 1) != 2*tableChunk {
 		t.Fatal("a chunk with a record left went, or released records were not zeroed")
 	}
 	tab.release(2*tableChunk - 1)

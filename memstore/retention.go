@@ -88,10 +88,12 @@ func (s *Store) deleteDeliveryLocked(dn uint32, updated stamp) {
 	si.updated.delete(changed)
 	pr.updated.delete(changed)
 	*s.countOf(d.status)--
-	if d.log != 0 {
-		s.logs.release(d.log - 1)
+	if ln := d.log; ln != 0 && s.logs.release(ln-1) {
+		s.logs.evacuate(ln-1, moveLog)
 	}
-	s.deliveries.release(dn)
+	if s.deliveries.release(dn) {
+		s.deliveries.evacuate(dn, nil)
+	}
 	if d := s.deliveries.get(dn); d != nil {
 		d.idx = -1 // a zeroed record in no heap, as checkHeaps expects
 	}
@@ -115,5 +117,32 @@ func (s *Store) deleteEventLocked(en uint32) {
 	if e.objectLen > 0 {
 		s.objects.drop(e.object)
 	}
-	s.events.release(en)
+	if s.events.release(en) {
+		s.events.evacuate(en, s.moveEventLocked)
+	}
+}
+
+// moveEventLocked copies the text and object of an event moving out of
+// its chunk into the blocks being written, so that the event keeps no
+// block of its old neighbours alive. s.mu must be held for writing.
+func (s *Store) moveEventLocked(from, to *event) {
+	n := uint32(idText)
+	for _, l := range from.lens {
+		n += l
+	}
+	to.text, to.textOff, _ = s.texts.put([]byte(s.texts.get(from.text, from.textOff, n)))
+	s.texts.drop(from.text)
+	if from.objectLen > 0 {
+		object := s.objects.get(from.object, from.objectOff, from.objectLen)
+		to.object, to.objectOff = s.objects.put(object, own(object))
+		s.objects.drop(from.object)
+	}
+}
+
+// moveLog points the attempts of a log moving out of its chunk at the
+// new record's array, when they were in the old one's.
+func moveLog(from, to *deliveryLog) {
+	if cap(from.attempts) == len(from.first) {
+		to.attempts = to.first[:len(from.attempts)]
+	}
 }

@@ -86,6 +86,23 @@
 // leave the indexes, and the chunks and blocks nothing uses any more are
 // let go (see records.go).
 //
+// # Memory
+//
+// Retention gives memory back. It deletes the oldest first, so records go
+// in about the order they were made, emptying whole chunks of records
+// (512 each) and whole blocks of text and objects (64 KiB), which are let
+// go (see records.go); the index trees merge and drop their nodes as keys
+// leave them. A record that outlives its neighbours, such as a delivery
+// still pending after the others of its time were deleted, with its event
+// and attempts, does not keep their chunk: once a chunk is down to a
+// sixteenth of its records, they move out, each to an allocation of its
+// own found by number in a map, and an event's text and object to the
+// blocks being written. Records cannot be compacted in place, since a
+// record's number is in its ID. So, however survivors are spread, partly
+// emptied chunks hold at most sixteen times the live records they keep,
+// and a store at a steady rate with retention stays the same size (see
+// TestSoakRetention and BenchmarkSoakRetention).
+//
 // # Time
 //
 // The store has no clock: it measures leases and due times against the
