@@ -67,52 +67,67 @@ func (s *Store) ListDeliveries(ctx context.Context, partnerID string, lp moniteh
 	if err != nil {
 		return monitehooks.Page[monitehooks.Delivery]{}, err
 	}
-	f := deliveryFilter{q: &q}
+	if q.EventID != "" {
+		return s.listEventDeliveries(partnerID, &q), nil
+	}
+	w, r, f := s.deliveriesIndex(partnerID, &q)
+	if w == nil {
+		return emptyDeliveries(), nil
+	}
+	read := func(dn uint32) (deliveryFields, id) {
+		d := s.deliveries.at(dn)
+		return s.deliveryFieldsLocked(d), d.id
+	}
+	data, next, prev, err := seekPage(ctx, s, &q, w, r, f.match(s), read, (*deliveryFields).view)
+	if err != nil {
+		return monitehooks.Page[monitehooks.Delivery]{}, err
+	}
+	return monitehooks.Page[monitehooks.Delivery]{Data: data, Next: next, Prev: prev}, nil
+}
+
+// deliveriesIndex returns the index a list of the partner's deliveries
+// walks (nil when it can have no item), the span of keys to walk, and
+// the filter of what the index does not answer. q.EventID must be empty.
+func (s *Store) deliveriesIndex(partnerID string, q *listQuery) (walker, span, *deliveryFilter) {
+	f := &deliveryFilter{q: q}
 	if q.Status != "" {
 		f.status, _ = statusCode(q.Status) // Validate or DecodeCursor checked it
-	}
-	if q.EventID != "" {
-		return s.listEventDeliveries(partnerID, &q, &f), nil
 	}
 	byCreation := q.Sort == monitehooks.SortCreatedAt
 	r, empty := createdSpan(&q.ListParams)
 	if !byCreation {
 		r = span{} // the Created bounds filter instead
 	}
-	var w walker
 	s.mu.RLock()
-	if p := s.partners[partnerID]; p != nil && !empty {
-		switch {
-		case q.SubscriptionID != "":
-			sid, _ := parseID(q.SubscriptionID)
-			if sq := s.queues[sid]; sq != nil && p.bySub[sq.num] != nil {
-				si := p.bySub[sq.num]
-				w, f.types, f.created = treeWalker{&si.updated}, true, true
-				if byCreation {
-					w, f.created = treeWalker{&si.created}, false
-				}
-			}
-		case byCreation:
-			if t, narrowed := p.sent.pick(string(q.ObjectType), string(q.EventType)); t != nil {
-				w, f.types = sentWalker{s, t}, !narrowed
-			}
-		default:
-			w, f.types, f.created = treeWalker{&p.updated}, true, true
+	defer s.mu.RUnlock()
+	p := s.partners[partnerID]
+	if p == nil || empty {
+		return nil, r, f
+	}
+	switch {
+	case q.SubscriptionID != "":
+		sid, _ := parseID(q.SubscriptionID)
+		sq := s.queues[sid]
+		if sq == nil || p.bySub[sq.num] == nil {
+			return nil, r, f
 		}
+		si := p.bySub[sq.num]
+		f.types = true
+		if byCreation {
+			return treeWalker{&si.created}, r, f
+		}
+		f.created = true
+		return treeWalker{&si.updated}, r, f
+	case byCreation:
+		t, narrowed := p.sent.pick(string(q.ObjectType), string(q.EventType))
+		if t == nil {
+			return nil, r, f
+		}
+		f.types = !narrowed
+		return sentWalker{s, t}, r, f
 	}
-	s.mu.RUnlock()
-	if w == nil {
-		return emptyDeliveries(), nil
-	}
-	view := func(dn uint32) (monitehooks.Delivery, id) {
-		d := s.deliveries.at(dn)
-		return s.deliveryViewLocked(d), d.id
-	}
-	data, next, prev, err := seekPage(ctx, s, &q, w, r, f.match(s), view)
-	if err != nil {
-		return monitehooks.Page[monitehooks.Delivery]{}, err
-	}
-	return monitehooks.Page[monitehooks.Delivery]{Data: data, Next: next, Prev: prev}, nil
+	f.types, f.created = true, true
+	return treeWalker{&p.updated}, r, f
 }
 
 // deliveryFilter is what a list of deliveries checks of each item its
@@ -142,8 +157,11 @@ func (f *deliveryFilter) match(s *Store) func(dn uint32) bool {
 
 // listEventDeliveries returns the page of the event's deliveries: few
 // enough to collect and sort.
-func (s *Store) listEventDeliveries(partnerID string, q *listQuery, f *deliveryFilter) monitehooks.Page[monitehooks.Delivery] {
-	f.types, f.created = true, true
+func (s *Store) listEventDeliveries(partnerID string, q *listQuery) monitehooks.Page[monitehooks.Delivery] {
+	f := &deliveryFilter{q: q, types: true, created: true}
+	if q.Status != "" {
+		f.status, _ = statusCode(q.Status) // Validate or DecodeCursor checked it
+	}
 	match := f.match(s)
 	es := readLocked(s, func() (es []entry[*delivery]) {
 		eid, ok := parseID(q.EventID)

@@ -195,11 +195,13 @@ func (s *Store) ListEvents(ctx context.Context, partnerID string, lp monitehooks
 	match := func(en uint32) bool {
 		return narrowed || q.matchEvent(s.textLocked(s.events.at(en)))
 	}
-	view := func(en uint32) (monitehooks.Event, id) {
+	// An event's view allocates nothing: it is made under the lock.
+	read := func(en uint32) (monitehooks.Event, id) {
 		e := s.events.at(en)
 		return s.eventViewLocked(e), e.id
 	}
-	data, next, prev, err := seekPage(ctx, s, &q, w, r, match, view)
+	view := func(ev *monitehooks.Event) monitehooks.Event { return *ev }
+	data, next, prev, err := seekPage(ctx, s, &q, w, r, match, read, view)
 	if err != nil {
 		return monitehooks.Page[monitehooks.Event]{}, err
 	}

@@ -332,20 +332,21 @@ func (r span) beyond(k ikey, desc bool) bool {
 }
 
 // hit is an item a scan found.
-type hit[T any] struct {
-	key  ikey
-	id   id
-	item T
+type hit[R any] struct {
+	key    ikey
+	id     id
+	fields R
 }
 
 // scan walks w in list order from (from, incl) within the span, and
-// returns the first want items match accepts, with what view makes of
-// them (nothing when view is nil). It takes the read lock for one step
-// of listStep items at a time; match and view are called under it.
-func scan[T any](ctx context.Context, s *Store, w walker, r span, from *ikey, incl, desc bool, want int,
-	match func(num uint32) bool, view func(num uint32) (T, id)) ([]hit[T], error) {
+// returns the first want items match accepts, with what read returns of
+// them (nothing when read is nil). It takes the read lock for one step of
+// listStep items at a time; match and read are called under it, and must
+// not allocate: the hits have their room before the lock is taken.
+func scan[R any](ctx context.Context, s *Store, w walker, r span, from *ikey, incl, desc bool, want int,
+	match func(num uint32) bool, read func(num uint32) (R, id)) ([]hit[R], error) {
 	from, incl = r.clampStart(from, incl, desc)
-	var hits []hit[T]
+	hits := make([]hit[R], 0, want)
 	for {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -360,9 +361,9 @@ func scan[T any](ctx context.Context, s *Store, w walker, r span, from *ikey, in
 			if !match(num) {
 				return true
 			}
-			h := hit[T]{key: k}
-			if view != nil {
-				h.item, h.id = view(num)
+			h := hit[R]{key: k}
+			if read != nil {
+				h.fields, h.id = read(num)
 			}
 			hits = append(hits, h)
 			return len(hits) < want
@@ -379,9 +380,10 @@ func scan[T any](ctx context.Context, s *Store, w walker, r span, from *ikey, in
 // scan: the items after the token's position (or before it, for a Prev
 // token; from the start without a token), and the tokens of the pages on
 // either side. A token's item need not exist any more: the page is placed
-// by its position.
-func seekPage[T any](ctx context.Context, s *Store, q *listQuery, w walker, r span,
-	match func(num uint32) bool, view func(num uint32) (T, id)) ([]T, string, string, error) {
+// by its position. read takes what an item's view is made of under the
+// lock, and view makes the view after.
+func seekPage[R, T any](ctx context.Context, s *Store, q *listQuery, w walker, r span,
+	match func(num uint32) bool, read func(num uint32) (R, id), view func(*R) T) ([]T, string, string, error) {
 	desc := q.Order == monitehooks.OrderDesc
 	var from *ikey
 	if q.cursor {
@@ -389,7 +391,7 @@ func seekPage[T any](ctx context.Context, s *Store, q *listQuery, w walker, r sp
 		from = &k
 	}
 	back := q.cursor && q.before
-	hits, err := scan(ctx, s, w, r, from, false, desc != back, q.Limit+1, match, view)
+	hits, err := scan(ctx, s, w, r, from, false, desc != back, q.Limit+1, match, read)
 	if err != nil {
 		return nil, "", "", err
 	}
@@ -402,7 +404,7 @@ func seekPage[T any](ctx context.Context, s *Store, q *listQuery, w walker, r sp
 	// itself, or any before it.
 	behind := false
 	if q.cursor {
-		probe, err := scan[T](ctx, s, w, r, from, true, desc == back, 1, match, nil)
+		probe, err := scan[R](ctx, s, w, r, from, true, desc == back, 1, match, nil)
 		if err != nil {
 			return nil, "", "", err
 		}
@@ -414,7 +416,7 @@ func seekPage[T any](ctx context.Context, s *Store, q *listQuery, w walker, r sp
 	}
 	data := make([]T, len(hits))
 	for i := range hits {
-		data[i] = hits[i].item
+		data[i] = view(&hits[i].fields)
 	}
 	var next, prev string
 	if beyond {

@@ -79,7 +79,7 @@ func TestLookupByID(t *testing.T) {
 }
 
 // createSubs stores n subscriptions of the partner and returns their IDs.
-func createSubs(t *testing.T, s *Store, partnerID string, n int) []string {
+func createSubs(t testing.TB, s *Store, partnerID string, n int) []string {
 	t.Helper()
 	ids := make([]string, n)
 	for i := range ids {

@@ -368,24 +368,61 @@ func (s *Store) attemptsLocked(d *delivery) []monitehooks.Attempt {
 // deliveryViewLocked returns the delivery as the API shows it, with a copy
 // of its attempts. s.mu must be held.
 func (s *Store) deliveryViewLocked(d *delivery) monitehooks.Delivery {
+	r := s.deliveryFieldsLocked(d)
+	return r.view()
+}
+
+// deliveryFields is what a delivery's view is made of, read under the
+// lock without allocating: its strings are the store's, which never
+// change, and its attempts a slice whose elements are never changed once
+// appended. The view is made from it after the lock is released, so that
+// a list allocates nothing, and is never held up by the collector, while
+// it holds the lock.
+type deliveryFields struct {
+	id                     id
+	text                   eventText
+	subscription, partner  string
+	status                 uint8
+	attempts               []monitehooks.Attempt
+	next, created, updated stamp
+}
+
+// deliveryFieldsLocked returns what the view of d is made of. s.mu must
+// be held.
+func (s *Store) deliveryFieldsLocked(d *delivery) deliveryFields {
 	e := s.events.at(d.event)
-	t := s.textLocked(e)
+	return deliveryFields{
+		id:           d.id,
+		text:         s.textLocked(e),
+		subscription: s.queueList[d.queue].idStr,
+		partner:      s.partnerList[e.partner].id,
+		status:       d.status,
+		attempts:     s.attemptsLocked(d),
+		next:         d.next,
+		created:      e.due,
+		updated:      s.updatedLocked(d),
+	}
+}
+
+// view returns the delivery as the API shows it, with a copy of its
+// attempts.
+func (r *deliveryFields) view() monitehooks.Delivery {
 	var attempts []monitehooks.Attempt
-	if a := s.attemptsLocked(d); len(a) > 0 {
-		attempts = append(attempts, a...)
+	if len(r.attempts) > 0 {
+		attempts = append(attempts, r.attempts...)
 	}
 	return monitehooks.Delivery{
-		ID:             d.id.String(),
-		EventID:        t.id,
-		SubscriptionID: s.queueList[d.queue].idStr,
-		PartnerID:      s.partnerList[e.partner].id,
-		ObjectType:     monitehooks.ObjectType(t.fields[fieldObjectType]),
-		EventType:      monitehooks.EventType(t.fields[fieldType]),
-		Status:         statusNames[d.status],
+		ID:             r.id.String(),
+		EventID:        r.text.id,
+		SubscriptionID: r.subscription,
+		PartnerID:      r.partner,
+		ObjectType:     monitehooks.ObjectType(r.text.fields[fieldObjectType]),
+		EventType:      monitehooks.EventType(r.text.fields[fieldType]),
+		Status:         statusNames[r.status],
 		Attempts:       attempts,
-		NextAttemptAt:  d.next.time(),
-		CreatedAt:      e.due.time(),
-		UpdatedAt:      s.updatedAtLocked(d),
+		NextAttemptAt:  r.next.time(),
+		CreatedAt:      r.created.time(),
+		UpdatedAt:      r.updated.time(),
 	}
 }
 
