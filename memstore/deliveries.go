@@ -111,13 +111,13 @@ func (s *Store) deliveriesIndex(partnerID string, q *listQuery) (walker, span, *
 		if sq == nil || p.bySub[sq.num] == nil {
 			return nil, r, f
 		}
-		si := p.bySub[sq.num]
 		f.types = true
 		if byCreation {
-			return treeWalker{&si.created}, r, f
+			return treeWalker{p.bySub[sq.num]}, r, f
 		}
-		f.created = true
-		return treeWalker{&si.updated}, r, f
+		// The partner's deliveries by update, checking the subscription.
+		f.created, f.bySub, f.queue = true, true, sq.num
+		return treeWalker{&p.updated}, r, f
 	case byCreation:
 		t, narrowed := p.sent.pick(string(q.ObjectType), string(q.EventType))
 		if t == nil {
@@ -134,16 +134,18 @@ func (s *Store) deliveriesIndex(partnerID string, q *listQuery) (walker, span, *
 // index yields: the filters the index does not answer.
 type deliveryFilter struct {
 	q       *listQuery
-	types   bool  // the object and event type filters
-	created bool  // the Created bounds
-	status  uint8 // the Status filter, when q.Status is set
+	types   bool   // the object and event type filters
+	created bool   // the Created bounds
+	bySub   bool   // the SubscriptionID filter: the queue must be queue
+	queue   uint32 // the number of the subscription's queue
+	status  uint8  // the Status filter, when q.Status is set
 }
 
 // match returns the check, to be called under s.mu.
 func (f *deliveryFilter) match(s *Store) func(dn uint32) bool {
 	return func(dn uint32) bool {
 		d := s.deliveries.at(dn)
-		if f.q.Status != "" && d.status != f.status {
+		if (f.q.Status != "" && d.status != f.status) || (f.bySub && d.queue != f.queue) {
 			return false
 		}
 		if !f.types && !f.created {
@@ -257,7 +259,7 @@ func (s *Store) RequeueFailed(ctx context.Context, p monitehooks.RequeueFailedPa
 	// Requeueing moves deliveries in the UpdatedAt orders only: the walk
 	// by creation stays valid.
 	n, since := 0, stampOf(p.Since)
-	for it := pr.bySub[sq.num].created.seek(keyOf(since, 0)); it.valid(); it.next() {
+	for it := pr.bySub[sq.num].seek(keyOf(since, 0)); it.valid(); it.next() {
 		dn := it.key().seq - 1
 		if d := s.deliveries.at(dn); d.status == statusFailed {
 			s.requeueLocked(dn, p.Due)

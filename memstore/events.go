@@ -90,7 +90,7 @@ func (s *Store) CreateEvent(ctx context.Context, p monitehooks.CreateEventParams
 		s.enqueueLocked(dn)
 	}
 	s.counts.Pending += n
-	s.indexEventLocked(en)
+	s.indexEventLocked(en, fields[fieldObjectType], fields[fieldType])
 	return s.eventViewLocked(e), nil
 }
 

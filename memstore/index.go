@@ -11,8 +11,12 @@ import "strings"
 //     the order of its deliveries by (CreatedAt, number), one entry per
 //     event rather than per delivery;
 //   - updated: its deliveries by (UpdatedAt, number);
-//   - bySub: per subscription, its deliveries by (CreatedAt, number) and
-//     by (UpdatedAt, number).
+//   - bySub: per subscription, its deliveries by (CreatedAt, number).
+//     Sorted by UpdatedAt, a subscription's deliveries are found in the
+//     partner's updated order, checking each item's subscription: a key
+//     per delivery less on every CreateEvent and RecordAttempt, for a
+//     list that costs more, the more the partner's other subscriptions
+//     have.
 //
 // events and sent are also split by object type, and by object type and
 // event type (typedIndex). A key's time is a record's, and its sequence
@@ -20,60 +24,77 @@ import "strings"
 // lists order items: by time, then in the order the records were made.
 //
 // An UpdatedAt changes with every attempt: recordLocked moves the
-// delivery's keys in updated and in its subscription's tree (a removal
-// and an insertion, both near the end of the trees, where recent times
-// are).
+// delivery's key in updated (a removal and an insertion, near the end of
+// the tree, where recent times are).
 
 // typedIndex is a partner's events in one order, all of them and split
 // by object type.
 type typedIndex struct {
 	all    tree
 	byType map[string]*typeIndex // by object type
+	// The indexes the last event added went to: events come in runs of
+	// one type, and comparing a short string costs less than hashing it
+	// for two maps.
+	lastType  *typeIndex
+	lastEvent *eventIndex
 }
 
 // typeIndex is the events of one object type, all of them and split by
 // event type.
 type typeIndex struct {
+	name    string // the object type, the map's own copy
 	all     tree
-	byEvent map[string]*tree // by event type
+	byEvent map[string]*eventIndex // by event type
 }
 
-// subIndex is the deliveries of one partner to one subscription.
-type subIndex struct {
-	created, updated tree
+// eventIndex is the events of one object type and event type.
+type eventIndex struct {
+	name string // the event type, the map's own copy
+	tree tree
+}
+
+// trees returns the indexes of the types, making them if needed.
+func (x *typedIndex) trees(objectType, eventType string) (*typeIndex, *eventIndex) {
+	ti := x.lastType
+	if ti == nil || ti.name != objectType {
+		ti = x.byType[objectType]
+		if ti == nil {
+			if x.byType == nil {
+				x.byType = make(map[string]*typeIndex)
+			}
+			// The maps keep copies: the strings given are substrings of
+			// a text block, which they would keep alive.
+			ti = &typeIndex{name: strings.Clone(objectType), byEvent: make(map[string]*eventIndex)}
+			x.byType[ti.name] = ti
+		}
+		x.lastType, x.lastEvent = ti, nil
+	}
+	ei := x.lastEvent
+	if ei == nil || ei.name != eventType {
+		ei = ti.byEvent[eventType]
+		if ei == nil {
+			ei = &eventIndex{name: strings.Clone(eventType)}
+			ti.byEvent[ei.name] = ei
+		}
+		x.lastEvent = ei
+	}
+	return ti, ei
 }
 
 // insert adds the key of an event of the types.
 func (x *typedIndex) insert(objectType, eventType string, k ikey) {
+	ti, ei := x.trees(objectType, eventType)
 	x.all.insert(k)
-	if x.byType == nil {
-		x.byType = make(map[string]*typeIndex)
-	}
-	ti := x.byType[objectType]
-	if ti == nil {
-		// The map keeps its own copy: objectType is a substring of a
-		// text block, which the key would keep alive.
-		ti = &typeIndex{byEvent: make(map[string]*tree)}
-		x.byType[strings.Clone(objectType)] = ti
-	}
 	ti.all.insert(k)
-	et := ti.byEvent[eventType]
-	if et == nil {
-		et = new(tree)
-		ti.byEvent[strings.Clone(eventType)] = et
-	}
-	et.insert(k)
+	ei.tree.insert(k)
 }
 
 // delete removes the key of an event of the types.
 func (x *typedIndex) delete(objectType, eventType string, k ikey) {
+	ti, ei := x.trees(objectType, eventType)
 	x.all.delete(k)
-	if ti := x.byType[objectType]; ti != nil {
-		ti.all.delete(k)
-		if et := ti.byEvent[eventType]; et != nil {
-			et.delete(k)
-		}
-	}
+	ti.all.delete(k)
+	ei.tree.delete(k)
 }
 
 // pick returns the tree that holds the events of the types ("" for any),
@@ -91,31 +112,32 @@ func (x *typedIndex) pick(objectType, eventType string) (t *tree, narrowed bool)
 	case eventType == "":
 		return &ti.all, true
 	}
-	return ti.byEvent[eventType], true
+	if ei := ti.byEvent[eventType]; ei != nil {
+		return &ei.tree, true
+	}
+	return nil, true
 }
 
 // subIndexLocked returns the index of the partner's deliveries to the
-// subscription of the queue, making it if needed. s.mu must be held for
-// writing.
-func (p *partner) subIndexLocked(queue uint32) *subIndex {
-	si := p.bySub[queue]
-	if si == nil {
+// subscription of the queue by creation, making it if needed. s.mu must
+// be held for writing.
+func (p *partner) subIndexLocked(queue uint32) *tree {
+	t := p.bySub[queue]
+	if t == nil {
 		if p.bySub == nil {
-			p.bySub = make(map[uint32]*subIndex)
+			p.bySub = make(map[uint32]*tree)
 		}
-		si = new(subIndex)
-		p.bySub[queue] = si
+		t = new(tree)
+		p.bySub[queue] = t
 	}
-	return si
+	return t
 }
 
-// indexEventLocked adds the event en, just stored, and its deliveries to
-// the indexes. s.mu must be held for writing.
-func (s *Store) indexEventLocked(en uint32) {
+// indexEventLocked adds the event en, just stored, of the types, and its
+// deliveries to the indexes. s.mu must be held for writing.
+func (s *Store) indexEventLocked(en uint32, objectType, eventType string) {
 	e := s.events.at(en)
 	pr := s.partnerList[e.partner]
-	t := s.textLocked(e)
-	objectType, eventType := t.fields[fieldObjectType], t.fields[fieldType]
 	e.live = e.n
 	pr.events.insert(objectType, eventType, keyOf(e.created, en+1))
 	if e.n == 0 {
@@ -127,9 +149,7 @@ func (s *Store) indexEventLocked(en uint32) {
 		d := s.deliveries.at(dn)
 		d.num = dn
 		k := keyOf(e.due, dn+1)
-		si := pr.subIndexLocked(d.queue)
-		si.created.insert(k)
-		si.updated.insert(k)
+		pr.subIndexLocked(d.queue).insert(k)
 		pr.updated.insert(k)
 	}
 }
@@ -150,7 +170,4 @@ func (s *Store) reindexLocked(d *delivery, from, to stamp) {
 	pr := s.partnerList[s.events.at(d.event).partner]
 	pr.updated.delete(old)
 	pr.updated.insert(now)
-	si := pr.bySub[d.queue]
-	si.updated.delete(old)
-	si.updated.insert(now)
 }

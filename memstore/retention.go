@@ -83,9 +83,7 @@ func (s *Store) deleteDeliveryLocked(dn uint32, updated stamp) {
 	e := s.events.at(en)
 	pr := s.partnerList[e.partner]
 	created, changed := keyOf(e.due, dn+1), keyOf(updated, dn+1)
-	si := pr.bySub[d.queue]
-	si.created.delete(created)
-	si.updated.delete(changed)
+	pr.bySub[d.queue].delete(created)
 	pr.updated.delete(changed)
 	*s.countOf(d.status)--
 	if ln := d.log; ln != 0 && s.logs.release(ln-1) {

@@ -15,7 +15,7 @@
 // Events and deliveries are created with their IDs in binary form; their
 // text is made when they leave the store, except an event's ID, which is
 // kept in its text. A pending delivery of a 250-byte object fanned out to
-// ten subscriptions takes about 195 bytes with its indexes, about 80 of
+// ten subscriptions takes about 180 bytes with its indexes, about 60 of
 // them the lists' (see BenchmarkPendingDeliveryMemory). Events and
 // deliveries stay until retention deletes them (see Retention).
 //
@@ -51,17 +51,19 @@
 //   - both of these split by object type, and by object type and event
 //     type;
 //   - its deliveries by UpdatedAt, which every outcome moves;
-//   - per subscription, its deliveries by CreatedAt and by UpdatedAt.
+//   - per subscription, its deliveries by CreatedAt.
 //
 // A list takes the index its sort and filters name: the subscription's
-// trees for SubscriptionID; the trees of the object type, or of the
-// object type and event type, for those filters; the event's own
-// deliveries, sorted on the spot, for EventID. Sorted by creation, it
-// seeks the Created bounds. The filters its index does not answer (an
+// tree for SubscriptionID; the trees of the object type, or of the object
+// type and event type, for those filters; the event's own deliveries,
+// sorted on the spot, for EventID. Sorted by creation, it seeks the
+// Created bounds. The filters its index does not answer it checks on each
+// item it passes, so such a list may pass many items to fill a page: an
 // event type without an object type, a status, object or event types with
 // a subscription or sorted by UpdatedAt, Created bounds sorted by
-// UpdatedAt) it checks on each item it passes, so such a list may pass
-// many items to fill a page.
+// UpdatedAt, and a subscription sorted by UpdatedAt, which walks the
+// partner's deliveries by UpdatedAt (a tree per subscription by UpdatedAt
+// would cost every CreateEvent and RecordAttempt more).
 //
 // However far it goes, a list holds the read lock for listStep (256)
 // items at most, then releases it and seeks back to where it stopped, so
@@ -72,8 +74,10 @@
 // key, number), so the next page continues from there whether or not the
 // item still exists.
 //
-// The indexes cost each delivery three keys and each event six, of about
-// 17 bytes each.
+// The indexes cost each delivery two keys and each event six, of about 16
+// bytes each: storing an event with one delivery writes about 130 bytes
+// more than it would without them, which an emitter that only grows pays
+// for in new memory (some 300 ns an Emit, see BenchmarkEmit).
 //
 // # Retention
 //
@@ -182,10 +186,10 @@ type partner struct {
 	subs map[id]*monitehooks.Subscription
 
 	// The list indexes (see index.go).
-	events  typedIndex           // its events by CreatedAt
-	sent    typedIndex           // its events with deliveries by the deliveries' CreatedAt
-	updated tree                 // its deliveries by UpdatedAt
-	bySub   map[uint32]*subIndex // by the number of the subscription's queue
+	events  typedIndex       // its events by CreatedAt
+	sent    typedIndex       // its events with deliveries by the deliveries' CreatedAt
+	updated tree             // its deliveries by UpdatedAt
+	bySub   map[uint32]*tree // by queue number: its deliveries to the subscription by CreatedAt
 }
 
 // partnerLocked returns the partner's record, making it when create is set;

@@ -6,8 +6,9 @@ package memstore
 // stays meaningful after its record is gone: a page token names one, and a
 // list continues from there.
 //
-// A leaf is an array of keys and holds no pointer, so the garbage
-// collector scans only the inner nodes, one in about 60 leaves. Keys are
+// Nodes hold no pointer: an inner node's children are in a table of the
+// tree's (tree.kids), so the garbage collector scans none of the nodes,
+// only that table, and a node is 1 KiB with no header. Keys are
 // mostly added in increasing order (times move forward), so a key greater
 // than every other goes straight into the last leaf, and a full last leaf
 // is split by starting a new one rather than in halves: a tree filled in
@@ -20,10 +21,9 @@ package memstore
 // the key it was copied from is removed; it stays a valid bound. keys[0]
 // of an inner node routes nothing and is not kept up to date.
 
-// treeOrder is how many keys a node holds at most: a node, with the
-// header the runtime gives an object of its size with pointers, is then
+// treeOrder is how many keys a node holds at most: a node is then
 // 1 KiB.
-const treeOrder = 61
+const treeOrder = 63
 
 // treeMaxDepth is more levels than a tree of maxRecords keys needs.
 const treeMaxDepth = 8
@@ -64,17 +64,57 @@ func (k ikey) compare(o ikey) int {
 func (k ikey) less(o ikey) bool { return k.compare(o) < 0 }
 
 type tnode struct {
-	kids []*tnode // nil in a leaf
-	n    int      // keys held (in an inner node, also kids held)
+	n    int   // keys held (in an inner node, also children)
+	kids int32 // an inner node's children are tree.kids[kids]; 0 in a leaf
 	keys [treeOrder]ikey
 }
+
+func (n *tnode) leaf() bool { return n.kids == 0 }
 
 type tree struct {
 	root   *tnode
 	height int    // the levels of inner nodes above the leaves
 	len    int    // keys held
 	last   *tnode // the rightmost leaf
+	// kids holds the children of each inner node; entry 0 is unused, and
+	// free lists the entries given back.
+	kids [][]*tnode
+	free []int32
 }
+
+// newNode returns an empty leaf, or an empty inner node.
+func (t *tree) newNode(inner bool) *tnode {
+	n := new(tnode)
+	if !inner {
+		return n
+	}
+	kids := make([]*tnode, 0, treeOrder)
+	if k := len(t.free); k > 0 {
+		n.kids = t.free[k-1]
+		t.free = t.free[:k-1]
+		t.kids[n.kids] = kids
+		return n
+	}
+	if len(t.kids) == 0 {
+		t.kids = append(t.kids, nil)
+	}
+	n.kids = int32(len(t.kids))
+	t.kids = append(t.kids, kids)
+	return n
+}
+
+// freeNode gives back the children entry of an inner node leaving the
+// tree.
+func (t *tree) freeNode(n *tnode) {
+	if n.kids != 0 {
+		t.kids[n.kids] = nil
+		t.free = append(t.free, n.kids)
+		n.kids = 0
+	}
+}
+
+// kid returns child i of an inner node.
+func (t *tree) kid(n *tnode, i int) *tnode { return t.kids[n.kids][i] }
 
 // route returns the child of an inner node that k belongs under.
 func (n *tnode) route(k ikey) int {
@@ -131,66 +171,66 @@ func (t *tree) insert(k ikey) {
 	for d := range t.height {
 		i := n.route(k)
 		path[d] = step{n, i}
-		n = n.kids[i]
+		n = t.kid(n, i)
 	}
 	j, _ := n.search(k)
-	right, sep := n.insertAt(j, k, nil)
+	right, sep := t.insertAt(n, j, k, nil)
 	if right != nil && n == t.last {
 		t.last = right
 	}
 	for d := t.height - 1; right != nil && d >= 0; d-- {
 		p := path[d]
-		right, sep = p.n.insertAt(p.i+1, sep, right)
+		right, sep = t.insertAt(p.n, p.i+1, sep, right)
 	}
 	if right != nil {
-		root := &tnode{kids: make([]*tnode, 2, treeOrder), n: 2}
-		root.kids[0], root.kids[1] = t.root, right
+		root := t.newNode(true)
+		t.kids[root.kids] = append(t.kids[root.kids], t.root, right)
+		root.n = 2
 		root.keys[0], root.keys[1] = t.root.keys[0], sep
 		t.root = root
 		t.height++
 	}
 }
 
-// insertAt puts k (and, in an inner node, the child kid) at position j.
-// When the node is full it splits, and returns the new right node and its
+// insertAt puts k (and, in an inner node, the child kid) at position j
+// of n. When n is full it splits, and returns the new right node and its
 // lower bound, for the parent.
-func (n *tnode) insertAt(j int, k ikey, kid *tnode) (*tnode, ikey) {
+func (t *tree) insertAt(n *tnode, j int, k ikey, kid *tnode) (*tnode, ikey) {
 	if n.n < treeOrder {
 		copy(n.keys[j+1:n.n+1], n.keys[j:n.n])
 		n.keys[j] = k
 		if kid != nil {
-			n.kids = append(n.kids, nil)
-			copy(n.kids[j+1:], n.kids[j:n.n])
-			n.kids[j] = kid
+			kids := append(t.kids[n.kids], nil)
+			copy(kids[j+1:], kids[j:n.n])
+			kids[j] = kid
+			t.kids[n.kids] = kids
 		}
 		n.n++
 		return nil, ikey{}
 	}
-	right := &tnode{}
-	if kid != nil {
-		right.kids = make([]*tnode, 0, treeOrder)
-	}
+	right := t.newNode(kid != nil)
 	if j == treeOrder {
 		// Appended at the end: keep this node full, start the next.
 		right.keys[0] = k
 		right.n = 1
 		if kid != nil {
-			right.kids = append(right.kids, kid)
+			t.kids[right.kids] = append(t.kids[right.kids], kid)
 		}
 		return right, k
 	}
 	h := treeOrder / 2
 	right.n = copy(right.keys[:], n.keys[h:n.n])
 	if kid != nil {
-		right.kids = append(right.kids, n.kids[h:]...)
-		clear(n.kids[h:])
-		n.kids = n.kids[:h]
+		kids := t.kids[n.kids]
+		t.kids[right.kids] = append(t.kids[right.kids], kids[h:]...)
+		clear(kids[h:])
+		t.kids[n.kids] = kids[:h]
 	}
 	n.n = h
 	if j <= h {
-		n.insertAt(j, k, kid)
+		t.insertAt(n, j, k, kid)
 	} else {
-		right.insertAt(j-h, k, kid)
+		t.insertAt(right, j-h, k, kid)
 	}
 	return right, right.keys[0]
 }
@@ -205,7 +245,7 @@ func (t *tree) delete(k ikey) bool {
 	for d := range t.height {
 		i := n.route(k)
 		path[d] = step{n, i}
-		n = n.kids[i]
+		n = t.kid(n, i)
 	}
 	j, found := n.search(k)
 	if !found {
@@ -228,7 +268,7 @@ func (t *tree) deleteMin() (k ikey, ok bool) {
 	n := t.root
 	for d := range t.height {
 		path[d] = step{n, 0}
-		n = n.kids[0]
+		n = t.kid(n, 0)
 	}
 	k = n.keys[0]
 	copy(n.keys[:n.n-1], n.keys[1:n.n])
@@ -244,8 +284,8 @@ func (t *tree) min() (k ikey, ok bool) {
 		return ikey{}, false
 	}
 	n := t.root
-	for n.kids != nil {
-		n = n.kids[0]
+	for !n.leaf() {
+		n = t.kid(n, 0)
 	}
 	return n.keys[0], true
 }
@@ -258,15 +298,15 @@ func (t *tree) rebalance(path []step, n *tnode) {
 merging:
 	for d := len(path) - 1; d >= 0 && n.n < treeOrder/4; d-- {
 		p, i := path[d].n, path[d].i
-		switch {
+		switch kids := t.kids[p.kids]; {
 		case n.n == 0:
-			p.removeKid(i)
-		case i > 0 && p.kids[i-1].n+n.n <= treeOrder:
-			p.kids[i-1].absorb(n, p.keys[i])
-			p.removeKid(i)
-		case i+1 < p.n && n.n+p.kids[i+1].n <= treeOrder:
-			n.absorb(p.kids[i+1], p.keys[i+1])
-			p.removeKid(i + 1)
+			t.removeKid(p, i)
+		case i > 0 && kids[i-1].n+n.n <= treeOrder:
+			t.absorb(kids[i-1], n, p.keys[i])
+			t.removeKid(p, i)
+		case i+1 < p.n && n.n+kids[i+1].n <= treeOrder:
+			t.absorb(n, kids[i+1], p.keys[i+1])
+			t.removeKid(p, i+1)
 		default:
 			break merging // nothing to merge with: the parent lost nothing
 		}
@@ -275,19 +315,21 @@ merging:
 	}
 	switch {
 	case t.root.n == 0:
-		t.root, t.last, t.height = nil, nil, 0
+		*t = tree{}
 		return
-	case t.root.kids != nil && t.root.n == 1:
-		for t.root.kids != nil && t.root.n == 1 {
-			t.root = t.root.kids[0]
+	case !t.root.leaf() && t.root.n == 1:
+		for !t.root.leaf() && t.root.n == 1 {
+			old := t.root
+			t.root = t.kid(old, 0)
+			t.freeNode(old)
 			t.height--
 		}
 		changed = true
 	}
 	if changed {
 		l := t.root
-		for l.kids != nil {
-			l = l.kids[l.n-1]
+		for !l.leaf() {
+			l = t.kid(l, l.n-1)
 		}
 		t.last = l
 	}
@@ -295,34 +337,37 @@ merging:
 
 // absorb appends the keys and children of r, the node right of n, whose
 // lower bound is sep.
-func (n *tnode) absorb(r *tnode, sep ikey) {
+func (t *tree) absorb(n, r *tnode, sep ikey) {
 	copy(n.keys[n.n:], r.keys[:r.n])
-	if n.kids != nil {
+	if !n.leaf() {
 		n.keys[n.n] = sep // r.keys[0] need not be a valid bound
-		n.kids = append(n.kids, r.kids...)
+		t.kids[n.kids] = append(t.kids[n.kids], t.kids[r.kids]...)
 	}
 	n.n += r.n
 }
 
-// removeKid removes child i of an inner node and its bound.
-func (n *tnode) removeKid(i int) {
+// removeKid removes child i of an inner node, and its bound.
+func (t *tree) removeKid(n *tnode, i int) {
+	kids := t.kids[n.kids]
+	t.freeNode(kids[i])
 	copy(n.keys[i:n.n-1], n.keys[i+1:n.n])
-	copy(n.kids[i:], n.kids[i+1:])
-	n.kids[n.n-1] = nil
-	n.kids = n.kids[:n.n-1]
+	copy(kids[i:], kids[i+1:])
+	kids[n.n-1] = nil
+	t.kids[n.kids] = kids[:n.n-1]
 	n.n--
 }
 
 // titer is a position in a tree: a key, or the end on either side.
 // Changing the tree invalidates it.
 type titer struct {
+	t     *tree
 	path  [treeMaxDepth + 1]step // the last step is in the leaf
 	depth int                    // the steps in path; 0 at the end
 }
 
 // seek returns the position of the first key ≥ k, or the end.
 func (t *tree) seek(k ikey) titer {
-	var it titer
+	it := titer{t: t}
 	if t.root == nil {
 		return it
 	}
@@ -330,7 +375,7 @@ func (t *tree) seek(k ikey) titer {
 	for d := range t.height {
 		i := n.route(k)
 		it.path[d] = step{n, i}
-		n = n.kids[i]
+		n = t.kid(n, i)
 	}
 	j, _ := n.search(k)
 	it.path[t.height] = step{n, j}
@@ -343,7 +388,7 @@ func (t *tree) seek(k ikey) titer {
 
 // first returns the position of the least key, or the end.
 func (t *tree) first() titer {
-	var it titer
+	it := titer{t: t}
 	if t.root == nil {
 		return it
 	}
@@ -351,16 +396,16 @@ func (t *tree) first() titer {
 	n := t.root
 	for d := 0; ; d++ {
 		it.path[d] = step{n, 0}
-		if n.kids == nil {
+		if n.leaf() {
 			return it
 		}
-		n = n.kids[0]
+		n = t.kid(n, 0)
 	}
 }
 
 // lastKey returns the position of the greatest key, or the end.
 func (t *tree) lastKey() titer {
-	var it titer
+	it := titer{t: t}
 	if t.root == nil {
 		return it
 	}
@@ -368,10 +413,10 @@ func (t *tree) lastKey() titer {
 	n := t.root
 	for d := 0; ; d++ {
 		it.path[d] = step{n, n.n - 1}
-		if n.kids == nil {
+		if n.leaf() {
 			return it
 		}
-		n = n.kids[n.n-1]
+		n = t.kid(n, n.n-1)
 	}
 }
 
@@ -407,7 +452,7 @@ func (it *titer) nextLeaf() {
 	}
 	it.path[d].i++
 	for ; d < leaf; d++ {
-		it.path[d+1] = step{it.path[d].n.kids[it.path[d].i], 0}
+		it.path[d+1] = step{it.t.kid(it.path[d].n, it.path[d].i), 0}
 	}
 }
 
@@ -429,7 +474,7 @@ func (it *titer) prev() {
 	}
 	it.path[d].i--
 	for ; d < leaf; d++ {
-		kid := it.path[d].n.kids[it.path[d].i]
+		kid := it.t.kid(it.path[d].n, it.path[d].i)
 		it.path[d+1] = step{kid, kid.n - 1}
 	}
 }

@@ -113,6 +113,7 @@ func checkTree(t *testing.T, tr *tree, ref []ikey) {
 	}
 	var leaves []*tnode
 	nodes, held := 0, 0
+	inner := 0
 	var walk func(n *tnode, depth int, lo *ikey)
 	walk = func(n *tnode, depth int, lo *ikey) {
 		nodes++
@@ -120,27 +121,29 @@ func checkTree(t *testing.T, tr *tree, ref []ikey) {
 		if n.n == 0 {
 			t.Fatalf("empty node at depth %d", depth)
 		}
-		if lo != nil && n.kids == nil && n.keys[0].less(*lo) {
+		if lo != nil && n.leaf() && n.keys[0].less(*lo) {
 			t.Fatalf("leaf key %v below its bound %v", n.keys[0], *lo)
 		}
-		if n.kids == nil {
+		if n.leaf() {
 			if depth != tr.height {
 				t.Fatalf("leaf at depth %d; height %d", depth, tr.height)
 			}
 			leaves = append(leaves, n)
 			return
 		}
-		if len(n.kids) != n.n {
-			t.Fatalf("inner node with n %d and %d kids", n.n, len(n.kids))
+		inner++
+		kids := tr.kids[n.kids]
+		if len(kids) != n.n {
+			t.Fatalf("inner node with n %d and %d kids", n.n, len(kids))
 		}
-		for i, kid := range n.kids {
+		for i, kid := range kids {
 			bound := lo
 			if i > 0 {
 				bound = &n.keys[i]
 				// Everything under the child before is below the bound.
-				prev := n.kids[i-1]
-				for prev.kids != nil {
-					prev = prev.kids[prev.n-1]
+				prev := kids[i-1]
+				for !prev.leaf() {
+					prev = tr.kid(prev, prev.n-1)
 				}
 				if !prev.keys[prev.n-1].less(n.keys[i]) {
 					t.Fatalf("bound %v not above the keys before it", n.keys[i])
@@ -150,6 +153,9 @@ func checkTree(t *testing.T, tr *tree, ref []ikey) {
 		}
 	}
 	walk(tr.root, 0, nil)
+	if used := len(tr.kids) - 1 - len(tr.free); len(tr.kids) > 0 && used != inner {
+		t.Fatalf("%d children entries in use for %d inner nodes", used, inner)
+	}
 	if tr.last != leaves[len(leaves)-1] {
 		t.Fatal("last is not the rightmost leaf")
 	}
