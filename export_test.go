@@ -44,3 +44,12 @@ func SuccessEntries(r *Registry) int {
 	defer r.successMu.Unlock()
 	return len(r.lastSuccess)
 }
+
+// OnPrune sets f to be told of each sweep of e's retention: the time on
+// e's clock it swept at, and what it deleted.
+func OnPrune(e *Emitter, f func(now time.Time, deleted DeleteExpiredResult)) {
+	e.pruned.Store(&f)
+}
+
+// PruneInterval is how often an emitter with the retention sweeps.
+var PruneInterval = pruneInterval
