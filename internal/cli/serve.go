@@ -17,6 +17,7 @@ import (
 const serveUsage = `usage: monitehooks serve [--addr ADDR] [--token T]... [--retry-schedule LIST]
                          [--attempt-timeout D] [--catalog default|monite]
                          [--log-format text|json] [--log-level LEVEL]
+                         [--retention D]
 
 Serve the webhook REST API at http://ADDR/v1 over an in-memory store, with
 POST /events enabled to emit events. It is a local fake of Monite:
@@ -33,7 +34,10 @@ SIGINT or SIGTERM stops it gracefully: it stops accepting requests, lets
 the delivery attempts in flight finish, and exits 0 within 10 seconds.
 The store is in memory: subscriptions, events and the delivery log are
 lost at stop, and so are the deliveries still pending (waiting for a
-retry), which are never sent.
+retry), which are never sent. While it runs, the delivery log is kept for
+--retention: a delivery that finished (succeeded, or failed for good)
+longer ago is deleted with its attempts, and so is an event with no
+delivery left.
 
 Flags:
 
@@ -58,6 +62,9 @@ Flags:
                          "info" (requests, deliveries, attempts that will
                          be retried), "warn" (deliveries failed for good,
                          disabled subscriptions) or "error" (default "info")
+  --retention D          how long finished deliveries and their events are
+                         kept, such as 2s, 720h or 90d; 0 keeps everything
+                         (default 90d, as Monite keeps its delivery log)
 `
 
 // devToken is the bearer token serve accepts when given no --token.
@@ -80,6 +87,7 @@ type serveParams struct {
 	catalog   *monitehooks.Catalog
 	logFormat string
 	logLevel  slog.Level
+	retention time.Duration // negative keeps everything, as stack.Config's
 }
 
 func parseServe(cmd *command, args []string, _ func(string) string) (runFunc, error) {
@@ -91,6 +99,7 @@ func parseServe(cmd *command, args []string, _ func(string) string) (runFunc, er
 	catalog := catalogFlag(fs, "catalog")
 	logFormat := choiceFlag(fs, "log-format", "text", "text", "json")
 	logLevel := choiceFlag(fs, "log-level", "info", "debug", "info", "warn", "error")
+	retention := retentionFlag(fs, "retention")
 	pos, err := parseFlags(cmd, fs, args)
 	if err != nil {
 		return nil, err
@@ -102,6 +111,7 @@ func parseServe(cmd *command, args []string, _ func(string) string) (runFunc, er
 		addr: *addr, tokens: *tokens, policy: *policy, timeout: *timeout, catalog: *catalog,
 		logFormat: *logFormat, logLevel: logLevels[*logLevel],
 	}
+	p.retention = *retention
 	return func(ctx context.Context, stdout, stderr io.Writer) int {
 		return runServe(ctx, cmd, p, stdout, stderr)
 	}, nil
@@ -139,6 +149,7 @@ func runServe(ctx context.Context, cmd *command, p serveParams, stdout, stderr i
 		Authenticator:        auth,
 		RetryPolicy:          p.policy,
 		AttemptTimeout:       p.timeout,
+		Retention:            p.retention,
 		Logger:               log,
 		AllowInsecureURLs:    true,
 		AllowPrivateNetworks: true,
