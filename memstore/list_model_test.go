@@ -44,7 +44,6 @@ type modelItem struct {
 	ev       *modelEvent
 	status   monitehooks.DeliveryStatus
 	updated  time.Time
-	token    string // the lease held, "" for none
 	deleted  bool
 	attempts int
 }
@@ -251,14 +250,13 @@ func runListModel(t *testing.T, seed uint64, steps int) {
 			want := modelOrder(isEvents, q, pid, events, items)
 			checkWalk(t, step, s, isEvents, pid, q, want)
 			// Keep a token for later, with its boundary.
-			if ids, next, prev := listIDs(t, s, isEvents, pid, q); next != "" && rng.IntN(3) == 0 {
+			if ids, next, _ := listIDs(t, s, isEvents, pid, q); next != "" && rng.IntN(3) == 0 {
 				k := want[len(ids)-1]
 				tokens = append(tokens, heldToken{partner: pid, p: monitehooks.ListParams{Cursor: next}, after: &k, query: q, events: isEvents})
 				if second, _, prev2 := listIDs(t, s, isEvents, pid, monitehooks.ListParams{Cursor: next}); prev2 != "" && len(second) > 0 {
 					k2 := want[len(ids)]
 					tokens = append(tokens, heldToken{partner: pid, p: monitehooks.ListParams{Cursor: prev2}, after: &k2, before: true, query: q, events: isEvents})
 				}
-				_ = prev
 			}
 		}
 		checkHeaps(t, s)
