@@ -68,7 +68,8 @@
 // However far it goes, a list holds the read lock for listStep (256)
 // items at most, then releases it and seeks back to where it stopped, so
 // a writer waits for one step at most, a fraction of a millisecond (see
-// BenchmarkListDeliveries). A page is not a snapshot: an item stored or
+// BenchmarkListStep and BenchmarkCreateWhileListing; a page takes about
+// 0.1 ms among 2,000,000 deliveries, see BenchmarkListDeliveries). A page is not a snapshot: an item stored or
 // changed between two steps may be seen or not, as between two pages. A
 // page token names the position of the item at the page's edge, (sort
 // key, number), so the next page continues from there whether or not the
@@ -85,7 +86,8 @@
 // the deliveries that have had an outcome wait in a tree by (UpdatedAt,
 // number), and the events left without deliveries in another (see
 // retention.go), so a call costs O(k · log n) for the k records it
-// deletes. It holds the write lock for 128 records at a time, and yields
+// deletes. A pending delivery met there (a retry due later, a requeue)
+// leaves the tree until its next outcome. It holds the write lock for 128 records at a time, and yields
 // between. A deleted record is zeroed, its attempts with it, its keys
 // leave the indexes, and the chunks and blocks nothing uses any more are
 // let go (see records.go).
