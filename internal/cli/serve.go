@@ -16,8 +16,8 @@ import (
 
 const serveUsage = `usage: monitehooks serve [--addr ADDR] [--token T]... [--retry-schedule LIST]
                          [--attempt-timeout D] [--catalog default|monite]
-                         [--log-format text|json] [--log-level LEVEL]
                          [--retention D]
+                         [--log-format text|json] [--log-level LEVEL]
 
 Serve the webhook REST API at http://ADDR/v1 over an in-memory store, with
 POST /events enabled to emit events. It is a local fake of Monite:
@@ -52,6 +52,9 @@ Flags:
                          such as 0s,1s,10s (default 0s,5s,5m,30m,2h,5h,10h,10h
                          with ±10% jitter; a given schedule has no jitter)
   --attempt-timeout D    time limit of one delivery attempt (default 15s)
+  --retention D          how long finished deliveries and their events are
+                         kept, such as 2s, 720h or 90d; 0 keeps everything
+                         (default 90d, as Monite keeps its delivery log)
   --catalog NAME         the object and event types accepted: "default" (the
                          seed's) or "monite" (Monite's current list)
                          (default "default"); trigger --list prints them
@@ -62,9 +65,6 @@ Flags:
                          "info" (requests, deliveries, attempts that will
                          be retried), "warn" (deliveries failed for good,
                          disabled subscriptions) or "error" (default "info")
-  --retention D          how long finished deliveries and their events are
-                         kept, such as 2s, 720h or 90d; 0 keeps everything
-                         (default 90d, as Monite keeps its delivery log)
 `
 
 // devToken is the bearer token serve accepts when given no --token.
@@ -84,10 +84,10 @@ type serveParams struct {
 	tokens    []string
 	policy    monitehooks.RetryPolicy
 	timeout   time.Duration
+	retention time.Duration // negative keeps everything, as stack.Config's
 	catalog   *monitehooks.Catalog
 	logFormat string
 	logLevel  slog.Level
-	retention time.Duration // negative keeps everything, as stack.Config's
 }
 
 func parseServe(cmd *command, args []string, _ func(string) string) (runFunc, error) {
@@ -96,10 +96,10 @@ func parseServe(cmd *command, args []string, _ func(string) string) (runFunc, er
 	tokens := stringsFlag(fs, "token", checkSecretLike)
 	policy := scheduleFlag(fs, "retry-schedule")
 	timeout := positiveDurationFlag(fs, "attempt-timeout", monitehooks.DefaultAttemptTimeout)
+	retention := retentionFlag(fs, "retention")
 	catalog := catalogFlag(fs, "catalog")
 	logFormat := choiceFlag(fs, "log-format", "text", "text", "json")
 	logLevel := choiceFlag(fs, "log-level", "info", "debug", "info", "warn", "error")
-	retention := retentionFlag(fs, "retention")
 	pos, err := parseFlags(cmd, fs, args)
 	if err != nil {
 		return nil, err
