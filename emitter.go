@@ -65,6 +65,17 @@ type EmitterConfig struct {
 	// without a success for this long. Defaults to DefaultDisableAfter; a
 	// negative value never disables.
 	DisableAfter time.Duration
+	// Retention is how long the delivery log is kept: in the background,
+	// the emitter deletes the deliveries that finished (succeeded, or
+	// failed for good) this long ago on the Now clock, with their
+	// attempts, and the events left without deliveries (see
+	// [Store.DeleteExpired] for what is measured on what). A record is
+	// gone within Retention plus a quarter of it, plus a minute at most.
+	// Pending deliveries, the events that have one, and subscriptions are
+	// never deleted. Defaults to DefaultRetention, the three months of
+	// delivery log Monite keeps; a negative value keeps everything, as a
+	// negative DisableAfter never disables.
+	Retention time.Duration
 	// PollInterval is the longest the emitter waits before looking for due
 	// deliveries. Defaults to DefaultPollInterval.
 	PollInterval time.Duration
@@ -223,6 +234,7 @@ type Emitter struct {
 	timeout      time.Duration
 	maxRetry     time.Duration
 	disableAfter time.Duration
+	retention    time.Duration // 0 when everything is kept
 	poll         time.Duration
 	lease        time.Duration
 	maxPending   int
@@ -272,8 +284,11 @@ type Emitter struct {
 	stopCh     chan struct{} // closed to stop the dispatcher
 	workersWG  sync.WaitGroup
 	dispatchWG sync.WaitGroup
+	pruneWG    sync.WaitGroup
 
 	goroutines atomic.Int64 // running goroutines of the emitter, for tests
+	// pruned, when set, is told of each sweep of retention, for tests.
+	pruned atomic.Pointer[func(now time.Time, deleted DeleteExpiredResult)]
 
 	mu       sync.Mutex          // guards inflight, idle and breakers; last in the lock order, never held across a store call
 	inflight map[string]int      // attempts running per subscription
@@ -345,6 +360,12 @@ func NewEmitter(store Store, reg *Registry, cfg *EmitterConfig) (*Emitter, error
 	if e.disableAfter == 0 {
 		e.disableAfter = DefaultDisableAfter
 	}
+	switch e.retention = cfg.Retention; {
+	case e.retention == 0:
+		e.retention = DefaultRetention
+	case e.retention < 0:
+		e.retention = 0
+	}
 	if e.poll == 0 {
 		e.poll = DefaultPollInterval
 	}
@@ -397,6 +418,11 @@ func NewEmitter(store Store, reg *Registry, cfg *EmitterConfig) (*Emitter, error
 	}
 	e.dispatchWG.Add(1)
 	go e.dispatch()
+	if e.retention > 0 {
+		e.pruneWG.Add(1)
+		e.goroutines.Add(1)
+		go e.prune()
+	}
 	return e, nil
 }
 
@@ -648,6 +674,7 @@ func (e *Emitter) stop() {
 		e.intake.Unlock()
 		close(e.stopCh)
 		e.dispatchWG.Wait()
+		e.pruneWG.Wait()
 		close(e.jobs)
 	})
 }
