@@ -108,19 +108,7 @@ func parseDeliveries(cmd *command, args []string, getenv func(string) string) (r
 		q.Set("webhook_subscription_id", *subscription)
 	}
 
-	return func(ctx context.Context, stdout, stderr io.Writer) int {
-		if ctx.Err() != nil {
-			return failure(cmd, stderr, "interrupted")
-		}
-		items, err := c.list(ctx, "/webhook_deliveries", q)
-		if err != nil {
-			return failure(cmd, stderr, "%s", c.explain(err))
-		}
-		if err := printRows(stdout, *asJSON, items, deliveryColumns, (*deliveryRow).cells); err != nil {
-			return failure(cmd, stderr, "%v", err)
-		}
-		return exitOK
-	}, nil
+	return runList(cmd, c, "/webhook_deliveries", q, *asJSON, deliveryColumns, (*deliveryRow).cells), nil
 }
 
 func parseRedeliver(cmd *command, args []string, getenv func(string) string) (runFunc, error) {

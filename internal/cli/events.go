@@ -1,10 +1,5 @@
 package cli
 
-import (
-	"context"
-	"io"
-)
-
 const eventsUsage = `usage: monitehooks events [--api URL] [--token T] [--object-type T] [--event-type T]
                           [--limit N] [--order desc|asc] [--json]
 
@@ -66,17 +61,5 @@ func parseEvents(cmd *command, args []string, getenv func(string) string) (runFu
 		q.Set("event_type", *eventType)
 	}
 
-	return func(ctx context.Context, stdout, stderr io.Writer) int {
-		if ctx.Err() != nil {
-			return failure(cmd, stderr, "interrupted")
-		}
-		items, err := c.list(ctx, "/events", q)
-		if err != nil {
-			return failure(cmd, stderr, "%s", c.explain(err))
-		}
-		if err := printRows(stdout, *asJSON, items, eventColumns, (*eventRow).cells); err != nil {
-			return failure(cmd, stderr, "%v", err)
-		}
-		return exitOK
-	}, nil
+	return runList(cmd, c, "/events", q, *asJSON, eventColumns, (*eventRow).cells), nil
 }

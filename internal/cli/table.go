@@ -1,9 +1,11 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/url"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -108,4 +110,22 @@ func timeCell(s string) string {
 		return cell(s)
 	}
 	return t.UTC().Format(time.RFC3339)
+}
+
+// runList is the run of a list command: one GET of path with the query q,
+// printed as a table with the header and a row per item, or as JSON lines.
+func runList[T any](cmd *command, c *apiClient, path string, q url.Values, asJSON bool, header []string, row func(*T) []string) runFunc {
+	return func(ctx context.Context, stdout, stderr io.Writer) int {
+		if ctx.Err() != nil {
+			return failure(cmd, stderr, "interrupted")
+		}
+		items, err := c.list(ctx, path, q)
+		if err != nil {
+			return failure(cmd, stderr, "%s", c.explain(err))
+		}
+		if err := printRows(stdout, asJSON, items, header, row); err != nil {
+			return failure(cmd, stderr, "%v", err)
+		}
+		return exitOK
+	}
 }
