@@ -1,0 +1,64 @@
+package sqlstore
+
+// postgresQueries are the statements only PostgreSQL speaks. JSON
+// arguments are passed as text and cast, so that the driver never guesses
+// how to encode them.
+var postgresQueries = dialectQueries{
+	// insertDeliveries: $1 the event's seq, $2 partner, $3 object type,
+	// $4 event type, $5 due, $6 a JSON array of [delivery ID,
+	// subscription ID], in the order the deliveries are made, which their
+	// seqs follow.
+	insertDeliveries: `INSERT INTO monitehooks_deliveries
+	(id, event_seq, subscription_id, partner_id, object_type, event_type, status, next_attempt_ns, available_ns, created_ns, updated_ns)
+SELECT (t.x->>0)::uuid, $1, (t.x->>1)::uuid, $2, $3, $4, 'pending', $5, $5, $5, $5
+FROM jsonb_array_elements($6::text::jsonb) WITH ORDINALITY AS t(x, i)
+ORDER BY t.i`,
+
+	// insertQueues makes the queues of the subscriptions in the JSON
+	// array $1 that have none, in the order of their IDs, so that two
+	// transactions never wait for each other's in a circle.
+	insertQueues: `INSERT INTO monitehooks_queues (subscription_id)
+SELECT t.x::uuid FROM jsonb_array_elements_text($1::text::jsonb) AS t(x)
+ORDER BY 1
+ON CONFLICT (subscription_id) DO NOTHING`,
+
+	// claimCandidates locks, in each subscription's queue, up to $2 of
+	// its deliveries claimable at $1, oldest due first, skipping those
+	// another claim has locked: one index probe per queue, however long
+	// the backlogs. The locks hold until the claim's transaction ends.
+	claimCandidates: `SELECT c.seq, q.subscription_id, c.next_attempt_ns
+FROM monitehooks_queues q
+CROSS JOIN LATERAL (
+	SELECT d.seq, d.next_attempt_ns
+	FROM monitehooks_deliveries d
+	WHERE d.subscription_id = q.subscription_id AND d.status = 'pending'
+		AND d.next_attempt_ns <= $1 AND d.available_ns <= $1
+	ORDER BY d.next_attempt_ns, d.seq
+	LIMIT $2
+	FOR UPDATE OF d SKIP LOCKED
+) c
+ORDER BY c.next_attempt_ns, c.seq`,
+
+	// claimLease leases the deliveries of the JSON array $1 of
+	// {"seq": …, "token": …} until $2.
+	claimLease: `UPDATE monitehooks_deliveries AS d
+SET lease_token = x.token, available_ns = $2
+FROM jsonb_to_recordset($1::text::jsonb) AS x(seq BIGINT, token TEXT)
+WHERE d.seq = x.seq`,
+
+	// claimSelect reads what a worker needs of the deliveries whose seqs
+	// are in the JSON array $1.
+	claimSelect: `SELECT ` + claimColumns + `
+FROM monitehooks_deliveries d
+JOIN monitehooks_events e ON e.seq = d.event_seq
+WHERE d.seq IN (SELECT t.x::bigint FROM jsonb_array_elements_text($1::text::jsonb) AS t(x))`,
+
+	// claimNextDue is when the next pending delivery becomes claimable
+	// after $1, leaving out those of the subscriptions in the JSON array
+	// $2 (which Allow refused) but for their leases.
+	claimNextDue: `SELECT MIN(d.available_ns)
+FROM monitehooks_deliveries d
+WHERE d.status = 'pending' AND d.available_ns > $1
+	AND (d.lease_token IS NOT NULL
+		OR d.subscription_id::text NOT IN (SELECT jsonb_array_elements_text($2::text::jsonb)))`,
+}
