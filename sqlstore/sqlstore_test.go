@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -70,9 +71,22 @@ func postgresDB(t testing.TB) *sql.DB {
 // everything in it when the test ends; the store creates it.
 func newSchema(t testing.TB, db *sql.DB) string {
 	t.Helper()
-	var b [8]byte
+	name := "monitehooks_test_" + strings.ReplaceAll(newID(), "-", "")
+	dropSchemaAtCleanup(t, db, name)
+	return name
+}
+
+// newID returns a random UUID.
+func newID() string {
+	var b [16]byte
 	rand.Read(b[:])
-	name := "monitehooks_test_" + hex.EncodeToString(b[:])
+	h := hex.EncodeToString(b[:])
+	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}
+
+// dropSchemaAtCleanup drops the schema, with everything in it, when the
+// test ends.
+func dropSchemaAtCleanup(t testing.TB, db *sql.DB, name string) {
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
@@ -80,7 +94,6 @@ func newSchema(t testing.TB, db *sql.DB) string {
 			t.Errorf("dropping schema %s: %v", name, err)
 		}
 	})
-	return name
 }
 
 // newPostgresStore returns a store in a schema of the test's own.
