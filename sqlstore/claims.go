@@ -91,7 +91,7 @@ func (s *Store) ClaimDeliveries(ctx context.Context, p monitehooks.ClaimParams) 
 		}
 		refusedJSON, _ := json.Marshal(nonNil(refused)) // strings only: never fails
 		var next sql.NullInt64
-		if err := tx.QueryRowContext(ctx, s.q.claimNextDue, now, string(refusedJSON)).Scan(&next); err != nil {
+		if err := s.queryRow(ctx, tx, s.q.claimNextDue, now, string(refusedJSON)).Scan(&next); err != nil {
 			return fmt.Errorf("sqlstore: claiming: next due: %w", err)
 		}
 		if next.Valid {
@@ -108,7 +108,7 @@ func (s *Store) ClaimDeliveries(ctx context.Context, p monitehooks.ClaimParams) 
 // candidates reads the candidates of a claim at now, up to perQueue of
 // each subscription's, in claim order.
 func (s *Store) candidates(ctx context.Context, tx *sql.Tx, now int64, perQueue int) ([]candidate, error) {
-	rows, err := tx.QueryContext(ctx, s.q.claimCandidates, now, perQueue)
+	rows, err := s.query(ctx, tx, s.q.claimCandidates, now, perQueue)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: claiming: %w", err)
 	}
@@ -166,11 +166,11 @@ func (s *Store) lease(ctx context.Context, tx *sql.Tx, chosen []candidate, until
 		seqs[i] = c.seq
 	}
 	leases, _ := json.Marshal(rows) // numbers and strings: never fails
-	if _, err := tx.ExecContext(ctx, s.q.claimLease, string(leases), until); err != nil {
+	if _, err := s.exec(ctx, tx, s.q.claimLease, string(leases), until); err != nil {
 		return nil, fmt.Errorf("sqlstore: claiming: leasing: %w", err)
 	}
 	seqsJSON, _ := json.Marshal(seqs)
-	r, err := tx.QueryContext(ctx, s.q.claimSelect, string(seqsJSON))
+	r, err := s.query(ctx, tx, s.q.claimSelect, string(seqsJSON))
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: claiming: %w", err)
 	}

@@ -150,16 +150,12 @@ func (s *Store) GetDelivery(ctx context.Context, partnerID, id string) (moniteho
 	if !validID(id) {
 		return monitehooks.Delivery{}, deliveryNotFound(id)
 	}
-	return s.getDelivery(ctx, s.db, partnerID, id)
+	return s.getDelivery(ctx, nil, partnerID, id)
 }
 
-// querier is a *sql.DB or a *sql.Tx.
-type querier interface {
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-}
-
-func (s *Store) getDelivery(ctx context.Context, q querier, partnerID, id string) (monitehooks.Delivery, error) {
-	rows, err := q.QueryContext(ctx, s.q.selectDelivery, id, partnerID)
+// getDelivery reads a delivery, in tx when it is not nil.
+func (s *Store) getDelivery(ctx context.Context, tx *sql.Tx, partnerID, id string) (monitehooks.Delivery, error) {
+	rows, err := s.query(ctx, tx, s.q.selectDelivery, id, partnerID)
 	if err != nil {
 		return monitehooks.Delivery{}, fmt.Errorf("sqlstore: getting delivery: %w", err)
 	}
@@ -190,7 +186,7 @@ func (s *Store) ListDeliveries(ctx context.Context, partnerID string, p moniteho
 		if !validID(lq.EventID) {
 			return emptyPage[monitehooks.Delivery](), nil
 		}
-		switch err := s.db.QueryRowContext(ctx, s.q.partnerEventSeq, lq.EventID, partnerID).Scan(&eventSeq); {
+		switch err := s.queryRow(ctx, nil, s.q.partnerEventSeq, lq.EventID, partnerID).Scan(&eventSeq); {
 		case errors.Is(err, sql.ErrNoRows):
 			return emptyPage[monitehooks.Delivery](), nil
 		case err != nil:
@@ -209,7 +205,7 @@ func (s *Store) ListDeliveries(ctx context.Context, partnerID string, p moniteho
 		sc = s.q.listDeliveriesByUpdated
 	}
 	return pageOf(ctx, &lq, func(asc bool, after boundary, limit int) ([]keyed[monitehooks.Delivery], error) {
-		rows, err := s.db.QueryContext(ctx, sc.pick(asc), partnerID, string(lq.ObjectType), string(lq.EventType),
+		rows, err := s.query(ctx, nil, sc.pick(asc), partnerID, string(lq.ObjectType), string(lq.EventType),
 			lo, hi, eventSeq, bySub, subID, string(lq.Status), after.flag(), after.key, after.seq, limit)
 		if err != nil {
 			return nil, fmt.Errorf("sqlstore: listing deliveries: %w", err)
@@ -232,11 +228,9 @@ var leaseLost = fmt.Errorf("sqlstore: %w", monitehooks.ErrLeaseLost)
 
 // notHeld answers for a delivery whose token did not hold it: not found
 // when there is no delivery with the ID, the lease lost otherwise.
-func (s *Store) notHeld(ctx context.Context, q interface {
-	QueryRowContext(context.Context, string, ...any) *sql.Row
-}, id string) error {
+func (s *Store) notHeld(ctx context.Context, tx *sql.Tx, id string) error {
 	var one int
-	switch err := q.QueryRowContext(ctx, s.q.deliveryExists, id).Scan(&one); {
+	switch err := s.queryRow(ctx, tx, s.q.deliveryExists, id).Scan(&one); {
 	case errors.Is(err, sql.ErrNoRows):
 		return deliveryNotFound(id)
 	case err != nil:
@@ -277,7 +271,7 @@ func (s *Store) RecordAttempt(ctx context.Context, p monitehooks.RecordAttemptPa
 	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		var seq, attempts int64
-		err := tx.QueryRowContext(ctx, s.q.recordAttempt, p.DeliveryID, p.LeaseToken, string(p.Status), next, updated, added).Scan(&seq, &attempts)
+		err := s.queryRow(ctx, tx, s.q.recordAttempt, p.DeliveryID, p.LeaseToken, string(p.Status), next, updated, added).Scan(&seq, &attempts)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			return s.notHeld(ctx, tx, p.DeliveryID)
@@ -285,7 +279,7 @@ func (s *Store) RecordAttempt(ctx context.Context, p monitehooks.RecordAttemptPa
 			return fmt.Errorf("sqlstore: recording attempt: %w", err)
 		}
 		if attemptArgs != nil {
-			if _, err := tx.ExecContext(ctx, s.q.insertAttempt, append([]any{seq, attempts}, attemptArgs...)...); err != nil {
+			if _, err := s.exec(ctx, tx, s.q.insertAttempt, append([]any{seq, attempts}, attemptArgs...)...); err != nil {
 				return fmt.Errorf("sqlstore: recording attempt: %w", err)
 			}
 		}
@@ -322,7 +316,7 @@ func (s *Store) ReleaseDelivery(ctx context.Context, p monitehooks.ReleaseParams
 	if !validID(p.DeliveryID) {
 		return deliveryNotFound(p.DeliveryID)
 	}
-	res, err := s.db.ExecContext(ctx, s.q.releaseDelivery, p.DeliveryID, p.LeaseToken)
+	res, err := s.exec(ctx, nil, s.q.releaseDelivery, p.DeliveryID, p.LeaseToken)
 	if err != nil {
 		return fmt.Errorf("sqlstore: releasing delivery: %w", err)
 	}
@@ -330,7 +324,7 @@ func (s *Store) ReleaseDelivery(ctx context.Context, p monitehooks.ReleaseParams
 		if err != nil {
 			return fmt.Errorf("sqlstore: releasing delivery: %w", err)
 		}
-		return s.notHeld(ctx, s.db, p.DeliveryID)
+		return s.notHeld(ctx, nil, p.DeliveryID)
 	}
 	return nil
 }
@@ -352,14 +346,14 @@ func (s *Store) RequeueDelivery(ctx context.Context, p monitehooks.RequeueDelive
 	var d monitehooks.Delivery
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		var status string
-		switch err := tx.QueryRowContext(ctx, s.q.deliveryStatus, p.DeliveryID, p.PartnerID).Scan(&status); {
+		switch err := s.queryRow(ctx, tx, s.q.deliveryStatus, p.DeliveryID, p.PartnerID).Scan(&status); {
 		case errors.Is(err, sql.ErrNoRows):
 			return deliveryNotFound(p.DeliveryID)
 		case err != nil:
 			return fmt.Errorf("sqlstore: requeueing delivery: %w", err)
 		}
 		if st := monitehooks.DeliveryStatus(status); st != monitehooks.DeliveryPending {
-			res, err := tx.ExecContext(ctx, s.q.requeueDelivery, p.DeliveryID, p.PartnerID, due)
+			res, err := s.exec(ctx, tx, s.q.requeueDelivery, p.DeliveryID, p.PartnerID, due)
 			if err != nil {
 				return fmt.Errorf("sqlstore: requeueing delivery: %w", err)
 			}
@@ -397,13 +391,13 @@ func (s *Store) RequeueFailed(ctx context.Context, p monitehooks.RequeueFailedPa
 	n := 0
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		var one int
-		switch err := tx.QueryRowContext(ctx, s.q.subscriptionExists, p.SubscriptionID, p.PartnerID).Scan(&one); {
+		switch err := s.queryRow(ctx, tx, s.q.subscriptionExists, p.SubscriptionID, p.PartnerID).Scan(&one); {
 		case errors.Is(err, sql.ErrNoRows):
 			return nil
 		case err != nil:
 			return fmt.Errorf("sqlstore: requeueing failed deliveries: %w", err)
 		}
-		res, err := tx.ExecContext(ctx, s.q.requeueFailed, p.SubscriptionID, p.PartnerID, since, due)
+		res, err := s.exec(ctx, tx, s.q.requeueFailed, p.SubscriptionID, p.PartnerID, since, due)
 		if err != nil {
 			return fmt.Errorf("sqlstore: requeueing failed deliveries: %w", err)
 		}
@@ -424,7 +418,7 @@ func (s *Store) RequeueFailed(ctx context.Context, p monitehooks.RequeueFailedPa
 // every partner: the sum of the count shards, O(1).
 func (s *Store) CountDeliveries(ctx context.Context) (monitehooks.DeliveryCounts, error) {
 	var c monitehooks.DeliveryCounts
-	if err := s.db.QueryRowContext(ctx, s.q.sumCounts).Scan(&c.Pending, &c.Succeeded, &c.Failed); err != nil {
+	if err := s.queryRow(ctx, nil, s.q.sumCounts).Scan(&c.Pending, &c.Succeeded, &c.Failed); err != nil {
 		return monitehooks.DeliveryCounts{}, fmt.Errorf("sqlstore: counting deliveries: %w", err)
 	}
 	return c, nil

@@ -102,7 +102,7 @@ func (s *Store) CreateEvent(ctx context.Context, p monitehooks.CreateEventParams
 
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		var seq int64
-		err := tx.QueryRowContext(ctx, s.q.insertEvent, ev.ID, ev.PartnerID, ev.EntityID, string(ev.ObjectType),
+		err := s.queryRow(ctx, tx, s.q.insertEvent, ev.ID, ev.PartnerID, ev.EntityID, string(ev.ObjectType),
 			ev.ObjectID, string(ev.Type), ev.Object, created).Scan(&seq)
 		if err != nil {
 			return fmt.Errorf("sqlstore: storing event: %w", err)
@@ -112,10 +112,10 @@ func (s *Store) CreateEvent(ctx context.Context, p monitehooks.CreateEventParams
 		}
 		deliveries, _ := json.Marshal(pairs)       // strings only: never fails
 		subs, _ := json.Marshal(p.SubscriptionIDs) // idem
-		if _, err := tx.ExecContext(ctx, s.q.insertDeliveries, seq, ev.PartnerID, string(ev.ObjectType), string(ev.Type), due, string(deliveries)); err != nil {
+		if _, err := s.exec(ctx, tx, s.q.insertDeliveries, seq, ev.PartnerID, string(ev.ObjectType), string(ev.Type), due, string(deliveries)); err != nil {
 			return fmt.Errorf("sqlstore: storing deliveries: %w", err)
 		}
-		if _, err := tx.ExecContext(ctx, s.q.insertQueues, string(subs)); err != nil {
+		if _, err := s.exec(ctx, tx, s.q.insertQueues, string(subs)); err != nil {
 			return fmt.Errorf("sqlstore: storing delivery queues: %w", err)
 		}
 		return s.count(ctx, tx, counts{pending: len(pairs)})
@@ -142,16 +142,21 @@ func (s *Store) count(ctx context.Context, tx *sql.Tx, c counts) error {
 	if c == (counts{}) {
 		return nil
 	}
-	if _, err := tx.ExecContext(ctx, s.q.updateCounts, c.pending, c.succeeded, c.failed, rand.IntN(countShards)); err != nil {
+	if _, err := s.exec(ctx, tx, s.q.updateCounts, c.pending, c.succeeded, c.failed, rand.IntN(countShards)); err != nil {
 		return fmt.Errorf("sqlstore: counting deliveries: %w", err)
 	}
 	return nil
 }
 
 // inTx runs f in a transaction, committing when it returns nil. On
-// SQLite, with Open's settings, the transaction takes the write lock from
-// its start (BEGIN IMMEDIATE).
+// SQLite it waits for the store's other writers first (see
+// Store.writeMu), and, with Open's settings, the transaction takes the
+// write lock from its start (BEGIN IMMEDIATE).
 func (s *Store) inTx(ctx context.Context, f func(tx *sql.Tx) error) error {
+	if s.serialize {
+		s.writeMu.Lock()
+		defer s.writeMu.Unlock()
+	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("sqlstore: %w", err)
@@ -175,7 +180,7 @@ func (s *Store) GetEvent(ctx context.Context, partnerID, id string) (monitehooks
 	if !validID(id) {
 		return monitehooks.Event{}, notFound
 	}
-	ev, _, err := scanEvent(s.db.QueryRowContext(ctx, s.q.selectEvent, id, partnerID))
+	ev, _, err := scanEvent(s.queryRow(ctx, nil, s.q.selectEvent, id, partnerID))
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return monitehooks.Event{}, notFound
@@ -197,7 +202,7 @@ func (s *Store) ListEvents(ctx context.Context, partnerID string, p monitehooks.
 		return emptyPage[monitehooks.Event](), nil
 	}
 	return pageOf(ctx, &lq, func(asc bool, after boundary, limit int) ([]keyed[monitehooks.Event], error) {
-		rows, err := s.db.QueryContext(ctx, s.q.listEvents.pick(asc), partnerID, string(lq.ObjectType), string(lq.EventType),
+		rows, err := s.query(ctx, nil, s.q.listEvents.pick(asc), partnerID, string(lq.ObjectType), string(lq.EventType),
 			lo, hi, after.flag(), after.key, after.seq, limit)
 		if err != nil {
 			return nil, fmt.Errorf("sqlstore: listing events: %w", err)

@@ -49,7 +49,7 @@ func (s *Store) resolveList(ctx context.Context, p monitehooks.ListParams, seqQu
 		return listQuery{}, fmt.Errorf("sqlstore: %w", monitehooks.ErrInvalidCursor)
 	}
 	var seq int64
-	switch err := s.db.QueryRowContext(ctx, seqQuery, c.ID).Scan(&seq); {
+	switch err := s.queryRow(ctx, nil, seqQuery, c.ID).Scan(&seq); {
 	case errors.Is(err, sql.ErrNoRows):
 		return listQuery{}, fmt.Errorf("sqlstore: %w", monitehooks.ErrInvalidCursor)
 	case err != nil:

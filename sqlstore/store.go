@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/monitehooks/monitehooks"
 
@@ -88,6 +89,15 @@ type Store struct {
 	q       *queries // in the dialect, naming the schema
 	owned   bool     // Open opened db: Close closes it
 	memory  bool     // an SQLite database in memory, lost at Close
+	prepare bool     // prepare statements once (SQLite): see exec.go
+	stmts   stmts
+	// serialize is set on SQLite, which lets one connection write at a
+	// time: the store's writers then take turns on writeMu rather than on
+	// SQLite's lock, whose busy handler sleeps for milliseconds at a time
+	// between tries. Writers of other processes still meet on SQLite's
+	// lock, with its busy timeout.
+	serialize bool
+	writeMu   sync.Mutex // held by a writer of the store, when serialize is set
 }
 
 var _ monitehooks.Store = (*Store)(nil)
@@ -189,7 +199,7 @@ func New(ctx context.Context, db *sql.DB, dialect Dialect, cfg *Config) (*Store,
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	s := &Store{db: db, dialect: dialect, q: newQueries(dialect, cfg.Schema)}
+	s := &Store{db: db, dialect: dialect, q: newQueries(dialect, cfg.Schema), prepare: dialect == DialectSQLite, serialize: dialect == DialectSQLite}
 	if !cfg.SkipMigrations {
 		if err := migrate(ctx, db, dialect, cfg.Schema, log); err != nil {
 			return nil, err
@@ -211,6 +221,7 @@ func (s *Store) Durable() bool { return !s.memory }
 // Close closes the database if Open opened it, and does nothing for a
 // store made by New. It is safe to call twice.
 func (s *Store) Close() error {
+	s.closeStmts()
 	if !s.owned {
 		return nil
 	}

@@ -156,7 +156,7 @@ func (s *Store) CreateSubscription(ctx context.Context, sub monitehooks.Subscrip
 	}
 	sub = sub.Clone()
 	sub.ID = newID()
-	if _, err := s.db.ExecContext(ctx, s.q.insertSubscription, append([]any{sub.ID, sub.PartnerID}, args...)...); err != nil {
+	if _, err := s.exec(ctx, nil, s.q.insertSubscription, append([]any{sub.ID, sub.PartnerID}, args...)...); err != nil {
 		return monitehooks.Subscription{}, fmt.Errorf("sqlstore: creating subscription: %w", err)
 	}
 	return sub, nil
@@ -170,7 +170,7 @@ func (s *Store) GetSubscription(ctx context.Context, partnerID, id string) (moni
 		}
 		return monitehooks.Subscription{}, subNotFound(id)
 	}
-	sub, _, err := scanSubscription(s.db.QueryRowContext(ctx, s.q.selectSubscription, id, partnerID))
+	sub, _, err := scanSubscription(s.queryRow(ctx, nil, s.q.selectSubscription, id, partnerID))
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return monitehooks.Subscription{}, subNotFound(id)
@@ -193,7 +193,7 @@ func (s *Store) UpdateSubscription(ctx context.Context, sub monitehooks.Subscrip
 	if err != nil {
 		return err
 	}
-	res, err := s.db.ExecContext(ctx, s.q.updateSubscription, append([]any{sub.ID, sub.PartnerID}, args...)...)
+	res, err := s.exec(ctx, nil, s.q.updateSubscription, append([]any{sub.ID, sub.PartnerID}, args...)...)
 	if err != nil {
 		return fmt.Errorf("sqlstore: updating subscription: %w", err)
 	}
@@ -223,7 +223,7 @@ func (s *Store) DeleteSubscription(ctx context.Context, partnerID, id string) er
 	if !validID(id) {
 		return subNotFound(id)
 	}
-	res, err := s.db.ExecContext(ctx, s.q.deleteSubscription, id, partnerID)
+	res, err := s.exec(ctx, nil, s.q.deleteSubscription, id, partnerID)
 	if err != nil {
 		return fmt.Errorf("sqlstore: deleting subscription: %w", err)
 	}
@@ -245,7 +245,7 @@ func (s *Store) ListSubscriptions(ctx context.Context, partnerID string, p monit
 		return emptyPage[monitehooks.Subscription](), nil
 	}
 	return pageOf(ctx, &lq, func(asc bool, after boundary, limit int) ([]keyed[monitehooks.Subscription], error) {
-		rows, err := s.db.QueryContext(ctx, sc.pick(asc), partnerID, string(lq.ObjectType), lo, hi,
+		rows, err := s.query(ctx, nil, sc.pick(asc), partnerID, string(lq.ObjectType), lo, hi,
 			after.flag(), after.key, after.seq, limit)
 		if err != nil {
 			return nil, fmt.Errorf("sqlstore: listing subscriptions: %w", err)
@@ -269,7 +269,7 @@ func (s *Store) ListSubscriptions(ctx context.Context, partnerID string, p monit
 // LoadSubscriptions returns every subscription of every partner, in no
 // particular order.
 func (s *Store) LoadSubscriptions(ctx context.Context) ([]monitehooks.Subscription, error) {
-	rows, err := s.db.QueryContext(ctx, s.q.loadSubscriptions)
+	rows, err := s.query(ctx, nil, s.q.loadSubscriptions)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: loading subscriptions: %w", err)
 	}
