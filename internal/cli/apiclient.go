@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -35,6 +36,20 @@ const apiFlagsUsage = `  --api URL        the API's base URL (default: $MONITEHO
                    otherwise dev-token, which serve accepts when started
                    without --token)
 `
+
+// listFlagsUsage documents the flags of addListFlags in a command's
+// usage.
+const listFlagsUsage = `  --limit N        how many to list, 1 to 100 (default 20)
+  --order ORDER    "desc", the newest first, or "asc", the oldest first
+                   (default "desc"); either way the list is of the newest
+                   or the oldest --limit, one page of the API
+`
+
+// Defaults of --limit and --order.
+const (
+	defaultListLimit = 20
+	maxListLimit     = 100 // the API's largest page
+)
 
 // apiTimeout bounds each call to the API.
 const apiTimeout = 30 * time.Second
@@ -92,6 +107,27 @@ func (a *apiFlags) client(cmd *command) (*apiClient, error) {
 		token = v
 	}
 	return &apiClient{base: base, token: token, http: &http.Client{}, timeout: apiTimeout}, nil
+}
+
+// listFlags are the values of --limit and --order.
+type listFlags struct {
+	limit *int
+	order *string
+}
+
+// addListFlags defines --limit and --order on fs, for the commands that
+// list a collection of the API.
+func addListFlags(fs *flag.FlagSet) listFlags {
+	return listFlags{
+		limit: intFlag(fs, "limit", defaultListLimit, 1, maxListLimit),
+		order: choiceFlag(fs, "order", "desc", "desc", "asc"),
+	}
+}
+
+// query returns the list query of the flags: limit and order, by
+// created_at.
+func (l listFlags) query() url.Values {
+	return url.Values{"limit": {strconv.Itoa(*l.limit)}, "order": {*l.order}}
 }
 
 // checkAPIURL checks an absolute http or https URL without query or
@@ -165,9 +201,37 @@ func (c *apiClient) expect(ctx context.Context, method, path string, body any, w
 		return nil
 	}
 	if err := json.Unmarshal(answer, out); err != nil {
-		return fmt.Errorf("%s %s: the answer %d is not the JSON expected: %w", method, c.base+path, status, err)
+		return &answerError{fmt.Errorf("%s %s: the answer %d is not the JSON expected: %w", method, c.base+path, status, err)}
 	}
 	return nil
+}
+
+// list gets the first page of the API's list at path (such as "/events")
+// with the query q, and returns its items as the API wrote them.
+func (c *apiClient) list(ctx context.Context, path string, q url.Values) ([]json.RawMessage, error) {
+	if len(q) > 0 {
+		path += "?" + q.Encode()
+	}
+	var page struct {
+		Data []json.RawMessage `json:"data"`
+	}
+	if err := c.expect(ctx, http.MethodGet, path, nil, http.StatusOK, &page); err != nil {
+		return nil, err
+	}
+	if page.Data == nil {
+		return nil, &answerError{fmt.Errorf("GET %s: the answer has no \"data\" list", c.base+path)}
+	}
+	return page.Data, nil
+}
+
+// pathSegment escapes an ID for a path segment of the API. "." and ".."
+// are escaped too, so that they stay a segment, which the API answers
+// 404, and do not climb to another path.
+func pathSegment(id string) string {
+	if id == "." || id == ".." {
+		return strings.Repeat("%2E", len(id))
+	}
+	return url.PathEscape(id)
 }
 
 // explain words an error of call or expect for a person: what went wrong
@@ -175,6 +239,9 @@ func (c *apiClient) expect(ctx context.Context, method, path string, body any, w
 func (c *apiClient) explain(err error) string {
 	if se, ok := errors.AsType[*statusError](err); ok {
 		return answerMessage(se.status, se.body)
+	}
+	if ae, ok := errors.AsType[*answerError](err); ok {
+		return ae.Error() // the API was reached
 	}
 	switch {
 	case errors.Is(err, syscall.ECONNREFUSED):
@@ -187,6 +254,16 @@ func (c *apiClient) explain(err error) string {
 	return fmt.Sprintf("cannot reach the API at %s: %v", c.base, err)
 }
 
+// explainNotFound is explain, but words a 404 as the resource not
+// found: what (such as "delivery") with the ID id. The API's own words
+// follow, as they tell an unknown ID from an --api that names no API.
+func (c *apiClient) explainNotFound(err error, what, id string) string {
+	if se, ok := errors.AsType[*statusError](err); ok && se.status == http.StatusNotFound {
+		return fmt.Sprintf("%s %q not found (%s)", what, id, answerMessage(se.status, se.body))
+	}
+	return c.explain(err)
+}
+
 // writeJSONLine writes a JSON answer on w compacted to one line.
 func writeJSONLine(w io.Writer, answer []byte) error {
 	var out bytes.Buffer
@@ -197,6 +274,14 @@ func writeJSONLine(w io.Writer, answer []byte) error {
 	_, err := w.Write(out.Bytes())
 	return err
 }
+
+// answerError is an API answer with the status expected but not the
+// body: the API was reached, and answered something else than an API of
+// monitehooks would.
+type answerError struct{ err error }
+
+func (e *answerError) Error() string { return e.err.Error() }
+func (e *answerError) Unwrap() error { return e.err }
 
 // statusError is an API answer with an unexpected status.
 type statusError struct {

@@ -36,17 +36,23 @@ Usage:
 
 Commands:
 
-	demo      run a fake Monite and a receiver, deliver one event of every type
-	serve     serve the webhook REST API at /v1 over an in-memory store
-	listen    record the requests sent to it, one JSON line each
-	trigger   emit an event through a running API (POST /events)
-	version   print the version (also: monitehooks --version)
-	help      print this help, or a command's: monitehooks help <command>
+	demo        run a fake Monite and a receiver, deliver one event of every type
+	serve       serve the webhook REST API at /v1 over an in-memory store
+	listen      record the requests sent to it, one JSON line each
+	trigger     emit an event through a running API (POST /events)
+	events      list the events of a running API
+	deliveries  list the delivery log of a running API: status, attempts, errors
+	redeliver   send a delivery again
+	recover     send again what failed for good to a subscription since a time
+	version     print the version (also: monitehooks --version)
+	help        print this help, or a command's: monitehooks help <command>
 
 Flags are written with one dash or two (-addr or --addr), before or after
-the arguments. The commands that call a running API (trigger) take its
-URL and token from --api and --token, or else from the environment
-variables MONITEHOOKS_API and MONITEHOOKS_TOKEN.
+the arguments. The commands that call a running API (trigger, events,
+deliveries, redeliver, recover) take its URL and token from --api and
+--token, or else from the environment variables MONITEHOOKS_API and
+MONITEHOOKS_TOKEN. Those that print API resources print a table for
+people, or with --json JSON lines: each resource as the API answers it.
 
 Exit status: 0 on success (and after a graceful stop on SIGINT or
 SIGTERM), 1 on failure, 2 on a usage error, which is told in one line on
@@ -76,6 +82,10 @@ func commands() []*command {
 		{name: "serve", usage: serveUsage, parse: parseServe},
 		{name: "listen", usage: listenUsage, parse: parseListen},
 		{name: "trigger", usage: triggerUsage, parse: parseTrigger},
+		{name: "events", usage: eventsUsage, parse: parseEvents},
+		{name: "deliveries", usage: deliveriesUsage, parse: parseDeliveries},
+		{name: "redeliver", usage: redeliverUsage, parse: parseRedeliver},
+		{name: "recover", usage: recoverUsage, parse: parseRecover},
 		{name: "version", usage: versionUsage, parse: parseVersion},
 	}
 }
@@ -108,7 +118,8 @@ func Main() int {
 // the environment with os.Getenv.
 //
 // Canceling ctx stands for SIGINT or SIGTERM: serve and listen stop
-// gracefully and return 0; demo and trigger give up and return 1. When ctx
+// gracefully and return 0; demo and the commands that call an API give
+// up and return 1. When ctx
 // has ended before Run is called, no command listens, connects or opens a
 // file: the command line is only parsed, and help, version and
 // trigger --list print what they print.

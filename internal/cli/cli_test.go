@@ -19,15 +19,20 @@ func TestHelp(t *testing.T) {
 		args       []string
 		wantStdout []string // substrings
 	}{
-		{name: "help", args: []string{"help"}, wantStdout: []string{"Commands:", "demo", "serve", "listen", "trigger", "version", "MONITEHOOKS_API"}},
+		{name: "help", args: []string{"help"}, wantStdout: []string{"Commands:", "demo", "serve", "listen", "trigger", "events", "deliveries", "redeliver", "recover", "version", "MONITEHOOKS_API"}},
 		{name: "-h", args: []string{"-h"}, wantStdout: []string{"Commands:"}},
 		{name: "--help", args: []string{"--help"}, wantStdout: []string{"Commands:"}},
 		{name: "help help", args: []string{"help", "help"}, wantStdout: []string{"Commands:"}},
-		{name: "help serve", args: []string{"help", "serve"}, wantStdout: []string{"usage: monitehooks serve", "--retry-schedule", "partner-1", "/healthz", "--log-format", "pending"}},
+		{name: "help serve", args: []string{"help", "serve"}, wantStdout: []string{"usage: monitehooks serve", "--retry-schedule", "partner-1", "/healthz", "--log-format", "pending",
+			"--ca-file", "--client-cert", "--client-key", "--proxy", "HTTPS_PROXY"}},
 		{name: "serve -h", args: []string{"serve", "-h"}, wantStdout: []string{"usage: monitehooks serve"}},
 		{name: "serve --help after flags", args: []string{"serve", "--addr", ":0", "--help"}, wantStdout: []string{"usage: monitehooks serve"}},
 		{name: "listen --help", args: []string{"listen", "--help"}, wantStdout: []string{"usage: monitehooks listen", "hang", "reset", "retry_after"}},
 		{name: "help trigger", args: []string{"help", "trigger"}, wantStdout: []string{"usage: monitehooks trigger", "--object", "--list", "MONITEHOOKS_TOKEN"}},
+		{name: "help events", args: []string{"help", "events"}, wantStdout: []string{"usage: monitehooks events", "--object-type", "--limit", "--order", "--json", "MONITEHOOKS_API"}},
+		{name: "help deliveries", args: []string{"help", "deliveries"}, wantStdout: []string{"usage: monitehooks deliveries", "--event", "--subscription", "LAST ERROR", "--json"}},
+		{name: "redeliver -h", args: []string{"redeliver", "-h"}, wantStdout: []string{"usage: monitehooks redeliver", "DELIVERY_ID", "Webhook-Id"}},
+		{name: "recover --help", args: []string{"recover", "--help"}, wantStdout: []string{"usage: monitehooks recover", "--since", "RFC 3339", "24h", "requeued"}},
 		{name: "help version", args: []string{"help", "version"}, wantStdout: []string{"usage: monitehooks version"}},
 		{name: "demo -help", args: []string{"demo", "-help"}, wantStdout: []string{"usage: monitehooks demo"}},
 	}
@@ -83,6 +88,16 @@ var usageErrorTests = []struct {
 	{"serve bad log format", []string{"serve", "--log-format", "xml"}, nil, `monitehooks serve: invalid value "xml" for flag --log-format: must be "text" or "json"`},
 	{"serve bad log level", []string{"serve", "--log-level=trace"}, nil, `monitehooks serve: invalid value "trace" for flag --log-level: must be "debug", "info", "warn" or "error"`},
 	{"serve argument", []string{"serve", "extra"}, nil, `monitehooks serve: unexpected argument "extra": the command takes flags only`},
+	{"serve empty ca file", []string{"serve", "--ca-file="}, nil, `monitehooks serve: invalid value "" for flag --ca-file: must be a non-empty file name`},
+	{"serve cert without key", []string{"serve", "--client-cert", "c.pem"}, nil, `monitehooks serve: --client-cert and --client-key go together: give both, or neither`},
+	{"serve key without cert", []string{"serve", "--ca-file", "ca.pem", "--client-key", "k.pem"}, nil, `monitehooks serve: --client-cert and --client-key go together: give both, or neither`},
+	{"serve empty client key", []string{"serve", "--client-cert", "c.pem", "--client-key", ""}, nil, `monitehooks serve: invalid value "" for flag --client-key: must be a non-empty file name`},
+	{"serve empty proxy", []string{"serve", "--proxy", ""}, nil, `monitehooks serve: invalid value "" for flag --proxy: must be a proxy URL, such as http://proxy.internal:3128, or env`},
+	{"serve proxy without scheme", []string{"serve", "--proxy", "proxy.internal:3128"}, nil, `monitehooks serve: invalid value for flag --proxy: proxy URL proxy.internal:3128: scheme must be http, https, socks5 or socks5h`},
+	{"serve proxy scheme", []string{"serve", "--proxy", "ftp://proxy.internal"}, nil, `monitehooks serve: invalid value for flag --proxy: proxy URL ftp://proxy.internal: scheme must be http, https, socks5 or socks5h`},
+	{"serve proxy with path, password kept out", []string{"serve", "--proxy", "http://user:secret@proxy.internal/path"}, nil, `monitehooks serve: invalid value for flag --proxy: proxy URL http://user:xxxxx@proxy.internal/path: must be scheme://[user:password@]host[:port]`},
+	{"serve proxy not a URL, password kept out", []string{"serve", "--proxy", "http://user:secret@proxy/%zz"}, nil, `monitehooks serve: invalid value for flag --proxy: the proxy URL is not a valid URL`},
+	{"serve proxy ENV", []string{"serve", "--proxy", "ENV"}, nil, `monitehooks serve: invalid value for flag --proxy: proxy URL ENV: scheme must be http, https, socks5 or socks5h`},
 
 	// listen.
 	{"listen respond too low", []string{"listen", "--respond", "99"}, nil, `monitehooks listen: invalid value "99" for flag --respond: item 1, "99": not a status code from 200 to 599, CODE:SECONDS, hang or reset`},
@@ -118,6 +133,39 @@ var usageErrorTests = []struct {
 		`monitehooks trigger: invalid value "localhost:8080" of MONITEHOOKS_API: must be an http:// or https:// URL without query, such as http://127.0.0.1:8080/v1`},
 	{"trigger bad token in environment", []string{"trigger", "entity", "created"}, map[string]string{"MONITEHOOKS_TOKEN": "two words"},
 		`monitehooks trigger: invalid value of MONITEHOOKS_TOKEN: must be non-empty, without spaces or control characters`},
+
+	// events and deliveries.
+	{"events argument", []string{"events", "entity"}, nil, `monitehooks events: unexpected argument "entity": the command takes flags only`},
+	{"events limit zero", []string{"events", "--limit", "0"}, nil, `monitehooks events: invalid value "0" for flag --limit: must be a whole number from 1 to 100`},
+	{"events limit too high", []string{"events", "--limit=101"}, nil, `monitehooks events: invalid value "101" for flag --limit: must be a whole number from 1 to 100`},
+	{"events limit word", []string{"events", "--limit", "all"}, nil, `monitehooks events: invalid value "all" for flag --limit: must be a whole number from 1 to 100`},
+	{"events bad order", []string{"events", "--order", "newest"}, nil, `monitehooks events: invalid value "newest" for flag --order: must be "desc" or "asc"`},
+	{"events empty object type", []string{"events", "--object-type="}, nil, `monitehooks events: invalid value "" for flag --object-type: must be a non-empty object type`},
+	{"events empty event type", []string{"events", "--event-type", ""}, nil, `monitehooks events: invalid value "" for flag --event-type: must be a non-empty event type`},
+	{"events bad json", []string{"events", "--json=yes please"}, nil, `monitehooks events: invalid boolean value "yes please" for --json: must be true or false`},
+	{"events bad api in environment", []string{"events"}, map[string]string{"MONITEHOOKS_API": "127.0.0.1:8080/v1"},
+		`monitehooks events: invalid value "127.0.0.1:8080/v1" of MONITEHOOKS_API: must be an http:// or https:// URL without query, such as http://127.0.0.1:8080/v1`},
+	{"deliveries argument", []string{"deliveries", "d-1"}, nil, `monitehooks deliveries: unexpected argument "d-1": the command takes flags only`},
+	{"deliveries empty event", []string{"deliveries", "--event", ""}, nil, `monitehooks deliveries: invalid value "" for flag --event: must be a non-empty ID, without spaces or control characters`},
+	{"deliveries subscription with space", []string{"deliveries", "--subscription", "a b"}, nil, `monitehooks deliveries: invalid value "a b" for flag --subscription: must be a non-empty ID, without spaces or control characters`},
+	{"deliveries status", []string{"deliveries", "--status", "failed"}, nil, `monitehooks deliveries: flag provided but not defined: --status`},
+	{"deliveries bad token", []string{"deliveries", "--token", "a\tb"}, nil, `monitehooks deliveries: invalid value "a\tb" for flag --token: must be non-empty, without spaces or control characters`},
+
+	// redeliver and recover.
+	{"redeliver no argument", []string{"redeliver"}, nil, `monitehooks redeliver: want the argument DELIVERY_ID, got 0 argument(s)`},
+	{"redeliver two arguments", []string{"redeliver", "d-1", "d-2"}, nil, `monitehooks redeliver: want the argument DELIVERY_ID, got 2 argument(s)`},
+	{"redeliver empty ID", []string{"redeliver", ""}, nil, `monitehooks redeliver: invalid DELIVERY_ID "": must be a non-empty ID, without spaces or control characters`},
+	{"redeliver ID with line break", []string{"redeliver", "d\n1"}, nil, `monitehooks redeliver: invalid DELIVERY_ID "d\n1": must be a non-empty ID, without spaces or control characters`},
+	{"redeliver unknown flag", []string{"redeliver", "d-1", "--limit", "1"}, nil, `monitehooks redeliver: flag provided but not defined: --limit`},
+	{"recover no since", []string{"recover", "s-1"}, nil, `monitehooks recover: --since is required: an RFC 3339 time, or a duration meaning that long ago, such as 24h`},
+	{"recover no argument", []string{"recover", "--since", "1h"}, nil, `monitehooks recover: want the argument SUBSCRIPTION_ID, got 0 argument(s)`},
+	{"recover bad since", []string{"recover", "s-1", "--since", "yesterday"}, nil, `monitehooks recover: invalid value "yesterday" for flag --since: must be an RFC 3339 time, such as 2026-01-02T15:04:05Z, or a positive duration meaning that long ago, such as 24h or 90m`},
+	{"recover negative since", []string{"recover", "s-1", "--since=-1h"}, nil, `monitehooks recover: invalid value "-1h" for flag --since: must be an RFC 3339 time, such as 2026-01-02T15:04:05Z, or a positive duration meaning that long ago, such as 24h or 90m`},
+	{"recover since in days", []string{"recover", "s-1", "--since", "2d"}, nil, `monitehooks recover: invalid value "2d" for flag --since: must be an RFC 3339 time, such as 2026-01-02T15:04:05Z, or a positive duration meaning that long ago, such as 24h or 90m`},
+	{"recover since without zone", []string{"recover", "s-1", "--since", "2026-01-02T15:04:05"}, nil, `monitehooks recover: invalid value "2026-01-02T15:04:05" for flag --since: must be an RFC 3339 time, such as 2026-01-02T15:04:05Z, or a positive duration meaning that long ago, such as 24h or 90m`},
+	{"recover empty ID", []string{"recover", "", "--since", "1h"}, nil, `monitehooks recover: invalid SUBSCRIPTION_ID "": must be a non-empty ID, without spaces or control characters`},
+	{"recover bad token in environment", []string{"recover", "s-1", "--since", "1h"}, map[string]string{"MONITEHOOKS_TOKEN": "a b"},
+		`monitehooks recover: invalid value of MONITEHOOKS_TOKEN: must be non-empty, without spaces or control characters`},
 }
 
 // TestUsageErrors checks that a bad command line gets one line on stderr

@@ -1,5 +1,5 @@
 // Package cli implements the monitehooks command: demo, serve, listen,
-// trigger and version.
+// trigger, events, deliveries, redeliver, recover and version.
 //
 // [Main] is the whole program; [Run] is its testable core, which takes the
 // arguments (without the program name), the output streams and a context
@@ -27,6 +27,8 @@
 //
 // Results go to stdout, one stable line (or JSON line) per result: the
 // serving address of serve, the JSON lines of listen, the event resource of
-// trigger, the verified deliveries of demo. Logs and diagnostics go to
-// stderr.
+// trigger, the verified deliveries of demo. events, deliveries and
+// redeliver print a table for people (text/tabwriter, values that are not
+// printable quoted), or with --json the API's resources as JSON lines.
+// Logs and diagnostics go to stderr.
 package cli

@@ -32,12 +32,18 @@ func stringsFlag(fs *flag.FlagSet, name string, check func(v string, seen []stri
 	return &vals
 }
 
+// isToken reports whether v is one non-empty token: no spaces, no
+// control characters.
+func isToken(v string) bool {
+	return v != "" && strings.IndexFunc(v, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) < 0
+}
+
 // checkSecretLike accepts a token or secret: non-empty, given once,
 // without spaces or control characters (they could not travel in a header
 // unchanged).
 func checkSecretLike(v string, seen []string) error {
 	switch {
-	case v == "" || strings.IndexFunc(v, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0:
+	case !isToken(v):
 		return errors.New("must be non-empty, without spaces or control characters")
 	case slices.Contains(seen, v):
 		return errors.New("given twice: give each value once")
@@ -57,6 +63,50 @@ func nonEmptyFlag(fs *flag.FlagSet, name, what string) *string {
 		return nil
 	})
 	return &s
+}
+
+// errBadID says what an ID, as an argument or a flag, accepts. IDs are
+// checked no further: the API answers 404 for one it does not know,
+// whatever its shape.
+var errBadID = errors.New("must be a non-empty ID, without spaces or control characters")
+
+// idFlag defines a flag holding an ID; it holds "" until set.
+func idFlag(fs *flag.FlagSet, name string) *string {
+	var s string
+	fs.Func(name, "", func(v string) error {
+		if !isToken(v) {
+			return errBadID
+		}
+		s = v
+		return nil
+	})
+	return &s
+}
+
+// idArgument returns the one positional argument of cmd, an ID that its
+// usage calls name (such as DELIVERY_ID).
+func idArgument(cmd *command, pos []string, name string) (string, error) {
+	switch {
+	case len(pos) != 1:
+		return "", usageErrorf(cmd, "want the argument %s, got %d argument(s)", name, len(pos))
+	case !isToken(pos[0]):
+		return "", usageErrorf(cmd, "invalid %s %q: %v", name, pos[0], errBadID)
+	}
+	return pos[0], nil
+}
+
+// intFlag defines a flag holding a whole number from lo to hi.
+func intFlag(fs *flag.FlagSet, name string, value, lo, hi int) *int {
+	n := value
+	fs.Func(name, "", func(v string) error {
+		parsed, err := strconv.Atoi(v)
+		if err != nil || parsed < lo || parsed > hi {
+			return fmt.Errorf("must be a whole number from %d to %d", lo, hi)
+		}
+		n = parsed
+		return nil
+	})
+	return &n
 }
 
 // addrFlag defines a flag holding a TCP address to listen on, HOST:PORT

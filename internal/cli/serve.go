@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -17,6 +18,8 @@ import (
 const serveUsage = `usage: monitehooks serve [--addr ADDR] [--token T]... [--retry-schedule LIST]
                          [--attempt-timeout D] [--catalog default|monite]
                          [--log-format text|json] [--log-level LEVEL]
+                         [--ca-file FILE] [--client-cert FILE --client-key FILE]
+                         [--proxy URL|env]
 
 Serve the webhook REST API at http://ADDR/v1 over an in-memory store, with
 POST /events enabled to emit events. It is a local fake of Monite:
@@ -34,6 +37,13 @@ the delivery attempts in flight finish, and exits 0 within 10 seconds.
 The store is in memory: subscriptions, events and the delivery log are
 lost at stop, and so are the deliveries still pending (waiting for a
 retry), which are never sent.
+
+Deliveries to https URLs trust the system's roots, and those of
+--ca-file; --client-cert and --client-key give a client certificate to
+endpoints that require mutual TLS. --proxy sends deliveries through a
+forward proxy: http URLs with the URL in full, https URLs through a
+CONNECT tunnel, end to end. The files are read when serve starts, and a
+bad one stops it there, exit status 2.
 
 Flags:
 
@@ -58,7 +68,7 @@ Flags:
                          "info" (requests, deliveries, attempts that will
                          be retried), "warn" (deliveries failed for good,
                          disabled subscriptions) or "error" (default "info")
-`
+` + egressFlagsUsage
 
 // devToken is the bearer token serve accepts when given no --token.
 const devToken = "dev-token"
@@ -80,6 +90,8 @@ type serveParams struct {
 	catalog   *monitehooks.Catalog
 	logFormat string
 	logLevel  slog.Level
+	egress    *egressFlags
+	proxy     func(*http.Request) (*url.URL, error)
 }
 
 func parseServe(cmd *command, args []string, _ func(string) string) (runFunc, error) {
@@ -91,6 +103,7 @@ func parseServe(cmd *command, args []string, _ func(string) string) (runFunc, er
 	catalog := catalogFlag(fs, "catalog")
 	logFormat := choiceFlag(fs, "log-format", "text", "text", "json")
 	logLevel := choiceFlag(fs, "log-level", "info", "debug", "info", "warn", "error")
+	eg := addEgressFlags(fs)
 	pos, err := parseFlags(cmd, fs, args)
 	if err != nil {
 		return nil, err
@@ -98,9 +111,13 @@ func parseServe(cmd *command, args []string, _ func(string) string) (runFunc, er
 	if err := noArguments(cmd, pos); err != nil {
 		return nil, err
 	}
+	proxy, err := eg.check(cmd)
+	if err != nil {
+		return nil, err
+	}
 	p := serveParams{
 		addr: *addr, tokens: *tokens, policy: *policy, timeout: *timeout, catalog: *catalog,
-		logFormat: *logFormat, logLevel: logLevels[*logLevel],
+		logFormat: *logFormat, logLevel: logLevels[*logLevel], egress: eg, proxy: proxy,
 	}
 	return func(ctx context.Context, stdout, stderr io.Writer) int {
 		return runServe(ctx, cmd, p, stdout, stderr)
@@ -120,6 +137,11 @@ func newLogger(w io.Writer, format string, level slog.Level) *slog.Logger {
 func runServe(ctx context.Context, cmd *command, p serveParams, stdout, stderr io.Writer) int {
 	if ctx.Err() != nil {
 		return exitOK // stopped before it started
+	}
+	tlsConfig, err := p.egress.tlsConfig(cmd)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return exitUsage
 	}
 	log := newLogger(stderr, p.logFormat, p.logLevel)
 	partners := partnerTokens(p.tokens)
@@ -142,6 +164,8 @@ func runServe(ctx context.Context, cmd *command, p serveParams, stdout, stderr i
 		Logger:               log,
 		AllowInsecureURLs:    true,
 		AllowPrivateNetworks: true,
+		TLSConfig:            tlsConfig,
+		Proxy:                p.proxy,
 		Observer: &monitehooks.Observer{
 			// The emitter logs failed attempts itself, successes only at
 			// debug level: a local fake shows them.
@@ -166,8 +190,8 @@ func runServe(ctx context.Context, cmd *command, p serveParams, stdout, stderr i
 	if f, ok := stdout.(interface{ Flush() error }); ok {
 		f.Flush()
 	}
-	log.Info("monitehooks: serving", "url", srv.url()+apiPrefix, "catalog", catalogName(p.catalog),
-		"retry_schedule", scheduleString(p.policy), "attempt_timeout", p.timeout)
+	log.Info("monitehooks: serving", append([]any{"url", srv.url() + apiPrefix, "catalog", catalogName(p.catalog),
+		"retry_schedule", scheduleString(p.policy), "attempt_timeout", p.timeout}, p.egress.logAttrs()...)...)
 
 	code := exitOK
 	select {

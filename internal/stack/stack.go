@@ -11,10 +11,12 @@ package stack
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/monitehooks/monitehooks"
@@ -68,6 +70,14 @@ type Config struct {
 	// deliveries may go to loopback and private addresses. Defaults to
 	// false: the guard is on.
 	AllowPrivateNetworks bool
+	// TLSConfig is the emitter's TLS configuration for https URLs
+	// (monitehooks.EmitterConfig.TLSConfig): private roots, a client
+	// certificate. Defaults to nil: the system's roots, no client
+	// certificate.
+	TLSConfig *tls.Config
+	// Proxy returns the proxy a delivery goes through
+	// (monitehooks.EmitterConfig.Proxy). Defaults to nil: no proxy.
+	Proxy func(*http.Request) (*url.URL, error)
 }
 
 // validate returns an error naming the first field that is missing.
@@ -125,6 +135,8 @@ func New(ctx context.Context, cfg *Config) (*Stack, error) {
 		Lease:                cfg.Lease,
 		Now:                  cfg.Now,
 		AllowPrivateNetworks: cfg.AllowPrivateNetworks,
+		TLSConfig:            cfg.TLSConfig,
+		Proxy:                cfg.Proxy,
 		Logger:               cfg.Logger,
 		Observer:             cfg.Observer,
 	})
