@@ -1,6 +1,7 @@
 package sqlstore_test
 
 import (
+	"database/sql"
 	"errors"
 	"io/fs"
 	"path/filepath"
@@ -27,7 +28,9 @@ type opener struct {
 }
 
 // openers returns an opener per dialect, each over a fresh database: a
-// file, or a schema (dropped when the test ends).
+// file, or a schema (dropped when the test ends). Each store it opens has
+// a pool of connections of its own, as stores in separate processes
+// would.
 func openers(t *testing.T) []opener {
 	path := filepath.Join(t.TempDir(), "store.db")
 	var (
@@ -54,8 +57,14 @@ func openers(t *testing.T) []opener {
 			once.Do(func() { dropSchemaAtCleanup(t, db, schema) })
 		},
 		open: func(t *testing.T, cfg sqlstore.Config) (*sqlstore.Store, error) {
+			db, err := sql.Open("pgx", postgres.url)
+			if err != nil {
+				return nil, err
+			}
+			db.SetMaxOpenConns(4)
+			t.Cleanup(func() { db.Close() })
 			cfg.Schema = schema
-			return sqlstore.New(t.Context(), postgres.db, sqlstore.DialectPostgres, &cfg)
+			return sqlstore.New(t.Context(), db, sqlstore.DialectPostgres, &cfg)
 		},
 		table: func(name string) string { return `"` + schema + `".` + name },
 	}}
