@@ -177,6 +177,12 @@ func (e *Emitter) finish(c Claim, a Attempt, status DeliveryStatus, next time.Ti
 		return
 	}
 	e.logOutcome(c, &a, status, next)
+	e.observeBreaker(c, &a, next)
+	if status == DeliveryPending {
+		// The dispatcher may sleep past the retry while this worker goes
+		// on to other work.
+		e.wakeBy(next)
+	}
 	// A subscription's failure record counts the endpoint's failures only:
 	// not a missing subscription, a 410 (handled apart) or our own close.
 	if a.ErrorClass != ErrorSubscriptionGone && a.ErrorClass != ErrorCanceled && a.StatusCode != http.StatusGone {

@@ -78,12 +78,16 @@ func (e *Emitter) claim(cl *claimer) (next time.Time, saturated bool) {
 // Allow reserves a place under each delivery's subscription cap as the
 // store admits it, and places the store did not turn into claims are given
 // back, so that the dispatcher and the workers, claiming at once, never run
-// more than the cap allows. It is made once per goroutine so that a claim
-// allocates neither the Allow function nor the list of reservations.
+// more than the cap allows. Allow also refuses the deliveries an open
+// circuit breaker holds (see breaker.go). It is made once per goroutine so
+// that a claim allocates neither the Allow function nor the list of
+// reservations.
 type claimer struct {
 	e        *Emitter
 	reserved []string // subscriptions given a place during the claim
 	allow    func(subscriptionID string) bool
+	now      time.Time // the claim's Now
+	soonest  time.Time // the earliest probe a breaker refused during the claim; zero for none
 }
 
 func newClaimer(e *Emitter) *claimer {
@@ -96,24 +100,33 @@ func (c *claimer) reserve(sub string) bool {
 	e := c.e
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.inflight[sub] >= e.perSub {
+	n := e.inflight[sub]
+	if n >= e.perSub || (len(e.breakers) > 0 && !c.admitFailingLocked(sub, n)) {
 		return false
 	}
-	e.inflight[sub]++
+	e.inflight[sub] = n + 1
 	c.reserved = append(c.reserved, sub)
 	return true
 }
 
-// claim claims up to limit due deliveries.
+// claim claims up to limit due deliveries. Its NextDue counts, besides
+// the store's, when a breaker that held a subscription during the claim
+// will let a probe through.
 func (c *claimer) claim(limit int) (ClaimResult, error) {
 	e := c.e
 	c.reserved = c.reserved[:0]
+	c.now, c.soonest = e.now(), time.Time{}
 	res, err := e.store.ClaimDeliveries(e.baseCtx, ClaimParams{
-		Now:   e.now(),
+		Now:   c.now,
 		Limit: limit,
 		Lease: e.lease,
 		Allow: c.allow,
 	})
+	if !c.soonest.IsZero() {
+		if at := probeWake(c.soonest); res.NextDue.IsZero() || at.Before(res.NextDue) {
+			res.NextDue = at
+		}
+	}
 	if err != nil {
 		res.Claims = nil
 		if e.baseCtx.Err() == nil {
@@ -140,6 +153,9 @@ func (c *claimer) claim(limit int) (ClaimResult, error) {
 // doneWithLocked gives back a place under the subscription's cap. e.mu
 // must be held.
 func (e *Emitter) doneWithLocked(sub string) {
+	if len(e.breakers) > 0 {
+		e.failingDoneLocked(sub)
+	}
 	if n := e.inflight[sub] - 1; n > 0 {
 		e.inflight[sub] = n
 	} else {
@@ -167,6 +183,7 @@ func (e *Emitter) work() {
 	w := newWorkerState(e)
 	defer w.deadline.close()
 	for c := range e.jobs {
+		var next time.Time // when the last claim found more due; zero for never
 		for {
 			e.attempt(w, c)
 			w.release()
@@ -178,6 +195,7 @@ func (e *Emitter) work() {
 			}
 			res, err := w.claimer.claim(1)
 			if err != nil || len(res.Claims) == 0 {
+				next = res.NextDue
 				break
 			}
 			c = res.Claims[0]
@@ -185,6 +203,27 @@ func (e *Emitter) work() {
 		e.mu.Lock()
 		e.idle++
 		e.mu.Unlock()
+		e.wakeIdle(next)
+	}
+}
+
+// wakeBy wakes the dispatcher if it would otherwise sleep past t.
+func (e *Emitter) wakeBy(t time.Time) {
+	if pw := e.plannedWake.Load(); pw == 0 || t.UnixNano() < pw {
 		e.Wake()
+	}
+}
+
+// wakeIdle wakes the dispatcher, if it needs to be, for a worker that has
+// just become idle after a claim that found nothing, and found more due at
+// next (zero for never): when it waits for an idle worker, when it is
+// awake (it may have seen none idle), or when it would sleep past next. A
+// dispatcher asleep until later is left alone: it would find nothing due.
+func (e *Emitter) wakeIdle(next time.Time) {
+	switch pw := e.plannedWake.Load(); {
+	case pw == math.MaxInt64, pw == 0:
+		e.Wake()
+	case !next.IsZero():
+		e.wakeBy(next)
 	}
 }

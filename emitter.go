@@ -133,6 +133,35 @@ type EmitterConfig struct {
 	// Observer is told of attempts, finished deliveries and disabled
 	// subscriptions. Defaults to none.
 	Observer *Observer
+
+	// MaxPending bounds the backlog: when storing an event's deliveries
+	// would take the store's pending deliveries (over every partner,
+	// leased or not) past it, Emit stores nothing and returns an error
+	// wrapping ErrBacklogFull, rather than let the backlog grow until the
+	// process runs out of memory. The store checks it in the same step as
+	// it stores ([CreateEventParams.MaxPending]), so concurrent Emits
+	// cannot pass it together. Defaults to 0, no bound.
+	MaxPending int
+	// BreakerThreshold is how many attempts to a subscription must fail
+	// in a row, without an answer (timeout, refused or reset connection,
+	// DNS or TLS failure, address refused by the SSRF guard) or with a
+	// 5xx, for its circuit breaker to open. While it is open the emitter
+	// holds the subscription's deliveries: one attempt at a time, the
+	// probe, goes to its oldest due delivery, when the last failed
+	// attempt's retry is due (its schedule's delay, or a Retry-After's),
+	// and the others wait without spending attempts. Any answer that is
+	// not a 5xx (2xx, 3xx, 4xx, 429) shows the endpoint is up and closes
+	// the breaker: the deliveries held, all due by then, drain under the
+	// PerSubscription cap. Attempts still count towards DisableAfter.
+	// Attempts to subscriptions whose last attempt failed, the breaker
+	// open or not, hold at most half of the Workers at once, so that the
+	// others are left to endpoints that answer. The breakers live in the
+	// emitter's memory: each process sharing a store keeps its own, and a
+	// restart closes them; with a store that is a [Holder], the hold
+	// until the next probe is kept in the store too. Defaults to
+	// DefaultBreakerThreshold; a negative value turns the breaker, and
+	// the share of the workers, off.
+	BreakerThreshold int
 }
 
 // Observer receives the emitter's notifications, for metrics. Any field
@@ -147,6 +176,14 @@ type Observer struct {
 	// subscription: reason is "gone" (the endpoint answered 410) or
 	// "failing" (DisableAfter of failures).
 	SubscriptionDisabled func(partnerID, subscriptionID, reason string)
+	// BreakerOpened is called when the emitter starts holding a
+	// subscription's deliveries, its endpoint failing (see
+	// [EmitterConfig.BreakerThreshold]), before the observer hears of
+	// the attempt that opened it.
+	BreakerOpened func(partnerID, subscriptionID string)
+	// BreakerClosed is called when it stops holding them: the endpoint
+	// answered, or the subscription was disabled or deleted.
+	BreakerClosed func(partnerID, subscriptionID string)
 }
 
 // DeliveryInfo describes an attempt and its delivery's state after it.
@@ -188,11 +225,21 @@ type Emitter struct {
 	disableAfter time.Duration
 	poll         time.Duration
 	lease        time.Duration
+	maxPending   int
 	templates    *templateCache
+	// breakerThreshold is BreakerThreshold, 0 when the breaker is off.
+	breakerThreshold int
+	// failingCap is how many attempts may run at once to subscriptions
+	// whose last attempt failed (see breaker.go).
+	failingCap int
+	holder     Holder     // the store, when it is one
+	holdMu     sync.Mutex // serializes the breakers' changes that hold or release a subscription in the store
 
 	// Lock order. The emitter's locks and the store's are taken in this
 	// order only:
 	//
+	//  0. holdMu, held by a worker across a breaker's change and the
+	//     Holder call that follows it;
 	//  1. intake, held for reading by Emit across Store.CreateEvent (and
 	//     for writing by stop, which calls nothing while it holds it);
 	//  2. the store's own locks or transaction, inside a Store method;
@@ -221,15 +268,18 @@ type Emitter struct {
 	cancel  context.CancelFunc
 
 	stopOnce   sync.Once
+	reportOnce sync.Once     // for reportPending
 	stopCh     chan struct{} // closed to stop the dispatcher
 	workersWG  sync.WaitGroup
 	dispatchWG sync.WaitGroup
 
 	goroutines atomic.Int64 // running goroutines of the emitter, for tests
 
-	mu       sync.Mutex     // guards inflight and idle; last in the lock order, never held across a store call
-	inflight map[string]int // attempts running per subscription
-	idle     int            // workers waiting for a job
+	mu       sync.Mutex          // guards inflight, idle and breakers; last in the lock order, never held across a store call
+	inflight map[string]int      // attempts running per subscription
+	idle     int                 // workers waiting for a job
+	breakers map[string]*breaker // per subscription whose last attempt failed
+	failing  int                 // attempts running under the failing budget
 }
 
 // NewEmitter starts an emitter over the registry's subscriptions and the
@@ -259,7 +309,9 @@ func NewEmitter(store Store, reg *Registry, cfg *EmitterConfig) (*Emitter, error
 		maxRetry:     cfg.MaxRetryAfter,
 		disableAfter: cfg.DisableAfter,
 		poll:         cfg.PollInterval,
+		maxPending:   cfg.MaxPending,
 		templates:    newTemplateCache(),
+		breakers:     make(map[string]*breaker),
 		wakeCh:       make(chan struct{}, 1),
 		jobs:         make(chan Claim),
 		stopCh:       make(chan struct{}),
@@ -296,6 +348,14 @@ func NewEmitter(store Store, reg *Registry, cfg *EmitterConfig) (*Emitter, error
 	if e.poll == 0 {
 		e.poll = DefaultPollInterval
 	}
+	switch e.breakerThreshold = cfg.BreakerThreshold; {
+	case e.breakerThreshold == 0:
+		e.breakerThreshold = DefaultBreakerThreshold
+	case e.breakerThreshold < 0:
+		e.breakerThreshold = 0
+	}
+	e.failingCap = failingCap(e.workers)
+	e.holder, _ = store.(Holder)
 	// A lease outlives any attempt, so only a crashed worker's lease ends.
 	e.lease = cfg.Lease
 	if e.lease == 0 {
@@ -373,6 +433,9 @@ func (c *EmitterConfig) validate() error {
 	if c.Transport != nil && c.Proxy != nil {
 		v.add("Proxy", KindInvalid, "must be nil when Transport is set: configure the Transport's proxy")
 	}
+	if c.MaxPending < 0 {
+		v.add("MaxPending", KindInvalid, "must not be negative")
+	}
 	for i, p := range c.AllowedNetworks {
 		if !p.IsValid() {
 			v.addAt("AllowedNetworks", i, KindInvalid, "is not a valid prefix")
@@ -389,7 +452,10 @@ func (c *EmitterConfig) validate() error {
 // Emit validates ev against the catalog, stores it with one pending
 // delivery per matching enabled subscription, wakes the workers and
 // returns the stored event, with its ID. It does not touch the network.
-// After Shutdown or Close it returns ErrEmitterClosed.
+// After Shutdown or Close it returns ErrEmitterClosed. When the event's
+// deliveries would take the backlog past [EmitterConfig.MaxPending] it
+// stores nothing and returns an error wrapping ErrBacklogFull: the caller
+// may retry later, or shed the event.
 func (e *Emitter) Emit(ctx context.Context, ev Event) (Event, error) {
 	if err := e.validateEvent(&ev); err != nil {
 		return Event{}, err
@@ -411,7 +477,7 @@ func (e *Emitter) Emit(ctx context.Context, ev Event) (Event, error) {
 	if e.closed {
 		return Event{}, ErrEmitterClosed
 	}
-	stored, err := e.store.CreateEvent(ctx, CreateEventParams{Event: ev, SubscriptionIDs: ids, Due: now.Add(first)})
+	stored, err := e.store.CreateEvent(ctx, CreateEventParams{Event: ev, SubscriptionIDs: ids, Due: now.Add(first), MaxPending: e.maxPending})
 	if err != nil {
 		return Event{}, fmt.Errorf("monitehooks: storing event: %w", err)
 	}
@@ -514,7 +580,8 @@ func (e *Emitter) RecoverFailed(ctx context.Context, partnerID, subscriptionID s
 // Shutdown stops the emitter gracefully: Emit answers ErrEmitterClosed at
 // once, no new attempt starts, and Shutdown waits for the attempts in
 // flight to finish. Deliveries still pending stay in the store for the
-// next emitter; Shutdown logs how many. If ctx ends first, Shutdown
+// next emitter; Shutdown logs how many, with a warning when the store does
+// not keep them (see [Durable]). If ctx ends first, Shutdown
 // cancels the attempts in flight as Close does, waits for them to stop,
 // and returns ctx.Err().
 func (e *Emitter) Shutdown(ctx context.Context) error {
@@ -538,6 +605,7 @@ func (e *Emitter) Shutdown(ctx context.Context) error {
 	}
 	e.cancel()
 	e.closeIdleConnections()
+	e.releaseHolds()
 	e.reportPending()
 	return err
 }
@@ -546,12 +614,18 @@ func (e *Emitter) Shutdown(ctx context.Context) error {
 // recorded as attempts of class ErrorCanceled (the request may have
 // reached the endpoint), and their deliveries are due again at once for the
 // next emitter. It returns when every goroutine of the emitter has ended.
-// Close may be called more than once.
+// When the store does not keep its work (see [Durable]) it logs, as
+// Shutdown does, how many deliveries are pending, with a warning when some
+// are: they are lost. Close may be called more than once.
 func (e *Emitter) Close() error {
 	e.cancel()
 	e.stop()
 	e.workersWG.Wait()
 	e.closeIdleConnections()
+	e.releaseHolds()
+	if !isDurable(e.store) {
+		e.reportPending()
+	}
 	return nil
 }
 
@@ -578,14 +652,28 @@ func (e *Emitter) stop() {
 	})
 }
 
+// reportPending logs, once, the counts of deliveries the emitter leaves
+// behind, and a warning when the store loses the pending ones.
 func (e *Emitter) reportPending() {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	counts, err := e.store.CountDeliveries(ctx)
-	if err != nil {
-		e.log.Warn("monitehooks: emitter stopped; counting pending deliveries failed", "err", err)
-		return
-	}
-	e.log.Info("monitehooks: emitter stopped", "pending", counts.Pending,
-		"succeeded", counts.Succeeded, "failed", counts.Failed)
+	e.reportOnce.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		counts, err := e.store.CountDeliveries(ctx)
+		if err != nil {
+			e.log.Warn("monitehooks: emitter stopped; counting pending deliveries failed", "err", err)
+			return
+		}
+		e.log.Info("monitehooks: emitter stopped", "pending", counts.Pending,
+			"succeeded", counts.Succeeded, "failed", counts.Failed)
+		if counts.Pending > 0 && !isDurable(e.store) {
+			e.log.Warn("monitehooks: emitter stopped; pending deliveries are lost with this store", "pending", counts.Pending)
+		}
+	})
+}
+
+// isDurable reports whether the store keeps its work across restarts: it
+// says so, or does not say (see [Durable]).
+func isDurable(s Store) bool {
+	d, ok := s.(Durable)
+	return !ok || d.Durable()
 }

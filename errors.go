@@ -25,6 +25,10 @@ var (
 	ErrLeaseLost = errors.New("monitehooks: delivery lease lost")
 	// ErrEmitterClosed is returned by Emit after Shutdown or Close.
 	ErrEmitterClosed = errors.New("monitehooks: emitter closed")
+	// ErrBacklogFull: storing an event's deliveries would have taken the
+	// pending deliveries past [EmitterConfig.MaxPending]
+	// ([CreateEventParams.MaxPending]); nothing was stored.
+	ErrBacklogFull = errors.New("monitehooks: delivery backlog full")
 	// ErrInvalidPayload: the body of a delivery is not a payload of its
 	// format: not a JSON object, a member the format always carries is
 	// missing or null, a member has the wrong JSON type, created_at is not

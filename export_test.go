@@ -44,3 +44,9 @@ func SuccessEntries(r *Registry) int {
 	defer r.successMu.Unlock()
 	return len(r.lastSuccess)
 }
+
+// BreakerVerdict names what an attempt's outcome tells a circuit breaker:
+// "failed", "alive", "forget" or "none".
+func BreakerVerdict(a Attempt) string {
+	return [...]string{verdictNone: "none", verdictFailed: "failed", verdictAlive: "alive", verdictForget: "forget"}[breakerVerdictOf(&a)]
+}

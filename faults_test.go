@@ -550,6 +550,9 @@ func TestFaults(t *testing.T) {
 			b := setupEmitter(t, &monitehooks.EmitterConfig{
 				AttemptTimeout: timeout,
 				RetryPolicy:    &monitehooks.Schedule{Delays: faultSchedule},
+				// Every delivery is to follow the schedule: no breaker
+				// holds any (breaker_test.go tests it).
+				BreakerThreshold: -1,
 			})
 			healthy := newReceiver(t, nil)
 			var (

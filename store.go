@@ -52,6 +52,12 @@ import (
 // SELECT … FOR UPDATE SKIP LOCKED and a lease_until column), results are
 // recorded only by the holder of the lease, and an expired lease makes the
 // delivery claimable again, so a crashed process loses nothing.
+//
+// A store that loses what it holds when the process exits, as memstore
+// does, implements [Durable] and answers false, so that the [Emitter]
+// says, when it stops, how many pending deliveries are lost. A store that
+// can hold a subscription's deliveries back from claims implements
+// [Holder], which spares claims the work of refusing them one by one.
 type Store interface {
 	// CreateSubscription stores sub with a new ID and returns the stored
 	// subscription. The caller has validated it.
@@ -79,7 +85,9 @@ type Store interface {
 	// that order, due at p.Due;
 	// it returns the stored event, as GetEvent would. A duplicate
 	// subscription ID is an error. It keeps neither the event's Object nor
-	// p.SubscriptionIDs once it returns: the caller may reuse both.
+	// p.SubscriptionIDs once it returns: the caller may reuse both. It
+	// honours p.MaxPending in the same atomic step, so that concurrent
+	// calls cannot overshoot it together.
 	CreateEvent(ctx context.Context, p CreateEventParams) (Event, error)
 	// GetEvent returns the partner's event with the ID, or an error
 	// wrapping ErrEventNotFound.
@@ -90,10 +98,18 @@ type Store interface {
 	ListEvents(ctx context.Context, partnerID string, p ListParams) (Page[Event], error)
 
 	// ClaimDeliveries leases up to p.Limit pending deliveries that are due
-	// at p.Now (NextAttemptAt ≤ Now, and no lease in force), oldest due
-	// first (those due at the same time in the order they were created),
-	// so that no other caller can claim them until the lease ends at
-	// p.Now + p.Lease.
+	// at p.Now (NextAttemptAt ≤ Now, and no lease in force), so that no
+	// other caller can claim them until the lease ends at p.Now + p.Lease.
+	//
+	// Claims are fair: subscriptions with due deliveries take turns, one
+	// delivery per turn, and every one of them has its turn before any
+	// has a second, whatever their backlogs or how long their deliveries
+	// have waited. Within a subscription the oldest due is taken first
+	// (those due at the same time in the order they were created). A
+	// subscription whose oldest delivery comes due joins the round before
+	// any subscription has a second turn, and one that Allow refuses loses
+	// no turn. The order carries over from one claim to the next: claims
+	// of one delivery at a time go round the subscriptions.
 	ClaimDeliveries(ctx context.Context, p ClaimParams) (ClaimResult, error)
 	// RecordAttempt records the outcome of a claimed delivery and ends its
 	// lease. It answers ErrLeaseLost, recording nothing, when the lease
@@ -128,6 +144,32 @@ type Store interface {
 	CountDeliveries(ctx context.Context) (DeliveryCounts, error)
 }
 
+// Durable is implemented by a [Store] that says whether it keeps its work
+// across restarts of the process. The [Emitter] asks when it stops: with a
+// store that answers false, pending deliveries are lost, and it logs a
+// warning with their number. A store that does not implement Durable is
+// taken to keep its work.
+type Durable interface {
+	// Durable reports whether what the store holds outlives the process.
+	Durable() bool
+}
+
+// Holder is implemented by a [Store] that can hold a subscription's
+// deliveries back from claims for a while. The [Emitter]'s circuit breaker
+// holds a failing endpoint's deliveries until its next probe: with a
+// Holder they wait out of the claims' way, where otherwise
+// [ClaimParams.Allow] refuses the subscription in every claim, at a cost
+// that grows with the number of subscriptions held.
+type Holder interface {
+	// HoldSubscription makes the subscription's pending deliveries, those
+	// created later included, not claimable before until, as if their
+	// NextAttemptAt were no earlier, and [ClaimResult.NextDue] counts them
+	// at until; the deliveries themselves do not change. A later call
+	// replaces the hold, and the zero time lifts it. A hold need not
+	// outlive the process. An unknown subscription is not an error.
+	HoldSubscription(ctx context.Context, subscriptionID string, until time.Time) error
+}
+
 // CreateEventParams are the parameters of [Store.CreateEvent].
 type CreateEventParams struct {
 	// Event is the event to store. Its ID is ignored: the store gives the
@@ -139,6 +181,12 @@ type CreateEventParams struct {
 	// Due is when the deliveries are first due; it is also their
 	// CreatedAt and UpdatedAt.
 	Due time.Time
+	// MaxPending, when positive, bounds the pending deliveries (leased or
+	// not, over every partner): when storing the event's deliveries would
+	// take their number past it, the store stores nothing and answers an
+	// error wrapping ErrBacklogFull. An event without deliveries is always
+	// stored. 0 means no bound.
+	MaxPending int
 }
 
 // ClaimParams are the parameters of [Store.ClaimDeliveries].
@@ -150,20 +198,22 @@ type ClaimParams struct {
 	// Lease is how long the claim holds; it must be positive.
 	Lease time.Duration
 	// Allow, when not nil, is asked about each candidate's subscription
-	// before the store claims it, in due order; a delivery it refuses is
-	// left pending. Once Allow refuses a subscription the store may skip
-	// that subscription's other candidates in the same claim without
-	// asking again. The store calls it during ClaimDeliveries only, one
-	// call at a time, and may hold its own locks or an open transaction
-	// while it does. Allow must not call the store, and must take no lock
-	// that is ever held while calling the store (the Emitter's takes only
-	// its own mutex, never held across a store call).
+	// before the store claims it, in turn order; a delivery it refuses is
+	// left pending, and its subscription keeps its turn (see
+	// [Store.ClaimDeliveries]). Once Allow refuses a subscription the
+	// store may skip that subscription's other candidates in the same
+	// claim without asking again. The store calls it during
+	// ClaimDeliveries only, one call at a time, and may hold its own
+	// locks or an open transaction while it does. Allow must not call the
+	// store, and must take no lock that is ever held while calling the
+	// store (the Emitter's takes only its own mutex, never held across a
+	// store call).
 	Allow func(subscriptionID string) bool
 }
 
 // ClaimResult is the answer of [Store.ClaimDeliveries].
 type ClaimResult struct {
-	// Claims are the deliveries claimed, oldest due first.
+	// Claims are the deliveries claimed, in turn order.
 	Claims []Claim
 	// NextDue is the earliest time another pending delivery becomes
 	// claimable (its NextAttemptAt, or the end of its lease), not counting

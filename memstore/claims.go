@@ -9,13 +9,22 @@ import (
 )
 
 // ClaimDeliveries leases up to p.Limit pending deliveries due at p.Now,
-// oldest due first (ties by delivery ID). See the package documentation for
-// its cost.
+// taking turns between subscriptions: each subscription with due work has
+// one claimed per turn, in a round every such subscription has its turn in
+// before any has a second, and a subscription's deliveries are taken
+// oldest due first (ties by delivery ID). A subscription joins the round
+// when its oldest delivery comes due, after those already in it, and
+// before any of them has a second turn; those that come due at the same
+// claim join in the order of their oldest deliveries. See the package
+// documentation for its cost.
 //
-// Allow is asked once per candidate, under the store's lock. Once it
-// refuses a subscription, the subscription's other deliveries are skipped
-// for the rest of the call without asking again, and none of them counts
-// for NextDue. Lease ends count for NextDue whatever their subscription.
+// Allow is asked once per turn, under the store's lock. A subscription it
+// refuses loses no turn: it is set aside for the rest of the call, without
+// being asked again, and comes first in the next claim. None of its
+// deliveries counts for NextDue. Lease ends count for NextDue whatever
+// their subscription. When Limit cuts the claim short, NextDue is the due
+// time of the oldest delivery of the subscription whose turn is next,
+// leaving out those refused.
 //
 // A lease token is the claim's sequence number in the store, in hex: each
 // claim gets a new one, and it holds the delivery until RecordAttempt or
@@ -35,11 +44,12 @@ func (s *Store) ClaimDeliveries(ctx context.Context, p monitehooks.ClaimParams) 
 
 	s.mu.Lock()
 	// Queues refused by Allow are set aside during the call; they go back
-	// even if Allow panics.
+	// to the front of the ring, in the order they were refused, even if
+	// Allow panics.
 	refused := s.refused[:0]
 	defer func() {
-		for i, sq := range refused {
-			s.ready.push(sq)
+		for i := len(refused) - 1; i >= 0; i-- {
+			s.ring.putBack(refused[i])
 			refused[i] = nil
 		}
 		s.refused = refused[:0]
@@ -53,22 +63,30 @@ func (s *Store) ClaimDeliveries(ctx context.Context, p monitehooks.ClaimParams) 
 		s.leaseRemoveLocked(s.deliveries.at(dn))
 		s.enqueueLocked(dn)
 	}
+	s.joinDueLocked(now)
 
 	var res monitehooks.ClaimResult
-	for len(res.Claims) < p.Limit && s.ready.len() > 0 {
-		sq := s.ready.top()
-		dn := sq.heap.top()
-		d := s.deliveries.at(dn)
-		if d.next.after(now) {
+	for len(res.Claims) < p.Limit {
+		sq := s.turnLocked(now)
+		if sq == nil {
 			break
 		}
-		if p.Allow != nil && !p.Allow(sq.idStr) {
-			// Set the whole queue aside until the end of the call.
-			s.ready.remove(0)
+		// Asked while sq is still in the ring, in case Allow panics.
+		allowed := p.Allow == nil || p.Allow(sq.idStr)
+		s.ring.take()
+		if !allowed {
 			refused = append(refused, sq)
 			continue
 		}
+		sq.turn = s.ring.round
+		dn := sq.heap.top()
+		d := s.deliveries.at(dn)
 		s.dequeueLocked(d)
+		if s.headDueLocked(sq, now) {
+			s.ring.again(sq)
+		} else {
+			s.parkLocked(sq)
+		}
 		s.lastToken++
 		d.token = s.lastToken
 		s.leasePushLocked(dn, until)
@@ -88,8 +106,14 @@ func (s *Store) ClaimDeliveries(ctx context.Context, p monitehooks.ClaimParams) 
 		})
 	}
 
-	if s.ready.len() > 0 {
-		res.NextDue = s.deliveries.at(s.ready.top().heap.top()).next.time()
+	// The refused queues are set aside, so count for nothing here. Every
+	// queue in s.waiting has its head due after now, and every lease ends
+	// after now.
+	switch sq := s.turnLocked(now); {
+	case sq != nil:
+		res.NextDue = s.headAtLocked(sq).time()
+	case s.waiting.len() > 0:
+		res.NextDue = s.headAtLocked(s.waiting.top()).time()
 	}
 	if s.leases.len() > 0 {
 		if end := s.leases.top().end.time(); res.NextDue.IsZero() || end.Before(res.NextDue) {

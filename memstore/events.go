@@ -16,7 +16,8 @@ import (
 // p.SubscriptionIDs, all at once, and returns the stored event, as
 // GetEvent does. The subscription IDs must be IDs the
 // store gave out, listed once each; the store does not check that the
-// subscriptions still exist. It copies the event's Object. On error
+// subscriptions still exist. It copies the event's Object. It checks
+// p.MaxPending against its count of pending deliveries, in O(1). On error
 // nothing is stored.
 func (s *Store) CreateEvent(ctx context.Context, p monitehooks.CreateEventParams) (monitehooks.Event, error) {
 	if err := ctx.Err(); err != nil {
@@ -57,6 +58,10 @@ func (s *Store) CreateEvent(ctx context.Context, p monitehooks.CreateEventParams
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if p.MaxPending > 0 && n > 0 && s.counts.Pending+n > p.MaxPending {
+		return monitehooks.Event{}, fmt.Errorf("memstore: %d deliveries pending, %d more would pass the bound of %d: %w",
+			s.counts.Pending, n, p.MaxPending, monitehooks.ErrBacklogFull)
+	}
 	if !roomFor(s.events.n, 1) || !roomFor(s.deliveries.n, n) {
 		return monitehooks.Event{}, fmt.Errorf("memstore: the store holds %d events and %d deliveries, as many as it can: %w",
 			s.events.n, s.deliveries.n, monitehooks.ErrInvalid)

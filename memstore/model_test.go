@@ -16,7 +16,7 @@ import (
 // TestClaimModel runs random sequences of operations against the store and
 // against a plain model of the contract that scans every delivery, and
 // checks that claims, NextDue, lease errors and counts agree, and that the
-// heaps stay well formed.
+// heaps and the ring stay well formed.
 func TestClaimModel(t *testing.T) {
 	for seed := range uint64(20) {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
@@ -36,12 +36,45 @@ type modelDelivery struct {
 	attempts int
 }
 
-// claimable reports whether d can be claimed at now.
-func (d *modelDelivery) claimable(now time.Time) bool {
-	return d.status == monitehooks.DeliveryPending && !d.next.After(now) && (d.token == "" || !d.leaseEnd.After(now))
+type heldClaim struct{ id, token string }
+
+// modelTurns models the round-robin of claims. Each subscription in the
+// round has a key, (round, sequence); the smallest key has the next turn.
+// A subscription joining the round gets a key at the back of the current
+// round, or of the next one when it has had its turn in this round; one
+// that has its turn and has more due gets a key in the next round; one
+// refused by Allow gets a key at the front of the current round.
+type modelTurns struct {
+	round   int
+	back    int // the last sequence number given at the back
+	front   int // the last sequence number given at the front
+	inRound map[string]bool
+	key     map[string][2]int
+	turn    map[string]int // the round of each subscription's last turn
 }
 
-type heldClaim struct{ id, token string }
+// first returns the subscription with the smallest key, or "" when none is
+// in the round.
+func (m *modelTurns) first() string {
+	best := ""
+	for sub, in := range m.inRound {
+		if in && (best == "" || cmp.Compare(m.key[sub][0], m.key[best][0]) < 0 ||
+			(m.key[sub][0] == m.key[best][0] && m.key[sub][1] < m.key[best][1])) {
+			best = sub
+		}
+	}
+	return best
+}
+
+func (m *modelTurns) atBack(sub string, round int) {
+	m.back++
+	m.key[sub], m.inRound[sub] = [2]int{round, m.back}, true
+}
+
+func (m *modelTurns) atFront(sub string) {
+	m.front--
+	m.key[sub], m.inRound[sub] = [2]int{m.round, m.front}, true
+}
 
 func runModel(t *testing.T, seed uint64, steps int) {
 	ctx := context.Background()
@@ -54,9 +87,12 @@ func runModel(t *testing.T, seed uint64, steps int) {
 	model := make(map[string]*modelDelivery)
 	var ids []string // every delivery ID, in creation order
 	var held []heldClaim
+	holds := make(map[string]time.Time) // per subscription, the end of its hold
+	turns := &modelTurns{inRound: make(map[string]bool), key: make(map[string][2]int), turn: make(map[string]int)}
+	byDue := func(a, b *modelDelivery) int { return cmp.Or(a.next.Compare(b.next), cmp.Compare(a.n, b.n)) }
 
 	for step := range steps {
-		switch op := rng.IntN(10); {
+		switch op := rng.IntN(11); {
 		case op < 3: // create an event
 			var to []string
 			for _, sub := range subs {
@@ -94,33 +130,89 @@ func runModel(t *testing.T, seed uint64, steps int) {
 				t.Fatalf("step %d: ClaimDeliveries: %v", step, err)
 			}
 
-			// The model: candidates in due order, Allow asked until a
-			// subscription is refused, then its deliveries skipped.
-			var cands []*modelDelivery
-			for _, md := range model {
-				if md.claimable(now) {
-					cands = append(cands, md)
+			// The model: the claimable deliveries of each subscription
+			// (pending, not under a lease), oldest due first; a
+			// subscription with due work takes turns.
+			taken := make(map[string]bool)
+			head := func(sub string) *modelDelivery {
+				var h *modelDelivery
+				for _, md := range model {
+					if md.sub == sub && !taken[md.id] && md.status == monitehooks.DeliveryPending &&
+						(md.token == "" || !md.leaseEnd.After(now)) && (h == nil || byDue(md, h) < 0) {
+						h = md
+					}
+				}
+				return h
+			}
+			// A subscription's deliveries are claimable at their
+			// NextAttemptAt or at the end of its hold.
+			claimableAt := func(sub string, md *modelDelivery) time.Time {
+				if hold := holds[sub]; hold.After(md.next) {
+					return hold
+				}
+				return md.next
+			}
+			due := func(sub string) bool { h := head(sub); return h != nil && !claimableAt(sub, h).After(now) }
+			var joining []string
+			for _, sub := range subs {
+				if !turns.inRound[sub] && due(sub) {
+					joining = append(joining, sub)
 				}
 			}
-			slices.SortFunc(cands, func(a, b *modelDelivery) int {
-				return cmp.Or(a.next.Compare(b.next), cmp.Compare(a.n, b.n))
+			slices.SortFunc(joining, func(a, b string) int {
+				ha, hb := head(a), head(b)
+				return cmp.Or(claimableAt(a, ha).Compare(claimableAt(b, hb)), cmp.Compare(ha.n, hb.n))
 			})
-			var wantIDs, wantAsked []string
-			refused := make(map[string]bool)
-			for _, md := range cands {
-				if len(wantIDs) == limit {
+			for _, sub := range joining {
+				round := turns.round
+				if turns.turn[sub] == turns.round {
+					round++
+				}
+				turns.atBack(sub, round)
+			}
+			var wantIDs, wantAsked, refused []string
+			for len(wantIDs) < limit {
+				sub := turns.first()
+				if sub == "" {
 					break
 				}
-				if refused[md.sub] {
+				turns.inRound[sub] = false
+				if !due(sub) {
+					continue // out of the round without a turn
+				}
+				turns.round = max(turns.round, turns.key[sub][0])
+				wantAsked = append(wantAsked, sub)
+				if refuse[sub] {
+					refused = append(refused, sub)
 					continue
 				}
-				wantAsked = append(wantAsked, md.sub)
-				if refuse[md.sub] {
-					refused[md.sub] = true
-					continue
+				h := head(sub)
+				wantIDs = append(wantIDs, h.id)
+				taken[h.id] = true
+				turns.turn[sub] = turns.round
+				if due(sub) {
+					turns.atBack(sub, turns.round+1)
 				}
-				wantIDs = append(wantIDs, md.id)
 			}
+			var wantNext time.Time
+			for sub := turns.first(); sub != ""; sub = turns.first() {
+				if due(sub) {
+					wantNext = claimableAt(sub, head(sub))
+					break
+				}
+				turns.inRound[sub] = false
+			}
+			if wantNext.IsZero() {
+				for _, sub := range subs {
+					if h := head(sub); h != nil && !slices.Contains(refused, sub) && (wantNext.IsZero() || claimableAt(sub, h).Before(wantNext)) {
+						wantNext = claimableAt(sub, h)
+					}
+				}
+			}
+			for i := len(refused) - 1; i >= 0; i-- {
+				turns.atFront(refused[i])
+			}
+
 			var gotIDs []string
 			for _, c := range res.Claims {
 				gotIDs = append(gotIDs, c.DeliveryID)
@@ -137,22 +229,10 @@ func runModel(t *testing.T, seed uint64, steps int) {
 			if !slices.Equal(asked, wantAsked) {
 				t.Fatalf("step %d: Allow asked %v; want %v", step, asked, wantAsked)
 			}
-			var wantNext time.Time
 			for _, md := range model {
-				if md.status != monitehooks.DeliveryPending {
-					continue
-				}
-				var at time.Time
-				switch {
-				case md.token != "" && md.leaseEnd.After(now):
-					at = md.leaseEnd
-				case !refused[md.sub]:
-					at = md.next
-				default:
-					continue
-				}
-				if wantNext.IsZero() || at.Before(wantNext) {
-					wantNext = at
+				if md.status == monitehooks.DeliveryPending && md.token != "" && md.leaseEnd.After(now) &&
+					(wantNext.IsZero() || md.leaseEnd.Before(wantNext)) {
+					wantNext = md.leaseEnd
 				}
 			}
 			if !res.NextDue.Equal(wantNext) {
@@ -199,6 +279,17 @@ func runModel(t *testing.T, seed uint64, steps int) {
 			}
 			md.token = ""
 
+		case op == 10: // hold a subscription, or lift its hold
+			sub := subs[rng.IntN(len(subs))]
+			var until time.Time
+			if rng.IntN(3) > 0 {
+				until = now.Add(sec(rng.IntN(9) - 2))
+			}
+			if err := s.HoldSubscription(ctx, sub, until); err != nil {
+				t.Fatalf("step %d: HoldSubscription: %v", step, err)
+			}
+			holds[sub] = until
+
 		case len(ids) > 0: // requeue
 			md := model[ids[rng.IntN(len(ids))]]
 			due := now.Add(sec(rng.IntN(6)))
@@ -241,17 +332,29 @@ func mustParse(t *testing.T, s string) id {
 // whose members say where they are.
 func checkHeaps(t *testing.T, s *Store) {
 	t.Helper()
-	checkHeap(t, "ready", &s.ready, func(sq *subQueue) int { return sq.idx })
-	for i, sq := range s.ready.items {
-		if sq.heap.len() == 0 {
-			t.Fatalf("ready[%d]: an empty queue", i)
+	checkHeap(t, "waiting", &s.waiting, func(sq *subQueue) int { return sq.idx })
+	for i, sq := range s.waiting.items {
+		if sq.heap.len() == 0 || sq.state != queueWaiting {
+			t.Fatalf("waiting[%d]: a queue of %d in state %d", i, sq.heap.len(), sq.state)
+		}
+	}
+	// The queues in cur have not had their turn in this round, those in
+	// next have.
+	inRing := make(map[*subQueue]bool)
+	for i, f := range []*fifo{&s.ring.cur, &s.ring.next} {
+		for sq := range f.all {
+			if inRing[sq] || sq.state != queueInRing || (sq.turn == s.ring.round) != (i == 1) {
+				t.Fatalf("ring: queue %s twice, in state %d, or with turn %d in round %d", sq.idStr, sq.state, sq.turn, s.ring.round)
+			}
+			inRing[sq] = true
 		}
 	}
 	deliveryIdx := func(dn uint32) int { return int(s.deliveries.at(dn).idx) }
 	queued := 0
 	for _, sq := range s.queues {
-		if (sq.idx >= 0) != (sq.heap.len() > 0) {
-			t.Fatalf("queue %s: idx %d with %d queued", sq.idStr, sq.idx, sq.heap.len())
+		if (sq.idx >= 0) != (sq.state == queueWaiting) || (sq.state == queueInRing) != inRing[sq] ||
+			(sq.state == queueIdle && sq.heap.len() > 0) {
+			t.Fatalf("queue %s: idx %d and state %d with %d queued", sq.idStr, sq.idx, sq.state, sq.heap.len())
 		}
 		checkHeap(t, "queue "+sq.idStr, &sq.heap, deliveryIdx)
 		for i, dn := range sq.heap.items {

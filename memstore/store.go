@@ -20,13 +20,16 @@
 // deliveries stay until the process exits.
 //
 // Claiming never scans the backlog. Each subscription has a queue of its
-// claimable deliveries, a min-heap ordered by (NextAttemptAt, ID); the
-// queues sit in a min-heap ordered by their heads, and leased deliveries in
-// a min-heap ordered by the end of their lease. A claim of k deliveries that
-// Allow refuses r subscriptions along the way costs
-// O((k + r + e) · log n), where e is the number of leases that ended since
-// the last claim and n the size of the heaps involved, however many
-// deliveries the refused subscriptions have waiting.
+// claimable deliveries, a min-heap ordered by (NextAttemptAt, ID). The
+// queues with due work take turns in a round-robin ring, the others wait
+// in a min-heap ordered by their heads until their head comes due (or
+// their subscription's hold ends: see Store.HoldSubscription), and leased
+// deliveries sit in a min-heap ordered by the end of their lease. A
+// claim of k deliveries that Allow refuses r subscriptions along the way
+// costs O((k + r + e + j) · log n), where e is the number of leases that
+// ended since the last claim, j the number of queues that came due, and n
+// the size of the heaps involved, however many deliveries the refused
+// subscriptions have waiting.
 //
 // Gets and counts are O(1), and find events and deliveries without a map:
 // the sequence number the store reads back from an ID with its secret key
@@ -77,7 +80,8 @@ type Store struct {
 	objects     objectArena
 	queues      map[id]*subQueue        // per subscription ID, made at its first delivery
 	queueList   []*subQueue             // by number
-	ready       heap[*subQueue, byHead] // the non-empty queues by their head (see queue.go)
+	ring        ring                    // the queues with due work, taking turns (see queue.go)
+	waiting     heap[*subQueue, byHead] // the other non-empty queues by their head
 	leases      heap[lease, byLeaseEnd] // the leased deliveries by lease end
 	counts      monitehooks.DeliveryCounts
 	lastToken   uint64      // the last lease token handed out
@@ -97,7 +101,7 @@ func New() *Store {
 		partners:    make(map[string]*partner),
 		queues:      make(map[id]*subQueue),
 	}
-	s.ready.order = byHead{&s.deliveries}
+	s.waiting.order = byHead{&s.deliveries}
 	s.leases.order = byLeaseEnd{&s.deliveries}
 	return s
 }

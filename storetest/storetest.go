@@ -22,8 +22,8 @@
 //   - IDs are UUIDs of version 4 (or 7), and the IDs a store makes in a
 //     row show no counter.
 //   - ClaimDeliveries asks Allow once per candidate, before claiming it;
-//     when Limit cuts a claim short, NextDue is the due time of the first
-//     delivery left (so at or before Now).
+//     when Limit cuts a claim short, NextDue is at or before Now (with one
+//     subscription, the due time of the first delivery left).
 //
 // Where the contract is silent the suite does not look: whether a token
 // still holds after its lease ended when nobody claimed the delivery again,
@@ -60,8 +60,11 @@ func Run(t *testing.T, newStore func(t *testing.T) monitehooks.Store) {
 	}{
 		{"Subscriptions", subscriptionTests()},
 		{"Events", eventTests()},
+		{"Backlog", backlogTests()},
 		{"Lists", listTests()},
 		{"Claims", claimTests()},
+		{"Fairness", fairnessTests()},
+		{"Holds", holdTests()},
 		{"Attempts", attemptTests()},
 		{"Deliveries", deliveryTests()},
 		{"Requeue", requeueTests()},
