@@ -14,6 +14,26 @@ import (
 const claimColumns = `d.seq, d.id, d.subscription_id, d.partner_id, d.attempts, d.created_ns, d.lease_token,
 	e.id, e.partner_id, e.entity_id, e.object_type, e.object_id, e.type, e.object, e.created_ns`
 
+// turnOrder orders a claim's candidates (rows with rn, the candidate's
+// place in its subscription's queue from 1, last_turn, and head_next and
+// head_seq, its queue's first candidate) in turns: every subscription has
+// its first candidate taken before any has its second, and so on. Within
+// a round, the subscription whose last turn is the oldest goes first, one
+// that never had a turn before all others, and those alike in the order
+// their first candidates came due and were made. A claim numbers the
+// turns it gives (see claimTurns), so the order carries over from one
+// claim to the next: claims of one delivery at a time go round the
+// subscriptions, one that comes due joins before any has a second turn,
+// and one that Allow refused, whose last turn is unchanged, loses no
+// turn.
+const turnOrder = `ORDER BY t.rn, t.last_turn NULLS FIRST, t.head_next, t.head_seq`
+
+// turnRow is an element of claimTurns' JSON argument.
+type turnRow struct {
+	Sub string `json:"sub"`
+	Pos int    `json:"pos"`
+}
+
 // candidate is a delivery a claim may take.
 type candidate struct {
 	seq  int64
@@ -32,15 +52,16 @@ type leaseRow struct {
 //
 //  1. It reads the candidates: in every subscription's queue, up to
 //     Limit+1 deliveries claimable at p.Now (due, and no lease in force),
-//     oldest due first; on PostgreSQL it locks them, skipping those
-//     another claim has locked (SELECT … FOR UPDATE SKIP LOCKED), so that
-//     concurrent claims never take the same delivery and never wait for
-//     each other.
+//     oldest due first, the queues taking turns (see turnOrder); on
+//     PostgreSQL it locks them, skipping those another claim has locked
+//     (SELECT … FOR UPDATE SKIP LOCKED), so that concurrent claims never
+//     take the same delivery and never wait for each other.
 //  2. In Go, it goes through the candidates in claim order and asks Allow
 //     about each, until it has Limit; once Allow refuses a subscription,
 //     the subscription's other candidates are skipped without asking.
 //  3. It leases the chosen deliveries, each with a new random token, until
-//     p.Now + p.Lease, and reads them with their events.
+//     p.Now + p.Lease, reads them with their events, and numbers the
+//     turns it gave their subscriptions.
 //
 // Allow runs inside the transaction, as the Store contract permits; it is
 // a callback into the caller's memory, never a network call. The locks of
@@ -82,6 +103,9 @@ func (s *Store) ClaimDeliveries(ctx context.Context, p monitehooks.ClaimParams) 
 		chosen, refused, cut := choose(cands, p.Limit, p.Allow)
 		if len(chosen) > 0 {
 			if res.Claims, err = s.lease(ctx, tx, chosen, until); err != nil {
+				return err
+			}
+			if err := s.recordTurns(ctx, tx, chosen); err != nil {
 				return err
 			}
 		}
@@ -154,6 +178,25 @@ func choose(cands []candidate, limit int, allow func(string) bool) (chosen []can
 		chosen = append(chosen, *c)
 	}
 	return chosen, refused, nil
+}
+
+// recordTurns numbers the turns the chosen deliveries gave their
+// subscriptions, in claim order: a subscription's last turn is the place
+// of its last delivery in the claim.
+func (s *Store) recordTurns(ctx context.Context, tx *sql.Tx, chosen []candidate) error {
+	pos := make(map[string]int, len(chosen))
+	for i, c := range chosen {
+		pos[c.sub] = i + 1
+	}
+	turns := make([]turnRow, 0, len(pos))
+	for sub, p := range pos {
+		turns = append(turns, turnRow{Sub: sub, Pos: p})
+	}
+	b, _ := json.Marshal(turns) // strings and numbers: never fails
+	if _, err := s.exec(ctx, tx, s.q.claimTurns, string(b)); err != nil {
+		return fmt.Errorf("sqlstore: claiming: recording turns: %w", err)
+	}
+	return nil
 }
 
 // lease leases the chosen deliveries until the time given, each with a

@@ -69,7 +69,18 @@
 // delivery and never wait for each other; on SQLite the transaction holds
 // the database's write lock. Allow is a callback into the caller's
 // memory: the transaction never waits on the network, and the store never
-// calls out. A lease that ended makes its delivery claimable again, so
+// calls out.
+//
+// Claims take turns between subscriptions, as the contract requires:
+// every subscription with due deliveries has one claimed before any has a
+// second. The store numbers each subscription's last turn in
+// monitehooks_queues and gives the next turn to the subscription whose
+// last turn is the oldest, one that never had a turn first; within a
+// claim, candidates are ordered by their place in their subscription's
+// queue, then by that turn. The numbers carry the order from one claim to
+// the next, across processes; claims made at the same instant by two
+// processes may give two subscriptions the same number, which only
+// decides the order between those two. A lease that ended makes its delivery claimable again, so
 // the deliveries of a process that crashed are claimed by another once
 // their leases end. RecordAttempt and ReleaseDelivery take effect only
 // with the token of the claim that holds the delivery.
@@ -77,10 +88,11 @@
 // # Costs
 //
 // Creating an event is one transaction of four statements whatever its
-// fan-out. A claim probes each subscription's queue once (a row per
-// subscription that ever had a delivery), reads at most Limit+1
-// deliveries from each, and runs four more statements; on SQLite it reads
-// the due deliveries of every subscription instead. Lists page by keyset
+// fan-out (five with a MaxPending bound, which makes the bounded
+// CreateEvents of a PostgreSQL schema take turns on an advisory lock). A
+// claim probes each subscription's queue once (a row per subscription
+// that ever had a delivery), reads at most Limit+1 deliveries from each
+// with an index, and runs four more statements. Lists page by keyset
 // (sort key, seq) on indexes, one statement for the page and its attempts
 // and, after a cursor, one to know whether a page lies behind it. Gets
 // are one indexed statement.

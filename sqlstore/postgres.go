@@ -25,19 +25,44 @@ ON CONFLICT (subscription_id) DO NOTHING`,
 	// claimCandidates locks, in each subscription's queue, up to $2 of
 	// its deliveries claimable at $1, oldest due first, skipping those
 	// another claim has locked: one index probe per queue, however long
-	// the backlogs. The locks hold until the claim's transaction ends.
-	claimCandidates: `SELECT c.seq, q.subscription_id, c.next_attempt_ns
-FROM monitehooks_queues q
-CROSS JOIN LATERAL (
-	SELECT d.seq, d.next_attempt_ns
-	FROM monitehooks_deliveries d
-	WHERE d.subscription_id = q.subscription_id AND d.status = 'pending'
-		AND d.next_attempt_ns <= $1 AND d.available_ns <= $1
-	ORDER BY d.next_attempt_ns, d.seq
-	LIMIT $2
-	FOR UPDATE OF d SKIP LOCKED
-) c
-ORDER BY c.next_attempt_ns, c.seq`,
+	// the backlogs. The locks hold until the claim's transaction ends. It
+	// returns them in turn order (see turnOrder).
+	claimCandidates: `SELECT t.seq, t.subscription_id, t.next_attempt_ns
+FROM (
+	SELECT c.seq, q.subscription_id, c.next_attempt_ns, q.last_turn,
+		row_number() OVER w AS rn, first_value(c.next_attempt_ns) OVER w AS head_next, first_value(c.seq) OVER w AS head_seq
+	FROM monitehooks_queues q
+	CROSS JOIN LATERAL (
+		SELECT d.seq, d.next_attempt_ns
+		FROM monitehooks_deliveries d
+		WHERE d.subscription_id = q.subscription_id AND d.status = 'pending'
+			AND d.next_attempt_ns <= $1 AND d.available_ns <= $1
+		ORDER BY d.next_attempt_ns, d.seq
+		LIMIT $2
+		FOR UPDATE OF d SKIP LOCKED
+	) c
+	WINDOW w AS (PARTITION BY q.subscription_id ORDER BY c.next_attempt_ns, c.seq)
+) t
+` + turnOrder,
+
+	// claimTurns records the turns a claim gave: $1 is a JSON array of
+	// {"sub": …, "pos": …}, pos counting from 1 in claim order. Each
+	// subscription's last turn becomes the highest so far plus pos. The
+	// rows are locked in the order of their IDs first, so that two claims
+	// never wait for each other in a circle.
+	claimTurns: `WITH x AS (
+	SELECT (t.x->>'sub')::uuid AS sub, (t.x->>'pos')::bigint AS pos
+	FROM jsonb_array_elements($1::text::jsonb) AS t(x)
+), locked AS (
+	SELECT q.subscription_id FROM monitehooks_queues q
+	WHERE q.subscription_id IN (SELECT sub FROM x)
+	ORDER BY q.subscription_id
+	FOR UPDATE
+)
+UPDATE monitehooks_queues AS q
+SET last_turn = (SELECT COALESCE(MAX(last_turn), 0) FROM monitehooks_queues) + x.pos
+FROM x, locked
+WHERE q.subscription_id = x.sub AND locked.subscription_id = x.sub`,
 
 	// claimLease leases the deliveries of the JSON array $1 of
 	// {"seq": …, "token": …} until $2.

@@ -37,6 +37,7 @@ type queries struct {
 	requeueFailed   string
 
 	claimCandidates string // dialect
+	claimTurns      string // dialect
 	claimLease      string // dialect
 	claimSelect     string // dialect
 	claimNextDue    string // dialect
@@ -58,8 +59,8 @@ type scans struct{ asc, desc string }
 
 // dialectQueries are the statements that differ between the dialects.
 type dialectQueries struct {
-	insertDeliveries, insertQueues                         string
-	claimCandidates, claimLease, claimSelect, claimNextDue string
+	insertDeliveries, insertQueues                                     string
+	claimCandidates, claimTurns, claimLease, claimSelect, claimNextDue string
 }
 
 // newQueries returns the statements of dialect d, naming the schema when
@@ -97,6 +98,7 @@ func newQueries(d Dialect, schema string) *queries {
 		requeueFailed:   Q(requeueFailed),
 
 		claimCandidates: Q(dq.claimCandidates),
+		claimTurns:      Q(dq.claimTurns),
 		claimLease:      Q(dq.claimLease),
 		claimSelect:     Q(dq.claimSelect),
 		claimNextDue:    Q(dq.claimNextDue),

@@ -20,17 +20,34 @@ ORDER BY j.key`,
 SELECT j.value FROM json_each($1) AS j WHERE TRUE
 ON CONFLICT (subscription_id) DO NOTHING`,
 
-	// claimCandidates returns, for each subscription, up to $2 of its
-	// deliveries claimable at $1, oldest due first.
-	claimCandidates: `SELECT c.seq, c.subscription_id, c.next_attempt_ns
+	// claimCandidates returns, in each subscription's queue, up to $2 of
+	// its deliveries claimable at $1, oldest due first (one LIMITed index
+	// scan per queue, as on PostgreSQL, which SQLite writes as a
+	// correlated IN), in turn order (see turnOrder).
+	claimCandidates: `SELECT t.seq, t.subscription_id, t.next_attempt_ns
 FROM (
-	SELECT d.seq, d.subscription_id, d.next_attempt_ns,
-		row_number() OVER (PARTITION BY d.subscription_id ORDER BY d.next_attempt_ns, d.seq) AS rn
-	FROM monitehooks_deliveries d
-	WHERE d.status = 'pending' AND d.next_attempt_ns <= $1 AND d.available_ns <= $1
-) c
-WHERE c.rn <= $2
-ORDER BY c.next_attempt_ns, c.seq`,
+	SELECT d.seq, q.subscription_id, d.next_attempt_ns, q.last_turn,
+		row_number() OVER w AS rn, first_value(d.next_attempt_ns) OVER w AS head_next, first_value(d.seq) OVER w AS head_seq
+	FROM monitehooks_queues q
+	JOIN monitehooks_deliveries d ON d.seq IN (
+		SELECT c.seq
+		FROM monitehooks_deliveries c
+		WHERE c.subscription_id = q.subscription_id AND c.status = 'pending'
+			AND c.next_attempt_ns <= $1 AND c.available_ns <= $1
+		ORDER BY c.next_attempt_ns, c.seq
+		LIMIT $2
+	)
+	WINDOW w AS (PARTITION BY q.subscription_id ORDER BY d.next_attempt_ns, d.seq)
+) t
+` + turnOrder,
+
+	// claimTurns records the turns a claim gave: $1 is a JSON array of
+	// {"sub": …, "pos": …}, pos counting from 1 in claim order. Each
+	// subscription's last turn becomes the highest so far plus pos.
+	claimTurns: `UPDATE monitehooks_queues
+SET last_turn = (SELECT COALESCE(MAX(last_turn), 0) FROM monitehooks_queues) + x.pos
+FROM (SELECT json_extract(j.value, '$.sub') AS sub, json_extract(j.value, '$.pos') AS pos FROM json_each($1) AS j) AS x
+WHERE monitehooks_queues.subscription_id = x.sub`,
 
 	// claimLease leases the deliveries of the JSON array $1 of
 	// {"seq": …, "token": …} until $2.

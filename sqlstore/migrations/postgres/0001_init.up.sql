@@ -82,11 +82,14 @@ CREATE TABLE monitehooks_attempts (
 );
 
 -- One row per subscription that ever had a delivery: the claims' queues.
--- last_turn orders the turns of the subscriptions.
+-- last_turn numbers the subscription's last turn at a claim, NULL before
+-- its first: claims take turns between subscriptions, the one whose last
+-- turn is the oldest first.
 CREATE TABLE monitehooks_queues (
 	subscription_id UUID PRIMARY KEY,
 	last_turn       BIGINT
 );
+CREATE INDEX monitehooks_queues_turn_idx ON monitehooks_queues (last_turn);
 
 -- Counts of deliveries by state, in shards that writers pick at random so
 -- that they seldom wait for each other; CountDeliveries adds them up.
