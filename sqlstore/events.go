@@ -48,6 +48,11 @@ LIMIT $9`
 SET pending = pending + $1, succeeded = succeeded + $2, failed = failed + $3
 WHERE shard = $4`
 
+	// lockBacklog makes the bounded CreateEvents of a schema take turns
+	// until their transactions end, so that two of them cannot both find
+	// room for their deliveries and pass the bound together.
+	lockBacklog = `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`
+
 	sumCounts = `SELECT CAST(COALESCE(SUM(pending), 0) AS BIGINT), CAST(COALESCE(SUM(succeeded), 0) AS BIGINT), CAST(COALESCE(SUM(failed), 0) AS BIGINT)
 FROM monitehooks_counts`
 )
@@ -71,7 +76,8 @@ func scanEvent(row interface{ Scan(...any) error }) (ev monitehooks.Event, seq i
 // subscription ID, due at p.Due, made in the order of p.SubscriptionIDs,
 // in one transaction, and returns the stored event. The subscription IDs
 // must be UUIDs, listed once each; the store does not check that the
-// subscriptions exist.
+// subscriptions exist. With p.MaxPending set it checks the bound in the
+// same transaction (see checkBacklog).
 func (s *Store) CreateEvent(ctx context.Context, p monitehooks.CreateEventParams) (monitehooks.Event, error) {
 	if err := ctx.Err(); err != nil {
 		return monitehooks.Event{}, err
@@ -110,6 +116,11 @@ func (s *Store) CreateEvent(ctx context.Context, p monitehooks.CreateEventParams
 		if len(pairs) == 0 {
 			return nil
 		}
+		if p.MaxPending > 0 {
+			if err := s.checkBacklog(ctx, tx, len(pairs), p.MaxPending); err != nil {
+				return err
+			}
+		}
 		deliveries, _ := json.Marshal(pairs)       // strings only: never fails
 		subs, _ := json.Marshal(p.SubscriptionIDs) // idem
 		if _, err := s.exec(ctx, tx, s.q.insertDeliveries, seq, ev.PartnerID, string(ev.ObjectType), string(ev.Type), due, string(deliveries)); err != nil {
@@ -124,6 +135,28 @@ func (s *Store) CreateEvent(ctx context.Context, p monitehooks.CreateEventParams
 		return monitehooks.Event{}, err
 	}
 	return ev, nil
+}
+
+// checkBacklog answers an error wrapping ErrBacklogFull when n more
+// pending deliveries would pass the bound. On PostgreSQL it first takes a
+// lock that the bounded CreateEvents of the schema hold until their
+// transactions end (and so does the caller): it serializes them, not the
+// unbounded ones, nor anything else. On SQLite the transaction holds the
+// write lock already.
+func (s *Store) checkBacklog(ctx context.Context, tx *sql.Tx, n, bound int) error {
+	if s.dialect == DialectPostgres {
+		if _, err := s.exec(ctx, tx, lockBacklog, "monitehooks_backlog:"+s.schema); err != nil {
+			return fmt.Errorf("sqlstore: locking the backlog: %w", err)
+		}
+	}
+	var c monitehooks.DeliveryCounts
+	if err := s.queryRow(ctx, tx, s.q.sumCounts).Scan(&c.Pending, &c.Succeeded, &c.Failed); err != nil {
+		return fmt.Errorf("sqlstore: counting the backlog: %w", err)
+	}
+	if c.Pending+n > bound {
+		return fmt.Errorf("sqlstore: %d deliveries pending, %d more would pass the bound of %d: %w", c.Pending, n, bound, monitehooks.ErrBacklogFull)
+	}
+	return nil
 }
 
 // clone returns a copy of b, nil for nil.

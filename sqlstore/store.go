@@ -86,6 +86,7 @@ func (cfg *Config) validate(d Dialect) error {
 type Store struct {
 	db      *sql.DB
 	dialect Dialect
+	schema  string   // Config.Schema
 	q       *queries // in the dialect, naming the schema
 	owned   bool     // Open opened db: Close closes it
 	memory  bool     // an SQLite database in memory, lost at Close
@@ -199,7 +200,7 @@ func New(ctx context.Context, db *sql.DB, dialect Dialect, cfg *Config) (*Store,
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	s := &Store{db: db, dialect: dialect, q: newQueries(dialect, cfg.Schema), prepare: dialect == DialectSQLite, serialize: dialect == DialectSQLite}
+	s := &Store{db: db, dialect: dialect, schema: cfg.Schema, q: newQueries(dialect, cfg.Schema), prepare: dialect == DialectSQLite, serialize: dialect == DialectSQLite}
 	if !cfg.SkipMigrations {
 		if err := migrate(ctx, db, dialect, cfg.Schema, log); err != nil {
 			return nil, err
