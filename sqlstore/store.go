@@ -101,7 +101,10 @@ type Store struct {
 	writeMu   sync.Mutex // held by a writer of the store, when serialize is set
 }
 
-var _ monitehooks.Store = (*Store)(nil)
+var (
+	_ monitehooks.Store   = (*Store)(nil)
+	_ monitehooks.Durable = (*Store)(nil)
+)
 
 // Open opens the database the URL names and returns a store over it,
 // applying migrations unless cfg.SkipMigrations is set. The URL is one of
@@ -216,7 +219,8 @@ func (s *Store) DB() *sql.DB { return s.db }
 func (s *Store) Dialect() Dialect { return s.dialect }
 
 // Durable reports whether what the store holds outlives the process:
-// true, but for an SQLite database in memory.
+// true, but for an SQLite database in memory (sqlite::memory:), whose
+// pending deliveries the Emitter then warns of when it stops.
 func (s *Store) Durable() bool { return !s.memory }
 
 // Close closes the database if Open opened it, and does nothing for a
