@@ -223,8 +223,8 @@ func (s *Store) ListDeliveries(ctx context.Context, partnerID string, p moniteho
 	})
 }
 
-// leaseLost is the answer to a token that does not hold its delivery.
-var leaseLost = fmt.Errorf("sqlstore: %w", monitehooks.ErrLeaseLost)
+// errLeaseLost is the answer to a token that does not hold its delivery.
+var errLeaseLost = fmt.Errorf("sqlstore: %w", monitehooks.ErrLeaseLost)
 
 // notHeld answers for a delivery whose token did not hold it: not found
 // when there is no delivery with the ID, the lease lost otherwise.
@@ -236,7 +236,7 @@ func (s *Store) notHeld(ctx context.Context, tx *sql.Tx, id string) error {
 	case err != nil:
 		return fmt.Errorf("sqlstore: %w", err)
 	}
-	return leaseLost
+	return errLeaseLost
 }
 
 // RecordAttempt records the outcome of a claimed delivery and ends its
