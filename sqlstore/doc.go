@@ -80,7 +80,12 @@
 // queue, then by that turn. The numbers carry the order from one claim to
 // the next, across processes; claims made at the same instant by two
 // processes may give two subscriptions the same number, which only
-// decides the order between those two. A lease that ended makes its delivery claimable again, so
+// decides the order between those two.
+//
+// The store is a [monitehooks.Holder]: a held subscription's queue is
+// marked in monitehooks_queues until the hold ends, and claims skip it
+// without reading its deliveries. The hold is the database's, so it holds
+// for every process sharing it, and across restarts. A lease that ended makes its delivery claimable again, so
 // the deliveries of a process that crashed are claimed by another once
 // their leases end. RecordAttempt and ReleaseDelivery take effect only
 // with the token of the claim that holds the delivery.

@@ -38,6 +38,8 @@ type queries struct {
 
 	claimCandidates string // dialect
 	claimTurns      string // dialect
+	holdQueue       string
+	liftHold        string
 	claimLease      string // dialect
 	claimSelect     string // dialect
 	claimNextDue    string // dialect
@@ -99,6 +101,8 @@ func newQueries(d Dialect, schema string) *queries {
 
 		claimCandidates: Q(dq.claimCandidates),
 		claimTurns:      Q(dq.claimTurns),
+		holdQueue:       Q(holdQueue),
+		liftHold:        Q(liftHold),
 		claimLease:      Q(dq.claimLease),
 		claimSelect:     Q(dq.claimSelect),
 		claimNextDue:    Q(dq.claimNextDue),

@@ -37,6 +37,7 @@ FROM (
 		ORDER BY c.next_attempt_ns, c.seq
 		LIMIT $2
 	)
+	WHERE q.held_until IS NULL OR q.held_until <= $1
 	WINDOW w AS (PARTITION BY q.subscription_id ORDER BY d.next_attempt_ns, d.seq)
 ) t
 ` + turnOrder,
@@ -64,11 +65,20 @@ JOIN monitehooks_events e ON e.seq = d.event_seq
 WHERE d.seq IN (SELECT j.value FROM json_each($1) AS j)`,
 
 	// claimNextDue is when the next pending delivery becomes claimable
-	// after $1, leaving out those of the subscriptions in the JSON array
-	// $2 (which Allow refused) but for their leases.
-	claimNextDue: `SELECT MIN(d.available_ns)
-FROM monitehooks_deliveries d
-WHERE d.status = 'pending' AND d.available_ns > $1
-	AND (d.lease_token IS NOT NULL
-		OR d.subscription_id NOT IN (SELECT j.value FROM json_each($2) AS j))`,
+	// after $1: not counting the deliveries of the subscriptions in the
+	// JSON array $2 (which Allow refused) but for their leases, and
+	// counting those of a held subscription at the end of its hold.
+	claimNextDue: `SELECT MIN(m.at) FROM (
+	SELECT MIN(d.available_ns) AS at
+	FROM monitehooks_deliveries d
+	WHERE d.status = 'pending' AND d.available_ns > $1
+		AND (d.lease_token IS NOT NULL
+			OR d.subscription_id NOT IN (SELECT j.value FROM json_each($2) AS j))
+		AND NOT EXISTS (SELECT 1 FROM monitehooks_queues h WHERE h.subscription_id = d.subscription_id AND h.held_until > $1)
+	UNION ALL
+	SELECT MIN(q.held_until) AS at
+	FROM monitehooks_queues q
+	WHERE q.held_until > $1
+		AND EXISTS (SELECT 1 FROM monitehooks_deliveries d WHERE d.subscription_id = q.subscription_id AND d.status = 'pending')
+) m`,
 }

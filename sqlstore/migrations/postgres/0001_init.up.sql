@@ -85,11 +85,15 @@ CREATE TABLE monitehooks_attempts (
 -- last_turn numbers the subscription's last turn at a claim, NULL before
 -- its first: claims take turns between subscriptions, the one whose last
 -- turn is the oldest first.
+-- held_until, when set, holds the queue's deliveries back from claims
+-- until then (monitehooks.Holder).
 CREATE TABLE monitehooks_queues (
 	subscription_id UUID PRIMARY KEY,
-	last_turn       BIGINT
+	last_turn       BIGINT,
+	held_until      BIGINT
 );
 CREATE INDEX monitehooks_queues_turn_idx ON monitehooks_queues (last_turn);
+CREATE INDEX monitehooks_queues_held_idx ON monitehooks_queues (held_until) WHERE held_until IS NOT NULL;
 
 -- Counts of deliveries by state, in shards that writers pick at random so
 -- that they seldom wait for each other; CountDeliveries adds them up.
