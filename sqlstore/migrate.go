@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // ErrSchemaTooNew is wrapped by the error of Open and New when the
@@ -108,6 +109,38 @@ const (
 // finding nothing to do. A database whose version is past the latest
 // migration is refused with ErrSchemaTooNew.
 func migrate(ctx context.Context, db *sql.DB, d Dialect, schema string, log *slog.Logger) error {
+	if d != DialectSQLite {
+		return migrateOnce(ctx, db, d, schema, log)
+	}
+	// SQLite may answer SQLITE_BUSY at once, without waiting out its busy
+	// timeout, to connections opening a new database together while the
+	// first turns it to WAL mode: wait and try again, for up to the busy
+	// timeout.
+	delay := 5 * time.Millisecond
+	deadline := time.Now().Add(sqliteBusyTimeout)
+	for {
+		err := migrateOnce(ctx, db, d, schema, log)
+		if err == nil || !isBusy(err) || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(delay):
+		}
+		delay = min(2*delay, 100*time.Millisecond)
+	}
+}
+
+// isBusy reports whether err is SQLite's SQLITE_BUSY (code 5, with any
+// extended code).
+func isBusy(err error) bool {
+	var coder interface{ Code() int }
+	return errors.As(err, &coder) && coder.Code()&0xff == 5
+}
+
+// migrateOnce is one try of migrate.
+func migrateOnce(ctx context.Context, db *sql.DB, d Dialect, schema string, log *slog.Logger) error {
 	ms := migrationsOf(d)
 	latest := len(ms)
 	conn, err := db.Conn(ctx)

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/monitehooks/monitehooks"
 
@@ -148,6 +149,11 @@ func Open(ctx context.Context, url string, cfg *Config) (*Store, error) {
 	s.owned, s.memory = true, memory
 	return s, nil
 }
+
+// sqliteBusyTimeout is how long a writer of an SQLite database Open
+// opens waits for another before it fails with SQLITE_BUSY; sqliteParams
+// says it in milliseconds.
+const sqliteBusyTimeout = 10 * time.Second
 
 // sqliteParams are the connection settings of an SQLite database Open
 // opens: WAL lets readers go on while one connection writes, the busy
