@@ -52,10 +52,10 @@ ORDER BY a.n`
 		AND d.created_ns BETWEEN $4 AND $5
 		AND ($6 = 0 OR d.event_seq = $6)
 		AND ($7 = 0 OR d.subscription_id = $8)
-		AND ($9 = '' OR d.status = $9)
+		AND ($9 = '' OR d.status = $9 || '')
 		AND ($10 = 0 OR (d.{key}, d.seq) {cmp} ($11, $12))
 	ORDER BY d.{key} {dir}, d.seq {dir}
-	LIMIT $13
+	LIMIT $13 + 0
 )
 SELECT d.*, ` + attemptColumns + `
 FROM page d

@@ -96,8 +96,10 @@
 // fan-out (five with a MaxPending bound, which makes the bounded
 // CreateEvents of a PostgreSQL schema take turns on an advisory lock). A
 // claim probes each subscription's queue once (a row per subscription
-// that ever had a delivery), reads at most Limit+1 deliveries from each
-// with an index, and runs four more statements. Lists page by keyset
+// that ever had a delivery) and reads at most Limit+1 claimable
+// deliveries from each with an index, passing over those of the queue
+// whose leases are in force (the deliveries in flight), then runs four
+// more statements. Lists page by keyset
 // (sort key, seq) on indexes, one statement for the page and its attempts
 // and, after a cursor, one to know whether a page lies behind it. Gets
 // are one indexed statement.

@@ -40,7 +40,7 @@ WHERE e.partner_id = $1
 	AND e.created_ns BETWEEN $4 AND $5
 	AND ($6 = 0 OR (e.{key}, e.seq) {cmp} ($7, $8))
 ORDER BY e.{key} {dir}, e.seq {dir}
-LIMIT $9`
+LIMIT $9 + 0`
 
 	// updateCounts adds to one shard of the counts: $1 pending, $2
 	// succeeded, $3 failed, $4 the shard.

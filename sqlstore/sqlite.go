@@ -35,7 +35,7 @@ FROM (
 		WHERE c.subscription_id = q.subscription_id AND c.status = 'pending'
 			AND c.next_attempt_ns <= $1 AND c.available_ns <= $1
 		ORDER BY c.next_attempt_ns, c.seq
-		LIMIT $2
+		LIMIT $2 + 0
 	)
 	WHERE q.held_until IS NULL OR q.held_until <= $1
 	WINDOW w AS (PARTITION BY q.subscription_id ORDER BY d.next_attempt_ns, d.seq)

@@ -52,7 +52,7 @@ WHERE s.partner_id = $1 AND s.deleted = FALSE
 	AND s.created_ns BETWEEN $3 AND $4
 	AND ($5 = 0 OR (s.{key}, s.seq) {cmp} ($6, $7))
 ORDER BY s.{key} {dir}, s.seq {dir}
-LIMIT $8`
+LIMIT $8 + 0`
 )
 
 // storedSecret is a Secret as the secrets column holds it, in JSON.
