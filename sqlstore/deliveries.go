@@ -326,6 +326,15 @@ func (s *Store) ReleaseDelivery(ctx context.Context, p monitehooks.ReleaseParams
 		}
 		return s.notHeld(ctx, nil, p.DeliveryID)
 	}
+	if s.notifier.enabled {
+		if s.dialect == DialectPostgres {
+			// Outside a transaction, delivered at once.
+			if _, err := s.exec(ctx, nil, notify, s.notifier.channel); err != nil {
+				return fmt.Errorf("sqlstore: released, but notifying: %w", err)
+			}
+		}
+		s.committed()
+	}
 	return nil
 }
 
@@ -364,13 +373,20 @@ func (s *Store) RequeueDelivery(ctx context.Context, p monitehooks.RequeueDelive
 				if err := s.count(ctx, tx, moved(st, monitehooks.DeliveryPending, 1)); err != nil {
 					return err
 				}
+				if err := s.notifyTx(ctx, tx); err != nil {
+					return err
+				}
 			}
 		}
 		var err error
 		d, err = s.getDelivery(ctx, tx, p.PartnerID, p.DeliveryID)
 		return err
 	})
-	return d, err
+	if err != nil {
+		return monitehooks.Delivery{}, err
+	}
+	s.committed()
+	return d, nil
 }
 
 // RequeueFailed makes every failed delivery of the partner's subscription
@@ -406,10 +422,18 @@ func (s *Store) RequeueFailed(ctx context.Context, p monitehooks.RequeueFailedPa
 			return fmt.Errorf("sqlstore: requeueing failed deliveries: %w", err)
 		}
 		n = int(affected)
+		if n > 0 {
+			if err := s.notifyTx(ctx, tx); err != nil {
+				return err
+			}
+		}
 		return s.count(ctx, tx, moved(monitehooks.DeliveryFailed, monitehooks.DeliveryPending, n))
 	})
 	if err != nil {
 		return 0, err
+	}
+	if n > 0 {
+		s.committed()
 	}
 	return n, nil
 }

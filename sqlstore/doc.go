@@ -90,6 +90,17 @@
 // their leases end. RecordAttempt and ReleaseDelivery take effect only
 // with the token of the claim that holds the delivery.
 //
+// # Wake-ups
+//
+// With [Config].Notify set, [Store.Notifications] returns a channel that
+// receives a value when deliveries may have become claimable: after
+// CreateEvent, RequeueDelivery, RequeueFailed or ReleaseDelivery commits,
+// in this process or, on PostgreSQL (pg_notify in the transaction, LISTEN
+// on a connection the store keeps from its pool), in any process sharing
+// the schema. The values are coalesced hints that may be lost while the
+// listener reconnects, so a consumer still polls. Transactions that notify
+// commit one at a time on PostgreSQL, which is why it is off by default.
+//
 // # Costs
 //
 // Creating an event is one transaction of four statements whatever its

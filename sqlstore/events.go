@@ -129,10 +129,16 @@ func (s *Store) CreateEvent(ctx context.Context, p monitehooks.CreateEventParams
 		if _, err := s.exec(ctx, tx, s.q.insertQueues, string(subs)); err != nil {
 			return fmt.Errorf("sqlstore: storing delivery queues: %w", err)
 		}
+		if err := s.notifyTx(ctx, tx); err != nil {
+			return err
+		}
 		return s.count(ctx, tx, counts{pending: len(pairs)})
 	})
 	if err != nil {
 		return monitehooks.Event{}, err
+	}
+	if len(pairs) > 0 {
+		s.committed()
 	}
 	return ev, nil
 }

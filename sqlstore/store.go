@@ -59,6 +59,12 @@ type Config struct {
 	// Logger receives a line per migration applied. Defaults to
 	// discarding everything.
 	Logger *slog.Logger
+	// Notify makes the store tell, through Store.Notifications, when
+	// deliveries may have become claimable: on PostgreSQL with pg_notify,
+	// to every process that shares the schema and sets it too. See the
+	// package documentation for what it costs. Defaults to false: no
+	// notifications, and Notifications returns nil.
+	Notify bool
 }
 
 // schemaName is what a Config.Schema may be: a plain PostgreSQL
@@ -100,6 +106,7 @@ type Store struct {
 	// lock, with its busy timeout.
 	serialize bool
 	writeMu   sync.Mutex // held by a writer of the store, when serialize is set
+	notifier  *notifier  // see notify.go
 }
 
 var (
@@ -209,7 +216,8 @@ func New(ctx context.Context, db *sql.DB, dialect Dialect, cfg *Config) (*Store,
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	s := &Store{db: db, dialect: dialect, schema: cfg.Schema, q: newQueries(dialect, cfg.Schema), prepare: dialect == DialectSQLite, serialize: dialect == DialectSQLite}
+	s := &Store{db: db, dialect: dialect, schema: cfg.Schema, q: newQueries(dialect, cfg.Schema), prepare: dialect == DialectSQLite, serialize: dialect == DialectSQLite,
+		notifier: newNotifier(cfg.Notify, cfg.Schema)}
 	if !cfg.SkipMigrations {
 		if err := migrate(ctx, db, dialect, cfg.Schema, log); err != nil {
 			return nil, err
@@ -229,9 +237,11 @@ func (s *Store) Dialect() Dialect { return s.dialect }
 // pending deliveries the Emitter then warns of when it stops.
 func (s *Store) Durable() bool { return !s.memory }
 
-// Close closes the database if Open opened it, and does nothing for a
-// store made by New. It is safe to call twice.
+// Close stops listening for notifications, closes the statements the
+// store prepared, and closes the database if Open opened it (a database
+// given to New stays open). It is safe to call twice.
 func (s *Store) Close() error {
+	s.notifier.stopListening()
 	s.closeStmts()
 	if !s.owned {
 		return nil
