@@ -10,6 +10,15 @@ import (
 // EmitterGoroutines returns how many goroutines of e are running.
 func EmitterGoroutines(e *Emitter) int64 { return e.goroutines.Load() }
 
+// OnPrune sets f to be told of each sweep of e's retention: the time on
+// e's clock it swept at, and what it deleted.
+func OnPrune(e *Emitter, f func(now time.Time, deleted DeleteExpiredResult)) {
+	e.pruned.Store(&f)
+}
+
+// PruneInterval is how often an emitter with the retention sweeps.
+var PruneInterval = pruneInterval
+
 // Unexported helpers under test.
 var (
 	ParseRetryAfter  = parseRetryAfter

@@ -23,9 +23,10 @@ import (
 // passed by value: the record it stores (a [Subscription]), or otherwise
 // a type named after the method with the suffix Params
 // ([CreateEventParams], [RecordAttemptParams], [RequeueDeliveryParams],
-// [RequeueFailedParams]; the two ends of a lease are [ClaimParams] and
-// [ReleaseParams]). An answer made of several parts is a Result
-// ([ClaimResult]); an answer that is one value has that value's type
+// [RequeueFailedParams], [DeleteExpiredParams]; the two ends of a lease
+// are [ClaimParams] and [ReleaseParams]). An answer made of several parts
+// is a Result ([ClaimResult], [DeleteExpiredResult]); an answer that is one
+// value has that value's type
 // ([Event], [Delivery], [Page], [DeliveryCounts]).
 //
 // ClaimDeliveries calls back into its caller through [ClaimParams.Allow].
@@ -139,6 +140,28 @@ type Store interface {
 	// at p.Due (which also becomes their UpdatedAt), and returns how many
 	// it requeued: 0 for an unknown subscription or another partner's.
 	RequeueFailed(ctx context.Context, p RequeueFailedParams) (int, error)
+
+	// DeleteExpired deletes what retention lets go of, oldest first: the
+	// finished deliveries (succeeded, or failed for good) whose UpdatedAt,
+	// the time they finished, is before p.Before, with their attempts;
+	// and the events left without deliveries. An event goes with the last
+	// of its deliveries (in the same call when p.Limit allows, in a later
+	// one otherwise), so its age is measured on the time that delivery
+	// finished; an event stored without deliveries goes once its
+	// CreatedAt is before p.Before. Pending deliveries, leased or not, are
+	// never deleted, nor an event that has one, nor subscriptions.
+	//
+	// It deletes at most p.Limit deliveries and at most p.Limit events,
+	// and returns how many of each it deleted: a count under p.Limit in
+	// both means nothing else was due at p.Before. A store may work in
+	// several steps, never holding its locks long. What it deleted is gone
+	// from gets and lists, its IDs answer not-found, and a page token
+	// naming a deleted item continues from the item's position.
+	//
+	// It is idempotent and safe to call from several processes sharing a
+	// store at once: each item is deleted once, and a call that finds
+	// nothing left to delete answers zero counts.
+	DeleteExpired(ctx context.Context, p DeleteExpiredParams) (DeleteExpiredResult, error)
 	// CountDeliveries returns how many deliveries are in each state, over
 	// every partner.
 	CountDeliveries(ctx context.Context) (DeliveryCounts, error)
@@ -300,4 +323,21 @@ type DeliveryCounts struct {
 	Succeeded int
 	// Failed counts deliveries that failed for good.
 	Failed int
+}
+
+// DeleteExpiredParams are the parameters of [Store.DeleteExpired].
+type DeleteExpiredParams struct {
+	// Before is the cutoff: what finished before it is deleted.
+	Before time.Time
+	// Limit is the most deliveries, and the most events, one call
+	// deletes; it must be positive.
+	Limit int
+}
+
+// DeleteExpiredResult is the answer of [Store.DeleteExpired].
+type DeleteExpiredResult struct {
+	// Deliveries is how many deliveries the call deleted.
+	Deliveries int
+	// Events is how many events the call deleted.
+	Events int
 }

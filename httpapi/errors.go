@@ -111,6 +111,8 @@ func errorResponse(err error) (status int, body any) {
 		}}}
 	case errors.Is(err, monitehooks.ErrEmitterClosed):
 		return http.StatusServiceUnavailable, message("the emitter is shut down")
+	case errors.Is(err, monitehooks.ErrBacklogFull):
+		return http.StatusServiceUnavailable, message("too many deliveries are pending; emit again once some are delivered")
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return http.StatusServiceUnavailable, message("request canceled")
 	default:

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -120,7 +121,7 @@ var (
 	}
 	emitEventOp = operation{
 		id: "events_emit", summary: "Emit an event to the caller's matching subscriptions", tag: "events",
-		body: "EventCreate", status: 201, result: "Event", errors: bodyErrors,
+		body: "EventCreate", status: 201, result: "Event", errors: append(slices.Clip(bodyErrors), 503),
 	}
 	openAPIOp = operation{
 		id: "openapi", summary: "This document", tag: "meta", status: 200, result: "OpenAPI",
@@ -283,6 +284,7 @@ var documentedErrors = map[int]string{
 	413: "The body is larger than 1 MiB.",
 	415: "The body is not application/json.",
 	416: "limit is not an integer from 1 to 100.",
+	503: "The event was not stored: the emitter is shut down, or too many deliveries are pending (the emitter's MaxPending).",
 }
 
 func errorResponses() obj {

@@ -12,11 +12,11 @@ import (
 // nil. s.mu must be held.
 func (s *Store) deliveryByIDLocked(did id) (*delivery, uint32) {
 	seq, ok := s.deliveryIDs.seqOf(&did)
-	if !ok {
+	if !ok || did == (id{}) { // a deleted delivery's record is zeroed
 		return nil, 0
 	}
 	dn := uint32(seq - 1)
-	if d := s.deliveries.at(dn); d.id == did {
+	if d := s.deliveries.get(dn); d != nil && d.id == did {
 		return d, dn
 	}
 	return nil, 0
@@ -56,8 +56,9 @@ func (s *Store) GetDelivery(ctx context.Context, partnerID, deliveryID string) (
 }
 
 // ListDeliveries returns one page of the partner's deliveries with copies
-// of their attempts. With EventID set it looks at that event's deliveries
-// only; otherwise it filters all of the partner's.
+// of their attempts. With EventID set it sorts that event's deliveries;
+// otherwise it seeks the page in an index (see the package
+// documentation).
 func (s *Store) ListDeliveries(ctx context.Context, partnerID string, lp monitehooks.ListParams) (monitehooks.Page[monitehooks.Delivery], error) {
 	if err := ctx.Err(); err != nil {
 		return monitehooks.Page[monitehooks.Delivery]{}, err
@@ -66,56 +67,138 @@ func (s *Store) ListDeliveries(ctx context.Context, partnerID string, lp moniteh
 	if err != nil {
 		return monitehooks.Page[monitehooks.Delivery]{}, err
 	}
-	var (
-		wantSub id
-		wantSt  uint8
-	)
-	if q.SubscriptionID != "" {
-		var ok bool
-		if wantSub, ok = parseID(q.SubscriptionID); !ok {
-			return emptyDeliveries(), nil
-		}
+	if q.EventID != "" {
+		return s.listEventDeliveries(partnerID, &q), nil
 	}
-	if q.Status != "" {
-		wantSt, _ = statusCode(q.Status) // Validate or DecodeCursor checked it
+	w, r, f := s.deliveriesIndex(partnerID, &q)
+	if w == nil {
+		return emptyDeliveries(), nil
 	}
+	read := func(dn uint32) (deliveryFields, id) {
+		d := s.deliveries.at(dn)
+		return s.deliveryFieldsLocked(d), d.id
+	}
+	data, next, prev, err := seekPage(ctx, s, &q, w, r, f.match(s), read, (*deliveryFields).view)
+	if err != nil {
+		return monitehooks.Page[monitehooks.Delivery]{}, err
+	}
+	return monitehooks.Page[monitehooks.Delivery]{Data: data, Next: next, Prev: prev}, nil
+}
 
-	// Collect the matching deliveries and their keys under the lock, sort
-	// them without it, then take the lock again to copy the page.
-	es := readLocked(s, func() (es []entry[*delivery]) {
-		events := s.partnerEventsLocked(partnerID)
-		if q.EventID != "" {
-			events = func(func(uint32, *event) bool) {}
-			if eid, ok := parseID(q.EventID); ok {
-				if e := s.eventLocked(eid); e != nil && s.partnerList[e.partner].id == partnerID {
-					events = func(yield func(uint32, *event) bool) { yield(0, e) }
-				}
-			}
+// deliveriesIndex returns the index a list of the partner's deliveries
+// walks (nil when it can have no item), the span of keys to walk, and
+// the filter of what the index does not answer. q.EventID must be empty.
+func (s *Store) deliveriesIndex(partnerID string, q *listQuery) (walker, span, *deliveryFilter) {
+	f := &deliveryFilter{q: q}
+	if q.Status != "" {
+		f.status, _ = statusCode(q.Status) // Validate or DecodeCursor checked it
+	}
+	byCreation := q.Sort == monitehooks.SortCreatedAt
+	r, empty := createdSpan(&q.ListParams)
+	if !byCreation {
+		r = span{} // the Created bounds filter instead
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	p := s.partners[partnerID]
+	if p == nil || empty {
+		return nil, r, f
+	}
+	switch {
+	case q.SubscriptionID != "":
+		sid, _ := parseID(q.SubscriptionID)
+		sq := s.queues[sid]
+		if sq == nil || p.bySub[sq.num] == nil {
+			return nil, r, f
 		}
-		for _, e := range events {
-			created := e.due.time()
-			if !q.matchEvent(s.textLocked(e)) || !q.InCreatedRange(created) {
+		f.types = true
+		if byCreation {
+			return treeWalker{p.bySub[sq.num]}, r, f
+		}
+		// The partner's deliveries by update, checking the subscription.
+		f.created, f.bySub, f.queue = true, true, sq.num
+		return treeWalker{&p.updated}, r, f
+	case byCreation:
+		t, narrowed := p.sent.pick(string(q.ObjectType), string(q.EventType))
+		if t == nil {
+			return nil, r, f
+		}
+		f.types = !narrowed
+		return sentWalker{s, t}, r, f
+	}
+	f.types, f.created = true, true
+	return treeWalker{&p.updated}, r, f
+}
+
+// deliveryFilter is what a list of deliveries checks of each item its
+// index yields: the filters the index does not answer.
+type deliveryFilter struct {
+	q       *listQuery
+	types   bool   // the object and event type filters
+	created bool   // the Created bounds
+	bySub   bool   // the SubscriptionID filter: the queue must be queue
+	queue   uint32 // the number of the subscription's queue
+	status  uint8  // the Status filter, when q.Status is set
+}
+
+// match returns the check, to be called under s.mu.
+func (f *deliveryFilter) match(s *Store) func(dn uint32) bool {
+	return func(dn uint32) bool {
+		d := s.deliveries.at(dn)
+		if (f.q.Status != "" && d.status != f.status) || (f.bySub && d.queue != f.queue) {
+			return false
+		}
+		if !f.types && !f.created {
+			return true
+		}
+		e := s.events.at(d.event)
+		return (!f.types || f.q.matchEvent(s.textLocked(e))) &&
+			(!f.created || f.q.InCreatedRange(e.due.time()))
+	}
+}
+
+// listEventDeliveries returns the page of the event's deliveries: few
+// enough to collect and sort.
+func (s *Store) listEventDeliveries(partnerID string, q *listQuery) monitehooks.Page[monitehooks.Delivery] {
+	f := &deliveryFilter{q: q, types: true, created: true}
+	if q.Status != "" {
+		f.status, _ = statusCode(q.Status) // Validate or DecodeCursor checked it
+	}
+	match := f.match(s)
+	es := readLocked(s, func() (es []entry[*delivery]) {
+		eid, ok := parseID(q.EventID)
+		if !ok {
+			return nil
+		}
+		e := s.eventLocked(eid)
+		if e == nil || s.partnerList[e.partner].id != partnerID {
+			return nil
+		}
+		wantSub, bySub := id{}, q.SubscriptionID != ""
+		if bySub {
+			wantSub, _ = parseID(q.SubscriptionID)
+		}
+		for dn := e.first; dn < e.first+e.n; dn++ {
+			d := s.deliveries.get(dn)
+			if d == nil || d.id == (id{}) || (bySub && s.queueList[d.queue].id != wantSub) || !match(dn) {
 				continue
 			}
-			for dn := e.first; dn < e.first+e.n; dn++ {
-				d := s.deliveries.at(dn)
-				if (q.SubscriptionID != "" && s.queueList[d.queue].id != wantSub) || (q.Status != "" && d.status != wantSt) {
-					continue
-				}
-				es = append(es, entry[*delivery]{q.sortKey(created, s.updatedAtLocked(d)), uint64(dn) + 1, d.id, d})
-			}
+			es = append(es, entry[*delivery]{q.sortKey(e.due.time(), s.updatedAtLocked(d)), uint64(dn) + 1, d.id, d})
 		}
 		return es
 	})
-	page, next, prev := paginate(es, &q)
+	page, next, prev := paginate(es, q)
 	data := readLocked(s, func() []monitehooks.Delivery {
-		data := make([]monitehooks.Delivery, len(page))
+		data := make([]monitehooks.Delivery, 0, len(page))
 		for i := range page {
-			data[i] = s.deliveryViewLocked(page[i].item)
+			// A delivery deleted since it was collected is left out.
+			if d, _ := s.deliveryByIDLocked(page[i].id); d != nil {
+				data = append(data, s.deliveryViewLocked(d))
+			}
 		}
 		return data
 	})
-	return monitehooks.Page[monitehooks.Delivery]{Data: data, Next: next, Prev: prev}, nil
+	return monitehooks.Page[monitehooks.Delivery]{Data: data, Next: next, Prev: prev}
 }
 
 func emptyDeliveries() monitehooks.Page[monitehooks.Delivery] {
@@ -156,7 +239,8 @@ func (s *Store) requeueLocked(dn uint32, due time.Time) {
 // created at or after p.Since pending again, due at p.Due (and updated
 // then, as RequeueDelivery), and returns how many it requeued. For an
 // unknown or deleted subscription, or another partner's, it requeues
-// nothing and answers 0. It scans the partner's deliveries.
+// nothing and answers 0. It walks the subscription's deliveries created
+// since p.Since, under the write lock.
 func (s *Store) RequeueFailed(ctx context.Context, p monitehooks.RequeueFailedParams) (int, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err
@@ -168,19 +252,18 @@ func (s *Store) RequeueFailed(ctx context.Context, p monitehooks.RequeueFailedPa
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	pr := s.partners[p.PartnerID]
-	if pr == nil || pr.subs[sid] == nil {
+	sq := s.queues[sid]
+	if pr == nil || pr.subs[sid] == nil || sq == nil || pr.bySub[sq.num] == nil {
 		return 0, nil
 	}
-	n, from := 0, stampOf(p.Since)
-	for _, e := range s.partnerEventsLocked(p.PartnerID) {
-		if e.due.compare(from) < 0 {
-			continue
-		}
-		for dn := e.first; dn < e.first+e.n; dn++ {
-			if d := s.deliveries.at(dn); d.status == statusFailed && s.queueList[d.queue].id == sid {
-				s.requeueLocked(dn, p.Due)
-				n++
-			}
+	// Requeueing moves deliveries in the UpdatedAt orders only: the walk
+	// by creation stays valid.
+	n, since := 0, stampOf(p.Since)
+	for it := pr.bySub[sq.num].seek(keyOf(since, 0)); it.valid(); it.next() {
+		dn := it.key().seq - 1
+		if d := s.deliveries.at(dn); d.status == statusFailed {
+			s.requeueLocked(dn, p.Due)
+			n++
 		}
 	}
 	return n, nil

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"iter"
 	"math"
 	"slices"
 
@@ -69,7 +68,6 @@ func (s *Store) CreateEvent(ctx context.Context, p monitehooks.CreateEventParams
 	pr := s.partnerLocked(ev.PartnerID, true)
 	en := s.events.n
 	e := s.events.add()
-	*pr.events.add() = en
 	e.id = s.eventIDs.take()
 	e.created, e.due = stampOf(ev.CreatedAt), stampOf(p.Due)
 	e.partner = pr.num
@@ -97,6 +95,7 @@ func (s *Store) CreateEvent(ctx context.Context, p monitehooks.CreateEventParams
 		s.enqueueLocked(dn)
 	}
 	s.counts.Pending += n
+	s.indexEventLocked(en, fields[fieldObjectType], fields[fieldType])
 	return s.eventViewLocked(e), nil
 }
 
@@ -146,10 +145,10 @@ type subRef struct {
 // eventLocked returns the event with the ID, or nil. s.mu must be held.
 func (s *Store) eventLocked(eid id) *event {
 	seq, ok := s.eventIDs.seqOf(&eid)
-	if !ok {
+	if !ok || eid == (id{}) { // a deleted event's record is zeroed
 		return nil
 	}
-	if e := s.events.at(uint32(seq - 1)); e.id == eid {
+	if e := s.events.get(uint32(seq - 1)); e != nil && e.id == eid {
 		return e
 	}
 	return nil
@@ -172,7 +171,8 @@ func (s *Store) GetEvent(ctx context.Context, partnerID, eventID string) (monite
 }
 
 // ListEvents returns one page of the partner's events. Their Objects are
-// shared with the store: read only.
+// shared with the store: read only. It seeks the page in an index of the
+// partner's events by creation (see the package documentation).
 func (s *Store) ListEvents(ctx context.Context, partnerID string, lp monitehooks.ListParams) (monitehooks.Page[monitehooks.Event], error) {
 	if err := ctx.Err(); err != nil {
 		return monitehooks.Page[monitehooks.Event]{}, err
@@ -181,41 +181,34 @@ func (s *Store) ListEvents(ctx context.Context, partnerID string, lp monitehooks
 	if err != nil {
 		return monitehooks.Page[monitehooks.Event]{}, err
 	}
-	// Collect the matching events and their keys under the lock, sort
-	// them without it, then take the lock again to copy the page.
-	es := readLocked(s, func() (es []entry[*event]) {
-		for en, e := range s.partnerEventsLocked(partnerID) {
-			created := e.created.time()
-			if q.matchEvent(s.textLocked(e)) && q.InCreatedRange(created) {
-				// Both sort fields sort events by creation.
-				es = append(es, entry[*event]{created, uint64(en) + 1, e.id, e})
-			}
-		}
-		return es
-	})
-	page, next, prev := paginate(es, &q)
-	data := readLocked(s, func() []monitehooks.Event {
-		data := make([]monitehooks.Event, len(page))
-		for i := range page {
-			data[i] = s.eventViewLocked(page[i].item)
-		}
-		return data
-	})
-	return monitehooks.Page[monitehooks.Event]{Data: data, Next: next, Prev: prev}, nil
-}
-
-// partnerEventsLocked yields the numbers and records of the partner's
-// events, oldest first. s.mu must be held while it runs.
-func (s *Store) partnerEventsLocked(partnerID string) iter.Seq2[uint32, *event] {
-	return func(yield func(uint32, *event) bool) {
-		p := s.partners[partnerID]
-		if p == nil {
-			return
-		}
-		for _, en := range p.events.all {
-			if !yield(*en, s.events.at(*en)) {
-				return
-			}
+	r, empty := createdSpan(&q.ListParams)
+	var w walker
+	narrowed := false
+	s.mu.RLock()
+	if p := s.partners[partnerID]; p != nil && !empty {
+		// Both sort fields sort events by creation.
+		if t, n := p.events.pick(string(q.ObjectType), string(q.EventType)); t != nil {
+			w, narrowed = treeWalker{t}, n
 		}
 	}
+	s.mu.RUnlock()
+	if w == nil {
+		return monitehooks.Page[monitehooks.Event]{Data: []monitehooks.Event{}}, nil
+	}
+	// The tree is the partner's, and stays so: a partner's record and its
+	// trees live as long as the store.
+	match := func(en uint32) bool {
+		return narrowed || q.matchEvent(s.textLocked(s.events.at(en)))
+	}
+	// An event's view allocates nothing: it is made under the lock.
+	read := func(en uint32) (monitehooks.Event, id) {
+		e := s.events.at(en)
+		return s.eventViewLocked(e), e.id
+	}
+	view := func(ev *monitehooks.Event) monitehooks.Event { return *ev }
+	data, next, prev, err := seekPage(ctx, s, &q, w, r, match, read, view)
+	if err != nil {
+		return monitehooks.Page[monitehooks.Event]{}, err
+	}
+	return monitehooks.Page[monitehooks.Event]{Data: data, Next: next, Prev: prev}, nil
 }

@@ -2,7 +2,9 @@ package memstore
 
 import (
 	"cmp"
+	"context"
 	"fmt"
+	"math"
 	"slices"
 	"sort"
 	"time"
@@ -133,4 +135,298 @@ func readLocked[T any](s *Store, f func() T) T {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return f()
+}
+
+// listStep is how many items a list passes over under one hold of the read
+// lock. Between steps the lock is released, so that a writer waits for one
+// step at most, however many items a filter skips; the next step seeks back
+// to where the last one stopped.
+const listStep = 256
+
+// walker walks an index in list order.
+type walker interface {
+	// walk visits the items after from in the direction of desc (at or
+	// after it when incl; from the first when from is nil), calling visit
+	// with each item's key and record number, until visit returns false
+	// or it has passed budget items. It returns the key of the last item
+	// it passed, and false when it reached the end of the index. s.mu
+	// must be held.
+	walk(from *ikey, incl, desc bool, budget int, visit func(k ikey, num uint32) bool) (last ikey, more bool)
+}
+
+// treeWalker walks a tree whose keys are the items'.
+type treeWalker struct{ t *tree }
+
+func (w treeWalker) walk(from *ikey, incl, desc bool, budget int, visit func(ikey, uint32) bool) (last ikey, more bool) {
+	for it := w.t.seekFrom(from, incl, desc); it.valid(); it.advance(desc) {
+		if budget == 0 {
+			return last, true
+		}
+		budget--
+		last = it.key()
+		if !visit(last, last.seq-1) {
+			return last, true
+		}
+	}
+	return last, false
+}
+
+// sentWalker walks deliveries in the order of a partner's sent index,
+// whose entries are events: each stands for its deliveries, keyed by
+// (the event's due time, delivery number).
+type sentWalker struct {
+	s *Store
+	t *tree
+}
+
+func (w sentWalker) walk(from *ikey, incl, desc bool, budget int, visit func(ikey, uint32) bool) (last ikey, more bool) {
+	s := w.s
+	for it := w.start(from, desc); it.valid(); it.advance(desc) {
+		e := s.events.at(it.key().seq - 1)
+		for i := range e.n {
+			dn := e.first + i
+			if desc {
+				dn = e.first + e.n - 1 - i
+			}
+			k := keyOf(e.due, dn+1)
+			if from != nil {
+				c := k.compare(*from)
+				if desc {
+					c = -c
+				}
+				if c < 0 || (c == 0 && !incl) {
+					continue
+				}
+			}
+			if budget == 0 {
+				return last, true
+			}
+			budget--
+			last = k
+			if d := s.deliveries.get(dn); d == nil || d.id == (id{}) {
+				continue // deleted
+			}
+			if !visit(k, dn) {
+				return last, true
+			}
+		}
+	}
+	return last, false
+}
+
+// start returns the position of the first event whose deliveries may come
+// after p in list order (at or after it).
+func (w sentWalker) start(p *ikey, desc bool) titer {
+	switch {
+	case p == nil && desc:
+		return w.t.lastKey()
+	case p == nil:
+		return w.t.first()
+	}
+	it := w.seekUp(*p)
+	if !desc {
+		return it
+	}
+	// The last event whose first delivery is at or before p.
+	if !it.valid() {
+		return w.t.lastKey()
+	}
+	if e := w.s.events.at(it.key().seq - 1); p.less(keyOf(e.due, e.first+1)) {
+		it.prev()
+	}
+	return it
+}
+
+// seekUp returns the position of the first event whose last delivery is
+// at or after p, ascending.
+func (w sentWalker) seekUp(p ikey) titer {
+	s := w.s
+	if p.seq == 0 {
+		return w.t.seek(p)
+	}
+	dn := p.seq - 1
+	if d := s.deliveries.get(dn); d != nil && d.id != (id{}) {
+		if e := s.events.at(d.event); e.due == p.at() {
+			// Events of p's time made before d's have their deliveries
+			// before it: d's event is where p is.
+			return w.t.seek(keyOf(e.due, d.event+1))
+		}
+	}
+	// p's delivery is gone (or p is not one's key): pass the events of
+	// p's time whose deliveries all come before it.
+	it := w.t.seek(ikey{sec: p.sec, nsec: p.nsec})
+	for ; it.valid(); it.next() {
+		k := it.key()
+		if k.at() != p.at() {
+			break
+		}
+		if e := s.events.at(k.seq - 1); e.first+e.n > dn {
+			break
+		}
+	}
+	return it
+}
+
+// span bounds the keys of a walk, both ends included; nil is no bound.
+type span struct{ lo, hi *ikey }
+
+// createdSpan returns the keys the Created bounds of p allow, when keys
+// are creation times; empty reports that they allow none.
+func createdSpan(p *monitehooks.ListParams) (r span, empty bool) {
+	lower := func(t time.Time, seq uint32) {
+		if k := keyOf(stampOf(t), seq); r.lo == nil || r.lo.less(k) {
+			r.lo = &k
+		}
+	}
+	upper := func(t time.Time, seq uint32) {
+		if k := keyOf(stampOf(t), seq); r.hi == nil || k.less(*r.hi) {
+			r.hi = &k
+		}
+	}
+	// Sequence numbers start at 1 and end at math.MaxUint32.
+	if !p.CreatedGT.IsZero() {
+		lower(p.CreatedGT, math.MaxUint32)
+	}
+	if !p.CreatedGTE.IsZero() {
+		lower(p.CreatedGTE, 0)
+	}
+	if !p.CreatedLT.IsZero() {
+		upper(p.CreatedLT, 0)
+	}
+	if !p.CreatedLTE.IsZero() {
+		upper(p.CreatedLTE, math.MaxUint32)
+	}
+	return r, r.lo != nil && r.hi != nil && r.hi.less(*r.lo)
+}
+
+// clampStart returns where a walk from (from, incl) starts within the
+// span.
+func (r span) clampStart(from *ikey, incl, desc bool) (*ikey, bool) {
+	bound := r.lo
+	if desc {
+		bound = r.hi
+	}
+	switch {
+	case bound == nil:
+		return from, incl
+	case from == nil:
+		return bound, true
+	}
+	c := from.compare(*bound)
+	if desc {
+		c = -c
+	}
+	if c < 0 {
+		return bound, true
+	}
+	return from, incl
+}
+
+// beyond reports whether k is past the end of the span in the walk's
+// direction.
+func (r span) beyond(k ikey, desc bool) bool {
+	if desc {
+		return r.lo != nil && k.less(*r.lo)
+	}
+	return r.hi != nil && r.hi.less(k)
+}
+
+// hit is an item a scan found.
+type hit[R any] struct {
+	key    ikey
+	id     id
+	fields R
+}
+
+// scan walks w in list order from (from, incl) within the span, and
+// returns the first want items match accepts, with what read returns of
+// them (nothing when read is nil). It takes the read lock for one step of
+// listStep items at a time; match and read are called under it, and must
+// not allocate: the hits have their room before the lock is taken.
+func scan[R any](ctx context.Context, s *Store, w walker, r span, from *ikey, incl, desc bool, want int,
+	match func(num uint32) bool, read func(num uint32) (R, id)) ([]hit[R], error) {
+	from, incl = r.clampStart(from, incl, desc)
+	hits := make([]hit[R], 0, want)
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		ended := false
+		s.mu.RLock()
+		last, more := w.walk(from, incl, desc, listStep, func(k ikey, num uint32) bool {
+			if r.beyond(k, desc) {
+				ended = true
+				return false
+			}
+			if !match(num) {
+				return true
+			}
+			h := hit[R]{key: k}
+			if read != nil {
+				h.fields, h.id = read(num)
+			}
+			hits = append(hits, h)
+			return len(hits) < want
+		})
+		s.mu.RUnlock()
+		if ended || !more || len(hits) == want {
+			return hits, nil
+		}
+		from, incl = &last, false
+	}
+}
+
+// seekPage returns the page q asks for from an index, walking it with
+// scan: the items after the token's position (or before it, for a Prev
+// token; from the start without a token), and the tokens of the pages on
+// either side. A token's item need not exist any more: the page is placed
+// by its position. read takes what an item's view is made of under the
+// lock, and view makes the view after.
+func seekPage[R, T any](ctx context.Context, s *Store, q *listQuery, w walker, r span,
+	match func(num uint32) bool, read func(num uint32) (R, id), view func(*R) T) ([]T, string, string, error) {
+	desc := q.Order == monitehooks.OrderDesc
+	var from *ikey
+	if q.cursor {
+		k := keyOf(stampOf(q.key), uint32(q.seq))
+		from = &k
+	}
+	back := q.cursor && q.before
+	hits, err := scan(ctx, s, w, r, from, false, desc != back, q.Limit+1, match, read)
+	if err != nil {
+		return nil, "", "", err
+	}
+	beyond := len(hits) > q.Limit // more items past the page, away from the token
+	hits = hits[:min(len(hits), q.Limit)]
+	if len(hits) == 0 {
+		return []T{}, "", "", nil
+	}
+	// Whether there are items on the token's side: the token's item
+	// itself, or any before it.
+	behind := false
+	if q.cursor {
+		probe, err := scan[R](ctx, s, w, r, from, true, desc == back, 1, match, nil)
+		if err != nil {
+			return nil, "", "", err
+		}
+		behind = len(probe) > 0
+	}
+	if back {
+		slices.Reverse(hits)
+		beyond, behind = behind, beyond
+	}
+	data := make([]T, len(hits))
+	for i := range hits {
+		data[i] = view(&hits[i].fields)
+	}
+	var next, prev string
+	if beyond {
+		last := &hits[len(hits)-1]
+		t := last.key.at().time()
+		next = q.token(&t, last.id, false)
+	}
+	if behind {
+		t := hits[0].key.at().time()
+		prev = q.token(&t, hits[0].id, true)
+	}
+	return data, next, prev, nil
 }

@@ -79,7 +79,7 @@ func TestLookupByID(t *testing.T) {
 }
 
 // createSubs stores n subscriptions of the partner and returns their IDs.
-func createSubs(t *testing.T, s *Store, partnerID string, n int) []string {
+func createSubs(t testing.TB, s *Store, partnerID string, n int) []string {
 	t.Helper()
 	ids := make([]string, n)
 	for i := range ids {
@@ -316,5 +316,123 @@ func TestLookupPastFullChunk(t *testing.T) {
 	}
 	if d, _ := s.deliveryByIDLocked(pastDelivery); d != nil {
 		t.Fatalf("delivery ID %s one past the last delivery found", pastDelivery)
+	}
+}
+
+// TestTableRelease checks that a chunk goes once all its records are
+// released and it is full, and not before; that the records after it
+// keep their numbers; and that the chunks let go at the front are dropped
+// from the list.
+func TestTableRelease(t *testing.T) {
+	var tab table[int]
+	const n = 4*tableChunk + 10
+	for i := range n {
+		*tab.add() = i + 1
+	}
+	// Release the second chunk but one record, then that one.
+	for i := uint32(tableChunk); i < 2*tableChunk-1; i++ {
+		tab.release(i)
+	}
+	if tab.get(tableChunk) == nil || *tab.get(tableChunk) != 0 || *tab.get(2*tableChunk - 1) != 2*tableChunk {
+		t.Fatal("a chunk with a record left went, or released records were not zeroed")
+	}
+	tab.release(2*tableChunk - 1)
+	if tab.get(tableChunk) != nil || tab.chunks[1] != nil || tab.off != 0 {
+		t.Fatal("a chunk with every record released stayed")
+	}
+	// The first chunk: both go from the list.
+	for i := range uint32(tableChunk) {
+		tab.release(i)
+	}
+	if tab.off != 2 || len(tab.chunks) != 3 {
+		t.Fatalf("off %d, %d chunks listed; want 2 and 3", tab.off, len(tab.chunks))
+	}
+	if got := *tab.at(3*tableChunk + 5); got != 3*tableChunk+6 {
+		t.Fatalf("record %d = %d after the chunks before it went; want %d", 3*tableChunk+5, got, 3*tableChunk+6)
+	}
+	// The last chunk, not full, stays while it is written, though empty.
+	for i := uint32(4 * tableChunk); i < n; i++ {
+		tab.release(i)
+	}
+	if tab.get(4*tableChunk) == nil {
+		t.Fatal("the chunk being filled went")
+	}
+	for i := n; i < 5*tableChunk; i++ {
+		*tab.add() = i + 1
+		tab.release(uint32(i))
+	}
+	if tab.get(4*tableChunk) != nil {
+		t.Fatal("the chunk filled and released stayed")
+	}
+	got := 0
+	for range tab.all {
+		got++
+	}
+	if want := 2 * tableChunk; got != want { // chunks 2 and 3
+		t.Fatalf("all yielded %d records; want %d", got, want)
+	}
+	if tab.get(5*tableChunk) != nil || tab.get(0) != nil {
+		t.Fatal("get of a record never added, or of a chunk dropped, is not nil")
+	}
+}
+
+// TestArenaRelease checks that text and object blocks go once no event
+// uses them, never while they are written, and that what is left reads
+// back.
+func TestArenaRelease(t *testing.T) {
+	var texts textArena
+	var objects objectArena
+	type put struct{ tb, to, ob, oo, n uint32 }
+	var puts []put
+	for i := range 3 * textBlock / 1000 {
+		n := uint32(1000)
+		if i%20 == 0 {
+			n = maxBlockObject + 1 // its own block
+		}
+		b := bytes.Repeat([]byte{byte('a' + i%26)}, int(n))
+		tb, to, _ := texts.put(b)
+		ob, oo := objects.put(b, own(b))
+		puts = append(puts, put{tb, to, ob, oo, n})
+	}
+	// Drop all but the last few; only the blocks still used, and the
+	// ones being written, stay.
+	keep := puts[len(puts)-3:]
+	for _, p := range puts[:len(puts)-3] {
+		texts.drop(p.tb)
+		objects.drop(p.ob)
+	}
+	for _, p := range keep {
+		want := bytes.Repeat([]byte{texts.get(p.tb, p.to, 1)[0]}, int(p.n))
+		if got := texts.get(p.tb, p.to, p.n); got != string(want) {
+			t.Fatalf("text of %d bytes changed", p.n)
+		}
+		if got := objects.get(p.ob, p.oo, p.n); !bytes.Equal(got, want) {
+			t.Fatalf("object of %d bytes changed", p.n)
+		}
+	}
+	held := func(refs []uint32) (n int) {
+		for _, r := range refs {
+			if r > 0 {
+				n++
+			}
+		}
+		return n
+	}
+	if n := held(texts.blocks.refs); n > 2 {
+		t.Errorf("%d text blocks held with 3 texts left; want at most 2", n)
+	}
+	if n := held(objects.blocks.refs); n > 2 {
+		t.Errorf("%d object blocks held with 3 objects left; want at most 2", n)
+	}
+	if texts.blocks.refs[0] == 0 || objects.blocks.refs[0] == 0 {
+		t.Error("a block let go at the front is still listed")
+	}
+	for _, p := range keep {
+		texts.drop(p.tb)
+		objects.drop(p.ob)
+	}
+	// The blocks being written stay, with only the arena's count.
+	if texts.blocks.refs[texts.curNum-texts.blocks.off] != 1 || objects.blocks.refs[objects.curNum-objects.blocks.off] != 1 {
+		t.Error("the blocks being written lost the arena's count")
 	}
 }

@@ -35,6 +35,10 @@ func testCanceledContext(t *testing.T, b *bundle) {
 		}},
 		{"GetDelivery", func() error { _, err := b.s.GetDelivery(ctx, partnerA, id); return err }},
 		{"CountDeliveries", func() error { _, err := b.s.CountDeliveries(ctx); return err }},
+		{"DeleteExpired", func() error {
+			_, err := b.s.DeleteExpired(ctx, monitehooks.DeleteExpiredParams{Before: farAway, Limit: 10})
+			return err
+		}},
 	}
 	for _, c := range calls {
 		if err := c.call(); !errors.Is(err, context.Canceled) {

@@ -21,6 +21,9 @@
 //     exact reverse of the ascending one.
 //   - IDs are UUIDs of version 4 (or 7), and the IDs a store makes in a
 //     row show no counter.
+//   - DeleteExpired measures "before" strictly: a delivery that finished
+//     at Before stays. An event stored without deliveries is as old as its
+//     CreatedAt.
 //   - ClaimDeliveries asks Allow once per candidate, before claiming it;
 //     when Limit cuts a claim short, NextDue is at or before Now (with one
 //     subscription, the due time of the first delivery left).
@@ -68,6 +71,7 @@ func Run(t *testing.T, newStore func(t *testing.T) monitehooks.Store) {
 		{"Attempts", attemptTests()},
 		{"Deliveries", deliveryTests()},
 		{"Requeue", requeueTests()},
+		{"Retention", retentionTests()},
 		{"Concurrency", concurrencyTests()},
 		{"Context", contextTests()},
 	}

@@ -2,8 +2,10 @@ package cli
 
 import (
 	"context"
+	"flag"
 	"io"
 	"runtime/debug"
+	"time"
 )
 
 // RunEnv is Run reading the environment from env instead of os.Getenv.
@@ -13,3 +15,13 @@ func RunEnv(ctx context.Context, args []string, stdout, stderr io.Writer, env ma
 
 // VersionText is versionText.
 func VersionText(info *debug.BuildInfo) string { return versionText(info) }
+
+// RetentionFlag parses args with serve's --retention and returns what it
+// holds.
+func RetentionFlag(args ...string) (time.Duration, error) {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	d := retentionFlag(fs, "retention")
+	err := fs.Parse(args)
+	return *d, err
+}

@@ -141,6 +141,36 @@ func positiveDurationFlag(fs *flag.FlagSet, name string, value time.Duration) *t
 	return &d
 }
 
+// retentionFlag defines a flag holding a retention: a duration of 0 or
+// more, or a whole number of days such as 90d. It holds the convention of
+// EmitterConfig.Retention: the flag's 0, which keeps everything, is -1;
+// DefaultRetention until set.
+func retentionFlag(fs *flag.FlagSet, name string) *time.Duration {
+	d := monitehooks.DefaultRetention
+	fs.Func(name, "", func(v string) error {
+		parsed, err := time.ParseDuration(v)
+		if days, ok := strings.CutSuffix(v, "d"); ok {
+			var n int
+			n, err = strconv.Atoi(days)
+			parsed = time.Duration(n) * 24 * time.Hour
+			if err == nil && (n < 0 || int64(n) > maxDays) {
+				err = errors.New("out of range")
+			}
+		}
+		if err != nil || parsed < 0 {
+			return errors.New("must be a duration of 0 or more such as 2s or 720h, or a number of days such as 90d; 0 keeps everything")
+		}
+		if d = parsed; d == 0 {
+			d = -1
+		}
+		return nil
+	})
+	return &d
+}
+
+// maxDays is the most days a time.Duration holds.
+const maxDays = (1<<63 - 1) / int64(24*time.Hour)
+
 // scheduleFlag defines a flag holding a retry schedule, a comma-separated
 // list of durations. It holds nil until set.
 func scheduleFlag(fs *flag.FlagSet, name string) *monitehooks.RetryPolicy {

@@ -17,6 +17,7 @@ import (
 
 const serveUsage = `usage: monitehooks serve [--addr ADDR] [--token T]... [--retry-schedule LIST]
                          [--attempt-timeout D] [--catalog default|monite]
+                         [--retention D]
                          [--log-format text|json] [--log-level LEVEL]
                          [--ca-file FILE] [--client-cert FILE --client-key FILE]
                          [--proxy URL|env]
@@ -36,7 +37,10 @@ SIGINT or SIGTERM stops it gracefully: it stops accepting requests, lets
 the delivery attempts in flight finish, and exits 0 within 10 seconds.
 The store is in memory: subscriptions, events and the delivery log are
 lost at stop, and so are the deliveries still pending (waiting for a
-retry), which are never sent.
+retry), which are never sent. While it runs, the delivery log is kept for
+--retention: a delivery that finished (succeeded, or failed for good)
+longer ago is deleted with its attempts, and so is an event with no
+delivery left.
 
 Deliveries to https URLs trust the system's roots, and those of
 --ca-file; --client-cert and --client-key give a client certificate to
@@ -58,6 +62,9 @@ Flags:
                          such as 0s,1s,10s (default 0s,5s,5m,30m,2h,5h,10h,10h
                          with ±10% jitter; a given schedule has no jitter)
   --attempt-timeout D    time limit of one delivery attempt (default 15s)
+  --retention D          how long finished deliveries and their events are
+                         kept, such as 2s, 720h or 90d; 0 keeps everything
+                         (default 90d, as Monite keeps its delivery log)
   --catalog NAME         the object and event types accepted: "default" (the
                          seed's) or "monite" (Monite's current list)
                          (default "default"); trigger --list prints them
@@ -87,6 +94,7 @@ type serveParams struct {
 	tokens    []string
 	policy    monitehooks.RetryPolicy
 	timeout   time.Duration
+	retention time.Duration // negative keeps everything, as stack.Config's
 	catalog   *monitehooks.Catalog
 	logFormat string
 	logLevel  slog.Level
@@ -100,6 +108,7 @@ func parseServe(cmd *command, args []string, _ func(string) string) (runFunc, er
 	tokens := stringsFlag(fs, "token", checkSecretLike)
 	policy := scheduleFlag(fs, "retry-schedule")
 	timeout := positiveDurationFlag(fs, "attempt-timeout", monitehooks.DefaultAttemptTimeout)
+	retention := retentionFlag(fs, "retention")
 	catalog := catalogFlag(fs, "catalog")
 	logFormat := choiceFlag(fs, "log-format", "text", "text", "json")
 	logLevel := choiceFlag(fs, "log-level", "info", "debug", "info", "warn", "error")
@@ -119,6 +128,7 @@ func parseServe(cmd *command, args []string, _ func(string) string) (runFunc, er
 		addr: *addr, tokens: *tokens, policy: *policy, timeout: *timeout, catalog: *catalog,
 		logFormat: *logFormat, logLevel: logLevels[*logLevel], egress: eg, proxy: proxy,
 	}
+	p.retention = *retention
 	return func(ctx context.Context, stdout, stderr io.Writer) int {
 		return runServe(ctx, cmd, p, stdout, stderr)
 	}, nil
@@ -161,6 +171,7 @@ func runServe(ctx context.Context, cmd *command, p serveParams, stdout, stderr i
 		Authenticator:        auth,
 		RetryPolicy:          p.policy,
 		AttemptTimeout:       p.timeout,
+		Retention:            p.retention,
 		Logger:               log,
 		AllowInsecureURLs:    true,
 		AllowPrivateNetworks: true,

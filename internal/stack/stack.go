@@ -50,6 +50,10 @@ type Config struct {
 	// this long on the Now clock. Defaults to
 	// monitehooks.DefaultDisableAfter.
 	DisableAfter time.Duration
+	// Retention is how long the delivery log is kept on the Now clock
+	// (see monitehooks.EmitterConfig.Retention). Defaults to
+	// monitehooks.DefaultRetention; a negative value keeps everything.
+	Retention time.Duration
 	// Lease is how long a claimed delivery stays reserved, on the Now
 	// clock. Defaults to the emitter's: twice AttemptTimeout plus a
 	// minute.
@@ -132,6 +136,7 @@ func New(ctx context.Context, cfg *Config) (*Stack, error) {
 		RetryPolicy:          cfg.RetryPolicy,
 		AttemptTimeout:       cfg.AttemptTimeout,
 		DisableAfter:         cfg.DisableAfter,
+		Retention:            cfg.Retention,
 		Lease:                cfg.Lease,
 		Now:                  cfg.Now,
 		AllowPrivateNetworks: cfg.AllowPrivateNetworks,

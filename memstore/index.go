@@ -1,0 +1,173 @@
+package memstore
+
+import "strings"
+
+// The list indexes. Each partner has:
+//
+//   - events: its events by (CreatedAt, number), for ListEvents;
+//   - sent: its events that have deliveries by (the deliveries' CreatedAt,
+//     number). An event's deliveries are numbered in a row, in the order
+//     of its subscriptions, and share their CreatedAt, so this is also
+//     the order of its deliveries by (CreatedAt, number), one entry per
+//     event rather than per delivery;
+//   - updated: its deliveries by (UpdatedAt, number);
+//   - bySub: per subscription, its deliveries by (CreatedAt, number).
+//     Sorted by UpdatedAt, a subscription's deliveries are found in the
+//     partner's updated order, checking each item's subscription: a key
+//     per delivery less on every CreateEvent and RecordAttempt, for a
+//     list that costs more, the more the partner's other subscriptions
+//     have.
+//
+// events and sent are also split by object type, and by object type and
+// event type (typedIndex). A key's time is a record's, and its sequence
+// number the record's number plus one, so keys are unique and ordered as
+// lists order items: by time, then in the order the records were made.
+//
+// An UpdatedAt changes with every attempt: recordLocked moves the
+// delivery's key in updated (a removal and an insertion, near the end of
+// the tree, where recent times are).
+
+// typedIndex is a partner's events in one order, all of them and split
+// by object type.
+type typedIndex struct {
+	all    tree
+	byType map[string]*typeIndex // by object type
+	// The indexes the last event added went to: events come in runs of
+	// one type, and comparing a short string costs less than hashing it
+	// for two maps.
+	lastType  *typeIndex
+	lastEvent *eventIndex
+}
+
+// typeIndex is the events of one object type, all of them and split by
+// event type.
+type typeIndex struct {
+	name    string // the object type, the map's own copy
+	all     tree
+	byEvent map[string]*eventIndex // by event type
+}
+
+// eventIndex is the events of one object type and event type.
+type eventIndex struct {
+	name string // the event type, the map's own copy
+	tree tree
+}
+
+// trees returns the indexes of the types, making them if needed.
+func (x *typedIndex) trees(objectType, eventType string) (*typeIndex, *eventIndex) {
+	ti := x.lastType
+	if ti == nil || ti.name != objectType {
+		ti = x.byType[objectType]
+		if ti == nil {
+			if x.byType == nil {
+				x.byType = make(map[string]*typeIndex)
+			}
+			// The maps keep copies: the strings given are substrings of
+			// a text block, which they would keep alive.
+			ti = &typeIndex{name: strings.Clone(objectType), byEvent: make(map[string]*eventIndex)}
+			x.byType[ti.name] = ti
+		}
+		x.lastType, x.lastEvent = ti, nil
+	}
+	ei := x.lastEvent
+	if ei == nil || ei.name != eventType {
+		ei = ti.byEvent[eventType]
+		if ei == nil {
+			ei = &eventIndex{name: strings.Clone(eventType)}
+			ti.byEvent[ei.name] = ei
+		}
+		x.lastEvent = ei
+	}
+	return ti, ei
+}
+
+// insert adds the key of an event of the types.
+func (x *typedIndex) insert(objectType, eventType string, k ikey) {
+	ti, ei := x.trees(objectType, eventType)
+	x.all.insert(k)
+	ti.all.insert(k)
+	ei.tree.insert(k)
+}
+
+// delete removes the key of an event of the types.
+func (x *typedIndex) delete(objectType, eventType string, k ikey) {
+	ti, ei := x.trees(objectType, eventType)
+	x.all.delete(k)
+	ti.all.delete(k)
+	ei.tree.delete(k)
+}
+
+// pick returns the tree that holds the events of the types ("" for any),
+// or nil when there is none; narrowed reports whether the tree holds only
+// such events. An event type without an object type picks every event:
+// the caller filters.
+func (x *typedIndex) pick(objectType, eventType string) (t *tree, narrowed bool) {
+	if objectType == "" {
+		return &x.all, eventType == ""
+	}
+	ti := x.byType[objectType]
+	switch {
+	case ti == nil:
+		return nil, true
+	case eventType == "":
+		return &ti.all, true
+	}
+	if ei := ti.byEvent[eventType]; ei != nil {
+		return &ei.tree, true
+	}
+	return nil, true
+}
+
+// subIndexLocked returns the index of the partner's deliveries to the
+// subscription of the queue by creation, making it if needed. s.mu must
+// be held for writing.
+func (p *partner) subIndexLocked(queue uint32) *tree {
+	t := p.bySub[queue]
+	if t == nil {
+		if p.bySub == nil {
+			p.bySub = make(map[uint32]*tree)
+		}
+		t = new(tree)
+		p.bySub[queue] = t
+	}
+	return t
+}
+
+// indexEventLocked adds the event en, just stored, of the types, and its
+// deliveries to the indexes. s.mu must be held for writing.
+func (s *Store) indexEventLocked(en uint32, objectType, eventType string) {
+	e := s.events.at(en)
+	pr := s.partnerList[e.partner]
+	e.live = e.n
+	pr.events.insert(objectType, eventType, keyOf(e.created, en+1))
+	if e.n == 0 {
+		s.expiringEvents.insert(keyOf(e.created, en+1))
+		return
+	}
+	pr.sent.insert(objectType, eventType, keyOf(e.due, en+1))
+	for dn := e.first; dn < e.first+e.n; dn++ {
+		d := s.deliveries.at(dn)
+		d.num = dn
+		k := keyOf(e.due, dn+1)
+		pr.subIndexLocked(d.queue).insert(k)
+		pr.updated.insert(k)
+	}
+}
+
+// reindexLocked moves delivery d's keys in the UpdatedAt orders from
+// (from, its number) to (to, its number), and notes that it may expire
+// once to is old enough (see DeleteExpired). s.mu must be held for
+// writing.
+func (s *Store) reindexLocked(d *delivery, from, to stamp) {
+	old, now := keyOf(from, d.num+1), keyOf(to, d.num+1)
+	if d.log != 0 {
+		s.expiringDeliveries.delete(old)
+	}
+	s.expiringDeliveries.insert(now)
+	if old == now {
+		return
+	}
+	pr := s.partnerList[s.events.at(d.event).partner]
+	pr.updated.delete(old)
+	pr.updated.insert(now)
+}
