@@ -171,7 +171,9 @@ func (s *Store) getDelivery(ctx context.Context, tx *sql.Tx, partnerID, id strin
 }
 
 // ListDeliveries returns one page of the partner's deliveries with their
-// attempts.
+// attempts. A page token whose boundary delivery was deleted since
+// continues from its sort key: the deliveries with that very key (those
+// of one event, made at once) are listed again, so that none is skipped.
 func (s *Store) ListDeliveries(ctx context.Context, partnerID string, p monitehooks.ListParams) (monitehooks.Page[monitehooks.Delivery], error) {
 	lq, err := s.resolveList(ctx, p, s.q.deliverySeq)
 	if err != nil {

@@ -56,6 +56,15 @@
 // are kept in 16 shards that writers pick at random, so CountDeliveries
 // costs O(1) and no single row is hot.
 //
+// [Store.DeleteExpired] deletes finished deliveries (with their
+// attempts) oldest first, and the events left without deliveries, in
+// batches of the Limit it is given, one transaction each; on PostgreSQL
+// it locks what it deletes with SKIP LOCKED, so processes sweeping at once
+// never wait for each other nor delete a row twice. Each event counts the
+// deliveries it has left, so finding the events to delete reads an index,
+// not the deliveries. A list token whose boundary item was deleted
+// continues from the item's sort key (see [Store.ListDeliveries]).
+//
 // The store has no clock: leases, due times and UpdatedAt are the times
 // its callers pass, and only migrations record the database's time.
 //

@@ -15,8 +15,11 @@ import (
 const eventColumns = `e.seq, e.id, e.partner_id, e.entity_id, e.object_type, e.object_id, e.type, e.object, e.created_ns`
 
 const (
-	insertEvent = `INSERT INTO monitehooks_events (id, partner_id, entity_id, object_type, object_id, type, object, created_ns)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+	// insertEvent: $9 is how many deliveries the event gets, $10 its
+	// CreatedAt when it gets none (its age for retention), NULL otherwise.
+	insertEvent = `INSERT INTO monitehooks_events
+	(id, partner_id, entity_id, object_type, object_id, type, object, created_ns, deliveries_left, expires_ns)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 RETURNING seq`
 
 	selectEvent = `SELECT ` + eventColumns + `
@@ -108,8 +111,9 @@ func (s *Store) CreateEvent(ctx context.Context, p monitehooks.CreateEventParams
 
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		var seq int64
+		expires := sql.NullInt64{Int64: created, Valid: len(pairs) == 0}
 		err := s.queryRow(ctx, tx, s.q.insertEvent, ev.ID, ev.PartnerID, ev.EntityID, string(ev.ObjectType),
-			ev.ObjectID, string(ev.Type), ev.Object, created).Scan(&seq)
+			ev.ObjectID, string(ev.Type), ev.Object, created, len(pairs), expires).Scan(&seq)
 		if err != nil {
 			return fmt.Errorf("sqlstore: storing event: %w", err)
 		}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"time"
 
@@ -15,9 +16,15 @@ import (
 // boundary item of its token in list order, (sort key, seq), where seq is
 // the item's creation sequence, so items with equal keys are listed in
 // creation order and a descending list is the exact reverse of the
-// ascending one. A token names its boundary item by ID, like memstore's;
-// the store finds the item's seq by that ID (deleted subscriptions stay
-// as tombstones for this), and refuses a token whose item it never held.
+// ascending one. A token names its boundary item by ID, like memstore's,
+// and carries its sort key; the store finds the item's seq by the ID
+// (deleted subscriptions stay as tombstones for this). When the item is
+// gone, deleted by retention, the page continues from its sort key alone:
+// among the items with that very key, which the store cannot place
+// before or after the item without its seq, it lists all, so a page may
+// repeat one that a page before it held, and never skips one. A token is
+// refused (ErrInvalidCursor) when it is not one the store makes, or names
+// something that is not a UUID.
 
 // listQuery is a list request resolved: the query, and where the page
 // starts when a token was given.
@@ -26,6 +33,7 @@ type listQuery struct {
 	cursor                 bool
 	key                    int64 // the boundary's sort key, stored form
 	seq                    int64 // the boundary's seq
+	gone                   bool  // the boundary item is gone: seq is unknown
 	before                 bool  // the page holds the items before the boundary
 }
 
@@ -48,14 +56,14 @@ func (s *Store) resolveList(ctx context.Context, p monitehooks.ListParams, seqQu
 	if !validID(c.ID) {
 		return listQuery{}, fmt.Errorf("sqlstore: %w", monitehooks.ErrInvalidCursor)
 	}
-	var seq int64
-	switch err := s.queryRow(ctx, nil, seqQuery, c.ID).Scan(&seq); {
+	lq := listQuery{ListParams: c.Params, cursor: true, key: clampNs(c.Key), before: c.Before}
+	switch err := s.queryRow(ctx, nil, seqQuery, c.ID).Scan(&lq.seq); {
 	case errors.Is(err, sql.ErrNoRows):
-		return listQuery{}, fmt.Errorf("sqlstore: %w", monitehooks.ErrInvalidCursor)
+		lq.gone = true
 	case err != nil:
 		return listQuery{}, fmt.Errorf("sqlstore: reading cursor: %w", err)
 	}
-	return listQuery{ListParams: c.Params, cursor: true, key: clampNs(c.Key), seq: seq, before: c.Before}, nil
+	return lq, nil
 }
 
 // sortKey returns the stored sort key of an item created and updated at
@@ -118,6 +126,13 @@ func pageOf[T any](ctx context.Context, lq *listQuery, scan scanFunc[T]) (monite
 	// against the list's order, reversed.
 	scanAsc := listAsc != lq.before
 	from := boundary{set: lq.cursor, key: lq.key, seq: lq.seq}
+	if lq.gone {
+		// Every item with the boundary's key lies beyond it.
+		from.seq = math.MaxInt64
+		if scanAsc {
+			from.seq = math.MinInt64
+		}
+	}
 	items, err := scan(scanAsc, from, lq.Limit+1)
 	if err != nil {
 		return monitehooks.Page[T]{}, err

@@ -96,4 +96,49 @@ WHERE d.seq IN (SELECT t.x::bigint FROM jsonb_array_elements_text($1::text::json
 	WHERE q.held_until > $1
 		AND EXISTS (SELECT 1 FROM monitehooks_deliveries d WHERE d.subscription_id = q.subscription_id AND d.status = 'pending')
 ) m`,
+
+	// expiredDeliveries locks up to $2 deliveries that finished before
+	// $1, oldest first, skipping those another sweep has locked.
+	expiredDeliveries: `SELECT d.seq, d.event_seq, d.updated_ns, d.status
+FROM monitehooks_deliveries d
+WHERE d.status <> 'pending' AND d.updated_ns < $1
+ORDER BY d.updated_ns, d.seq
+LIMIT $2
+FOR UPDATE SKIP LOCKED`,
+
+	// deleteDeliveryAttempts deletes the attempts of the deliveries whose
+	// seqs are in the JSON array $1.
+	deleteDeliveryAttempts: `DELETE FROM monitehooks_attempts
+WHERE delivery_seq IN (SELECT t.x::bigint FROM jsonb_array_elements_text($1::text::jsonb) AS t(x))`,
+
+	// deleteDeliveries deletes the deliveries whose seqs are in the JSON
+	// array $1.
+	deleteDeliveries: `DELETE FROM monitehooks_deliveries
+WHERE seq IN (SELECT t.x::bigint FROM jsonb_array_elements_text($1::text::jsonb) AS t(x)) AND status <> 'pending'`,
+
+	// expireEvents tells events how many deliveries they lost, from the
+	// JSON array $1 of {"seq": …, "lost": …, "last": …}: an event left
+	// without any has its age count from "last", when its last delivery
+	// finished. The events are locked in the order of their seqs first.
+	expireEvents: `WITH x AS (
+	SELECT * FROM jsonb_to_recordset($1::text::jsonb) AS x(seq BIGINT, lost INTEGER, last BIGINT)
+), locked AS (
+	SELECT e.seq FROM monitehooks_events e WHERE e.seq IN (SELECT seq FROM x) ORDER BY e.seq FOR UPDATE
+)
+UPDATE monitehooks_events AS e
+SET deliveries_left = e.deliveries_left - x.lost,
+	expires_ns = CASE WHEN e.deliveries_left - x.lost <= 0 THEN x.last END
+FROM x, locked
+WHERE e.seq = x.seq AND locked.seq = x.seq`,
+
+	// deleteEvents deletes up to $2 events left without deliveries whose
+	// age counts from before $1, oldest first, skipping those another
+	// sweep has locked.
+	deleteEvents: `DELETE FROM monitehooks_events WHERE seq IN (
+	SELECT e.seq FROM monitehooks_events e
+	WHERE e.expires_ns < $1
+	ORDER BY e.expires_ns, e.seq
+	LIMIT $2
+	FOR UPDATE SKIP LOCKED
+)`,
 }

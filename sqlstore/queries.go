@@ -44,6 +44,12 @@ type queries struct {
 	claimSelect     string // dialect
 	claimNextDue    string // dialect
 
+	expiredDeliveries      string // dialect
+	deleteDeliveryAttempts string // dialect
+	deleteDeliveries       string // dialect
+	expireEvents           string // dialect
+	deleteEvents           string // dialect
+
 	updateCounts string
 	sumCounts    string
 
@@ -63,6 +69,8 @@ type scans struct{ asc, desc string }
 type dialectQueries struct {
 	insertDeliveries, insertQueues                                     string
 	claimCandidates, claimTurns, claimLease, claimSelect, claimNextDue string
+	expiredDeliveries, deleteDeliveryAttempts, deleteDeliveries        string
+	expireEvents, deleteEvents                                         string
 }
 
 // newQueries returns the statements of dialect d, naming the schema when
@@ -106,6 +114,12 @@ func newQueries(d Dialect, schema string) *queries {
 		claimLease:      Q(dq.claimLease),
 		claimSelect:     Q(dq.claimSelect),
 		claimNextDue:    Q(dq.claimNextDue),
+
+		expiredDeliveries:      Q(dq.expiredDeliveries),
+		deleteDeliveryAttempts: Q(dq.deleteDeliveryAttempts),
+		deleteDeliveries:       Q(dq.deleteDeliveries),
+		expireEvents:           Q(dq.expireEvents),
+		deleteEvents:           Q(dq.deleteEvents),
 
 		updateCounts: Q(updateCounts),
 		sumCounts:    Q(sumCounts),

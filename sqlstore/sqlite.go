@@ -81,4 +81,40 @@ WHERE d.seq IN (SELECT j.value FROM json_each($1) AS j)`,
 	WHERE q.held_until > $1
 		AND EXISTS (SELECT 1 FROM monitehooks_deliveries d WHERE d.subscription_id = q.subscription_id AND d.status = 'pending')
 ) m`,
+
+	// expiredDeliveries returns up to $2 deliveries that finished before
+	// $1, oldest first.
+	expiredDeliveries: `SELECT d.seq, d.event_seq, d.updated_ns, d.status
+FROM monitehooks_deliveries d
+WHERE d.status <> 'pending' AND d.updated_ns < $1
+ORDER BY d.updated_ns, d.seq
+LIMIT $2 + 0`,
+
+	// deleteDeliveryAttempts deletes the attempts of the deliveries whose
+	// seqs are in the JSON array $1.
+	deleteDeliveryAttempts: `DELETE FROM monitehooks_attempts WHERE delivery_seq IN (SELECT j.value FROM json_each($1) AS j)`,
+
+	// deleteDeliveries deletes the deliveries whose seqs are in the JSON
+	// array $1.
+	deleteDeliveries: `DELETE FROM monitehooks_deliveries WHERE seq IN (SELECT j.value FROM json_each($1) AS j) AND status <> 'pending'`,
+
+	// expireEvents tells events how many deliveries they lost, from the
+	// JSON array $1 of {"seq": …, "lost": …, "last": …}: an event left
+	// without any has its age count from "last", when its last delivery
+	// finished.
+	expireEvents: `UPDATE monitehooks_events
+SET deliveries_left = deliveries_left - x.lost,
+	expires_ns = CASE WHEN deliveries_left - x.lost <= 0 THEN x.last END
+FROM (SELECT json_extract(j.value, '$.seq') AS seq, json_extract(j.value, '$.lost') AS lost, json_extract(j.value, '$.last') AS last
+	FROM json_each($1) AS j) AS x
+WHERE monitehooks_events.seq = x.seq`,
+
+	// deleteEvents deletes up to $2 events left without deliveries whose
+	// age counts from before $1, oldest first.
+	deleteEvents: `DELETE FROM monitehooks_events WHERE seq IN (
+	SELECT e.seq FROM monitehooks_events e
+	WHERE e.expires_ns < $1
+	ORDER BY e.expires_ns, e.seq
+	LIMIT $2 + 0
+)`,
 }

@@ -35,9 +35,15 @@ CREATE TABLE monitehooks_events (
 	object_id   TEXT NOT NULL,
 	type        TEXT NOT NULL,
 	object      BLOB, -- the bytes as given
-	created_ns  BIGINT NOT NULL
+	created_ns  BIGINT NOT NULL,
+	-- Retention: how many deliveries the event has left, and, once it has
+	-- none, the time from which its age counts (its CreatedAt, or when its
+	-- last delivery finished); NULL while it has deliveries.
+	deliveries_left INTEGER NOT NULL DEFAULT 0,
+	expires_ns      BIGINT
 );
 CREATE INDEX monitehooks_events_partner_created_idx ON monitehooks_events (partner_id, created_ns, seq);
+CREATE INDEX monitehooks_events_expires_idx ON monitehooks_events (expires_ns, seq) WHERE expires_ns IS NOT NULL;
 
 CREATE TABLE monitehooks_deliveries (
 	seq             INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -67,6 +73,8 @@ CREATE INDEX monitehooks_deliveries_subscription_idx ON monitehooks_deliveries (
 CREATE INDEX monitehooks_deliveries_queue_idx ON monitehooks_deliveries (subscription_id, next_attempt_ns, seq) WHERE status = 'pending';
 -- When the next pending delivery becomes claimable.
 CREATE INDEX monitehooks_deliveries_available_idx ON monitehooks_deliveries (available_ns) WHERE status = 'pending';
+-- Retention: the finished deliveries, oldest first.
+CREATE INDEX monitehooks_deliveries_finished_idx ON monitehooks_deliveries (updated_ns, seq) WHERE status <> 'pending';
 
 CREATE TABLE monitehooks_attempts (
 	delivery_seq BIGINT NOT NULL REFERENCES monitehooks_deliveries (seq),
