@@ -5,6 +5,8 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -67,15 +69,6 @@ func postgresDB(t testing.TB) *sql.DB {
 	return postgres.db
 }
 
-// newSchema returns the name of a schema of the test's own, dropped with
-// everything in it when the test ends; the store creates it.
-func newSchema(t testing.TB, db *sql.DB) string {
-	t.Helper()
-	name := "monitehooks_test_" + strings.ReplaceAll(newID(), "-", "")
-	dropSchemaAtCleanup(t, db, name)
-	return name
-}
-
 // newID returns a random UUID.
 func newID() string {
 	var b [16]byte
@@ -96,15 +89,90 @@ func dropSchemaAtCleanup(t testing.TB, db *sql.DB, name string) {
 	})
 }
 
-// newPostgresStore returns a store in a schema of the test's own.
+// newPostgresStore returns a store in a schema of the test's own, which
+// no other test uses at the same time.
 func newPostgresStore(t testing.TB) *sqlstore.Store {
 	t.Helper()
 	db := postgresDB(t)
-	s, err := sqlstore.New(context.Background(), db, sqlstore.DialectPostgres, &sqlstore.Config{Schema: newSchema(t, db)})
+	schema := schemas.take(t, db)
+	s, err := sqlstore.New(context.Background(), db, sqlstore.DialectPostgres, &sqlstore.Config{Schema: schema})
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
 	return s
+}
+
+// schemas are the conformance suite's schemas. Making and dropping a
+// schema costs PostgreSQL about 50ms, more than most tests: a schema is
+// emptied when its test ends and given to a later test, and all are
+// dropped when the tests are done (see TestMain).
+var schemas schemaPool
+
+type schemaPool struct {
+	mu   sync.Mutex // guards free and all
+	free []string   // emptied, ready for a test
+	all  []string
+}
+
+// emptySchema deletes every row of a schema's tables and zeroes its
+// counts, leaving the migrations' record and the sequences as they are:
+// the store needs seqs that rise, not that start at 1.
+const emptySchema = `DELETE FROM %[1]s.monitehooks_attempts;
+DELETE FROM %[1]s.monitehooks_deliveries;
+DELETE FROM %[1]s.monitehooks_events;
+DELETE FROM %[1]s.monitehooks_subscriptions;
+DELETE FROM %[1]s.monitehooks_queues;
+UPDATE %[1]s.monitehooks_counts SET pending = 0, succeeded = 0, failed = 0`
+
+// take returns a schema for the test: an emptied one, or a new name (the
+// store makes the schema). When the test ends the schema is emptied and
+// put back, or dropped if emptying it fails.
+func (p *schemaPool) take(t testing.TB, db *sql.DB) string {
+	p.mu.Lock()
+	var name string
+	if n := len(p.free); n > 0 {
+		name, p.free = p.free[n-1], p.free[:n-1]
+	} else {
+		name = "monitehooks_test_" + strings.ReplaceAll(newID(), "-", "")
+		p.all = append(p.all, name)
+	}
+	p.mu.Unlock()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if _, err := db.ExecContext(ctx, fmt.Sprintf(emptySchema, `"`+name+`"`)); err != nil {
+			return // not made, or broken: TestMain drops it
+		}
+		p.mu.Lock()
+		p.free = append(p.free, name)
+		p.mu.Unlock()
+	})
+	return name
+}
+
+// dropAll drops every schema the pool handed out.
+func (p *schemaPool) dropAll(db *sql.DB) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var errs []error
+	for _, name := range p.all {
+		if _, err := db.Exec(`DROP SCHEMA IF EXISTS "` + name + `" CASCADE`); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	p.all, p.free = nil, nil
+	return errors.Join(errs...)
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if postgres.db != nil {
+		if err := schemas.dropAll(postgres.db); err != nil {
+			fmt.Fprintln(os.Stderr, "sqlstore: dropping the tests' schemas:", err)
+			code = 1
+		}
+	}
+	os.Exit(code)
 }
 
 // newSQLiteStore returns a store over a database file of the test's own.
