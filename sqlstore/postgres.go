@@ -24,9 +24,11 @@ ON CONFLICT (subscription_id) DO NOTHING`,
 
 	// claimCandidates locks, in each subscription's queue, up to $2 of
 	// its deliveries claimable at $1, oldest due first, skipping those
-	// another claim has locked: one index probe per queue, however long
-	// the backlogs. The locks hold until the claim's transaction ends. It
-	// returns them in turn order (see turnOrder).
+	// another claim has locked: one scan of the queue's index per queue,
+	// stopping at $2 rows, however long the backlogs. ("available_ns + 0"
+	// keeps the planner off the index of available_ns, which would read
+	// every due delivery of every queue.) The locks hold until the claim's
+	// transaction ends. It returns them in turn order (see turnOrder).
 	claimCandidates: `SELECT t.seq, t.subscription_id, t.next_attempt_ns
 FROM (
 	SELECT c.seq, q.subscription_id, c.next_attempt_ns, q.last_turn,
@@ -36,7 +38,7 @@ FROM (
 		SELECT d.seq, d.next_attempt_ns
 		FROM monitehooks_deliveries d
 		WHERE d.subscription_id = q.subscription_id AND d.status = 'pending'
-			AND d.next_attempt_ns <= $1 AND d.available_ns <= $1
+			AND d.next_attempt_ns <= $1 AND d.available_ns + 0 <= $1
 		ORDER BY d.next_attempt_ns, d.seq
 		LIMIT $2
 		FOR UPDATE OF d SKIP LOCKED
@@ -84,12 +86,16 @@ WHERE d.seq IN (SELECT t.x::bigint FROM jsonb_array_elements_text($1::text::json
 	// JSON array $2 (which Allow refused) but for their leases, and
 	// counting those of a held subscription at the end of its hold.
 	claimNextDue: `SELECT MIN(m.at) FROM (
-	SELECT MIN(d.available_ns) AS at
-	FROM monitehooks_deliveries d
-	WHERE d.status = 'pending' AND d.available_ns > $1
-		AND (d.lease_token IS NOT NULL
-			OR d.subscription_id::text NOT IN (SELECT jsonb_array_elements_text($2::text::jsonb)))
-		AND NOT EXISTS (SELECT 1 FROM monitehooks_queues h WHERE h.subscription_id = d.subscription_id AND h.held_until > $1)
+	SELECT * FROM (
+		SELECT d.available_ns AS at
+		FROM monitehooks_deliveries d
+		WHERE d.status = 'pending' AND d.available_ns > $1
+			AND (d.lease_token IS NOT NULL
+				OR d.subscription_id::text NOT IN (SELECT jsonb_array_elements_text($2::text::jsonb)))
+			AND NOT EXISTS (SELECT 1 FROM monitehooks_queues h WHERE h.subscription_id = d.subscription_id AND h.held_until > $1)
+		ORDER BY d.available_ns
+		LIMIT 1
+	) first
 	UNION ALL
 	SELECT MIN(q.held_until) AS at
 	FROM monitehooks_queues q

@@ -69,12 +69,16 @@ WHERE d.seq IN (SELECT j.value FROM json_each($1) AS j)`,
 	// JSON array $2 (which Allow refused) but for their leases, and
 	// counting those of a held subscription at the end of its hold.
 	claimNextDue: `SELECT MIN(m.at) FROM (
-	SELECT MIN(d.available_ns) AS at
-	FROM monitehooks_deliveries d
-	WHERE d.status = 'pending' AND d.available_ns > $1
-		AND (d.lease_token IS NOT NULL
-			OR d.subscription_id NOT IN (SELECT j.value FROM json_each($2) AS j))
-		AND NOT EXISTS (SELECT 1 FROM monitehooks_queues h WHERE h.subscription_id = d.subscription_id AND h.held_until > $1)
+	SELECT * FROM (
+		SELECT d.available_ns AS at
+		FROM monitehooks_deliveries d
+		WHERE d.status = 'pending' AND d.available_ns > $1
+			AND (d.lease_token IS NOT NULL
+				OR d.subscription_id NOT IN (SELECT j.value FROM json_each($2) AS j))
+			AND NOT EXISTS (SELECT 1 FROM monitehooks_queues h WHERE h.subscription_id = d.subscription_id AND h.held_until > $1)
+		ORDER BY d.available_ns
+		LIMIT 1
+	) first
 	UNION ALL
 	SELECT MIN(q.held_until) AS at
 	FROM monitehooks_queues q
