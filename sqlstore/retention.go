@@ -38,7 +38,7 @@ type eventLeft struct {
 // that they never wait for each other in a circle.
 //
 // A list token naming a deleted item continues from the item's sort key:
-// see resolveList.
+// see ListDeliveries.
 func (s *Store) DeleteExpired(ctx context.Context, p monitehooks.DeleteExpiredParams) (monitehooks.DeleteExpiredResult, error) {
 	if err := ctx.Err(); err != nil {
 		return monitehooks.DeleteExpiredResult{}, err
