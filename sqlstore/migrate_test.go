@@ -1,6 +1,7 @@
 package sqlstore_test
 
 import (
+	"context"
 	"database/sql"
 	"errors"
 	"io/fs"
@@ -153,6 +154,69 @@ func TestSchemaTooNew(t *testing.T) {
 			}
 			if _, err := o.open(t, sqlstore.Config{SkipMigrations: true}); err != nil {
 				t.Errorf("open with SkipMigrations: %v; want no check", err)
+			}
+		})
+	}
+}
+
+// TestMigrationFiles: the files Migrations gives a tool of one's own come
+// in up and down pairs, and each down undoes its up: applied in order on
+// an empty database, up and then down leave no table of the store, and
+// up again works.
+func TestMigrationFiles(t *testing.T) {
+	for _, o := range openers(t) {
+		t.Run(o.name, func(t *testing.T) {
+			o.prepare(t)
+			fsys := sqlstore.Migrations(o.dialect)
+			ups, _ := fs.Glob(fsys, "*.up.sql")
+			downs, _ := fs.Glob(fsys, "*.down.sql")
+			if len(ups) == 0 || len(ups) != len(downs) {
+				t.Fatalf("%d up files and %d down files; want pairs", len(ups), len(downs))
+			}
+			for i := range ups {
+				if strings.TrimSuffix(ups[i], ".up.sql") != strings.TrimSuffix(downs[i], ".down.sql") {
+					t.Errorf("up file %s has no down file of its name", ups[i])
+				}
+			}
+			// A store's own migration made the tables; the down files drop
+			// them, in reverse order.
+			s, err := o.open(t, sqlstore.Config{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			conn, err := s.DB().Conn(t.Context())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			if o.dialect == sqlstore.DialectPostgres {
+				// The files name no schema: they apply to the search_path.
+				schema := strings.TrimSuffix(o.table(""), ".")
+				if _, err := conn.ExecContext(t.Context(), "SET search_path TO "+schema); err != nil {
+					t.Fatal(err)
+				}
+				defer conn.ExecContext(context.Background(), "RESET search_path")
+			}
+			for i := len(downs) - 1; i >= 0; i-- {
+				b, err := fs.ReadFile(fsys, downs[i])
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := conn.ExecContext(t.Context(), string(b)); err != nil {
+					t.Fatalf("%s: %v", downs[i], err)
+				}
+			}
+			if _, err := conn.ExecContext(t.Context(), "SELECT 1 FROM monitehooks_deliveries"); err == nil {
+				t.Errorf("monitehooks_deliveries still there after the down files")
+			}
+			for _, up := range ups {
+				b, err := fs.ReadFile(fsys, up)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := conn.ExecContext(t.Context(), string(b)); err != nil {
+					t.Fatalf("%s after the down files: %v", up, err)
+				}
 			}
 		})
 	}
