@@ -13,6 +13,13 @@ import (
 // times more under the race detector. On PostgreSQL the driver (pgx)
 // keeps a cache of prepared statements per connection already.
 //
+// Preparing a statement takes a connection of the pool, which a
+// transaction that uses the statement for the first time already holds
+// one of: with a pool of one connection (sqlite::memory:, or a DB given to
+// New so limited) it would wait forever, so such a store prepares
+// nothing. The store's SQLite writers take turns (writeMu), so at most
+// one of its transactions waits for a second connection at a time.
+//
 // SQLite compiles a prepared statement again at its next step when a
 // value bound to it changes and the plan used that value: a LIMIT given
 // as a bare parameter, or a parameter compared with a column that a

@@ -1,11 +1,13 @@
 package sqlstore_test
 
 import (
+	"context"
 	"database/sql"
 	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/monitehooks/monitehooks"
 	"github.com/monitehooks/monitehooks/sqlstore"
@@ -102,6 +104,21 @@ func TestMemory(t *testing.T) {
 	}
 	if _, err := s.GetSubscription(t.Context(), "p", sub.ID); err != nil {
 		t.Errorf("GetSubscription: %v", err)
+	}
+	// Transactions on its one connection: a statement prepared inside one
+	// would wait for a second connection forever.
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	if _, err := s.CreateEvent(ctx, monitehooks.CreateEventParams{
+		Event:           monitehooks.Event{PartnerID: "p", ObjectType: "entity", ObjectID: "o", Type: "created", CreatedAt: now},
+		SubscriptionIDs: []string{sub.ID}, Due: now,
+	}); err != nil {
+		t.Fatalf("CreateEvent: %v", err)
+	}
+	res, err := s.ClaimDeliveries(ctx, monitehooks.ClaimParams{Now: now, Limit: 10, Lease: time.Minute})
+	if err != nil || len(res.Claims) != 1 {
+		t.Fatalf("ClaimDeliveries = %d claims, %v; want 1", len(res.Claims), err)
 	}
 	if s.Durable() {
 		t.Errorf("Durable() = true for sqlite::memory:; want false")

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -158,8 +159,7 @@ func Open(ctx context.Context, url string, cfg *Config) (*Store, error) {
 }
 
 // sqliteBusyTimeout is how long a writer of an SQLite database Open
-// opens waits for another before it fails with SQLITE_BUSY; sqliteParams
-// says it in milliseconds.
+// opens waits for another before it fails with SQLITE_BUSY.
 const sqliteBusyTimeout = 10 * time.Second
 
 // sqliteParams are the connection settings of an SQLite database Open
@@ -167,7 +167,8 @@ const sqliteBusyTimeout = 10 * time.Second
 // timeout makes a writer wait for another instead of failing, and
 // BEGIN IMMEDIATE takes the write lock when a transaction starts, so that
 // no transaction fails halfway to take it.
-const sqliteParams = "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(ON)&_txlock=immediate"
+var sqliteParams = "?_pragma=busy_timeout(" + strconv.Itoa(int(sqliteBusyTimeout/time.Millisecond)) + ")" +
+	"&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(ON)&_txlock=immediate"
 
 // parseURL returns the driver name and data source name for url.
 func parseURL(url string) (driver, dsn string, d Dialect, memory bool, err error) {
@@ -216,7 +217,10 @@ func New(ctx context.Context, db *sql.DB, dialect Dialect, cfg *Config) (*Store,
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	s := &Store{db: db, dialect: dialect, schema: cfg.Schema, q: newQueries(dialect, cfg.Schema), prepare: dialect == DialectSQLite, serialize: dialect == DialectSQLite,
+	s := &Store{db: db, dialect: dialect, schema: cfg.Schema, q: newQueries(dialect, cfg.Schema), serialize: dialect == DialectSQLite,
+		// Preparing takes a connection of the pool, which a transaction
+		// may hold the only one of: see exec.go.
+		prepare:  dialect == DialectSQLite && db.Stats().MaxOpenConnections != 1,
 		notifier: newNotifier(cfg.Notify, cfg.Schema)}
 	if !cfg.SkipMigrations {
 		if err := migrate(ctx, db, dialect, cfg.Schema, log); err != nil {
