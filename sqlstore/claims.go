@@ -1,0 +1,249 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+
+	"github.com/monitehooks/monitehooks"
+)
+
+// claimColumns are the columns scanClaim reads: the delivery d and its
+// event e.
+const claimColumns = `d.seq, d.id, d.subscription_id, d.partner_id, d.attempts, d.created_ns, d.lease_token,
+	e.id, e.partner_id, e.entity_id, e.object_type, e.object_id, e.type, e.object, e.created_ns`
+
+// turnOrder orders a claim's candidates (rows with rn, the candidate's
+// place in its subscription's queue from 1, last_turn, and head_next and
+// head_seq, its queue's first candidate) in turns: every subscription has
+// its first candidate taken before any has its second, and so on. Within
+// a round, the subscription whose last turn is the oldest goes first, one
+// that never had a turn before all others, and those alike in the order
+// their first candidates came due and were made. A claim numbers the
+// turns it gives (see claimTurns), so the order carries over from one
+// claim to the next: claims of one delivery at a time go round the
+// subscriptions, one that comes due joins before any has a second turn,
+// and one that Allow refused, whose last turn is unchanged, loses no
+// turn.
+const turnOrder = `ORDER BY t.rn, t.last_turn NULLS FIRST, t.head_next, t.head_seq`
+
+// turnRow is an element of claimTurns' JSON argument.
+type turnRow struct {
+	Sub string `json:"sub"`
+	Pos int    `json:"pos"`
+}
+
+// candidate is a delivery a claim may take.
+type candidate struct {
+	seq  int64
+	sub  string
+	next int64 // NextAttemptAt, stored form
+}
+
+// leaseRow is an element of claimLease's JSON argument.
+type leaseRow struct {
+	Seq   int64  `json:"seq"`
+	Token string `json:"token"`
+}
+
+// ClaimDeliveries leases up to p.Limit pending deliveries due at p.Now,
+// in one transaction that makes no call out of the store but to Allow:
+//
+//  1. It reads the candidates: in every subscription's queue, up to
+//     Limit+1 deliveries claimable at p.Now (due, and no lease in force),
+//     oldest due first, the queues taking turns (see turnOrder); on
+//     PostgreSQL it locks them, skipping those another claim has locked
+//     (SELECT … FOR UPDATE SKIP LOCKED), so that concurrent claims never
+//     take the same delivery and never wait for each other.
+//  2. In Go, it goes through the candidates in claim order and asks Allow
+//     about each, until it has Limit; once Allow refuses a subscription,
+//     the subscription's other candidates are skipped without asking.
+//  3. It leases the chosen deliveries, each with a new random token, until
+//     p.Now + p.Lease, reads them with their events, and numbers the
+//     turns it gave their subscriptions.
+//
+// Allow runs inside the transaction, as the Store contract permits; it is
+// a callback into the caller's memory, never a network call. The locks of
+// step 1 hold until the transaction ends, a few milliseconds later, so an
+// allowed candidate is always claimed. On SQLite the transaction holds
+// the database's write lock instead (BEGIN IMMEDIATE).
+//
+// NextDue is, when Limit cut the claim short, the due time of the first
+// candidate left (at or before p.Now); otherwise the earliest time a
+// pending delivery becomes claimable after p.Now (its next attempt, or
+// the end of its lease), leaving out the deliveries of the subscriptions
+// Allow refused, but for their leases.
+func (s *Store) ClaimDeliveries(ctx context.Context, p monitehooks.ClaimParams) (monitehooks.ClaimResult, error) {
+	if err := ctx.Err(); err != nil {
+		return monitehooks.ClaimResult{}, err
+	}
+	if p.Limit <= 0 {
+		return monitehooks.ClaimResult{}, fmt.Errorf("sqlstore: claim limit %d: must be positive: %w", p.Limit, monitehooks.ErrInvalid)
+	}
+	if p.Lease <= 0 {
+		return monitehooks.ClaimResult{}, fmt.Errorf("sqlstore: claim lease %v: must be positive: %w", p.Lease, monitehooks.ErrInvalid)
+	}
+	now, err := toNs("claim Now", p.Now)
+	if err != nil {
+		return monitehooks.ClaimResult{}, err
+	}
+	until, err := toNs("lease end", p.Now.Add(p.Lease))
+	if err != nil {
+		return monitehooks.ClaimResult{}, err
+	}
+
+	var res monitehooks.ClaimResult
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		res = monitehooks.ClaimResult{}
+		cands, err := s.candidates(ctx, tx, now, p.Limit+1)
+		if err != nil {
+			return err
+		}
+		chosen, refused, cut := choose(cands, p.Limit, p.Allow)
+		if len(chosen) > 0 {
+			if res.Claims, err = s.lease(ctx, tx, chosen, until); err != nil {
+				return err
+			}
+			if err := s.recordTurns(ctx, tx, chosen); err != nil {
+				return err
+			}
+		}
+		if cut != nil {
+			res.NextDue = fromNs(cut.next)
+			return nil
+		}
+		refusedJSON, _ := json.Marshal(nonNil(refused)) // strings only: never fails
+		var next sql.NullInt64
+		if err := s.queryRow(ctx, tx, s.q.claimNextDue, now, string(refusedJSON)).Scan(&next); err != nil {
+			return fmt.Errorf("sqlstore: claiming: next due: %w", err)
+		}
+		if next.Valid {
+			res.NextDue = fromNs(next.Int64)
+		}
+		return nil
+	})
+	if err != nil {
+		return monitehooks.ClaimResult{}, err
+	}
+	return res, nil
+}
+
+// candidates reads the candidates of a claim at now, up to perQueue of
+// each subscription's, in claim order.
+func (s *Store) candidates(ctx context.Context, tx *sql.Tx, now int64, perQueue int) ([]candidate, error) {
+	rows, err := s.query(ctx, tx, s.q.claimCandidates, now, perQueue)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: claiming: %w", err)
+	}
+	defer rows.Close()
+	var cands []candidate
+	for rows.Next() {
+		var c candidate
+		if err := rows.Scan(&c.seq, &c.sub, &c.next); err != nil {
+			return nil, fmt.Errorf("sqlstore: claiming: %w", err)
+		}
+		cands = append(cands, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlstore: claiming: %w", err)
+	}
+	return cands, nil
+}
+
+// choose goes through the candidates in order and returns up to limit
+// that allow lets through (all, when allow is nil), the subscriptions it
+// refused, and the first candidate left when limit cut the claim short.
+func choose(cands []candidate, limit int, allow func(string) bool) (chosen []candidate, refused []string, cut *candidate) {
+	isRefused := func(sub string) bool {
+		for _, r := range refused {
+			if r == sub {
+				return true
+			}
+		}
+		return false
+	}
+	for i := range cands {
+		c := &cands[i]
+		if isRefused(c.sub) {
+			continue
+		}
+		if len(chosen) == limit {
+			return chosen, refused, c
+		}
+		if allow != nil && !allow(c.sub) {
+			refused = append(refused, c.sub)
+			continue
+		}
+		chosen = append(chosen, *c)
+	}
+	return chosen, refused, nil
+}
+
+// recordTurns numbers the turns the chosen deliveries gave their
+// subscriptions, in claim order: a subscription's last turn is the place
+// of its last delivery in the claim.
+func (s *Store) recordTurns(ctx context.Context, tx *sql.Tx, chosen []candidate) error {
+	pos := make(map[string]int, len(chosen))
+	for i, c := range chosen {
+		pos[c.sub] = i + 1
+	}
+	turns := make([]turnRow, 0, len(pos))
+	for sub, p := range pos {
+		turns = append(turns, turnRow{Sub: sub, Pos: p})
+	}
+	b, _ := json.Marshal(turns) // strings and numbers: never fails
+	if _, err := s.exec(ctx, tx, s.q.claimTurns, string(b)); err != nil {
+		return fmt.Errorf("sqlstore: claiming: recording turns: %w", err)
+	}
+	return nil
+}
+
+// lease leases the chosen deliveries until the time given, each with a
+// new token, and returns their claims in the order chosen.
+func (s *Store) lease(ctx context.Context, tx *sql.Tx, chosen []candidate, until int64) ([]monitehooks.Claim, error) {
+	rows := make([]leaseRow, len(chosen))
+	seqs := make([]int64, len(chosen))
+	for i, c := range chosen {
+		rows[i] = leaseRow{Seq: c.seq, Token: newLeaseToken()}
+		seqs[i] = c.seq
+	}
+	leases, _ := json.Marshal(rows) // numbers and strings: never fails
+	if _, err := s.exec(ctx, tx, s.q.claimLease, string(leases), until); err != nil {
+		return nil, fmt.Errorf("sqlstore: claiming: leasing: %w", err)
+	}
+	seqsJSON, _ := json.Marshal(seqs)
+	r, err := s.query(ctx, tx, s.q.claimSelect, string(seqsJSON))
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: claiming: %w", err)
+	}
+	defer r.Close()
+	bySeq := make(map[int64]monitehooks.Claim, len(chosen))
+	for r.Next() {
+		var (
+			c                       monitehooks.Claim
+			seq, created, evCreated int64
+			objectType, eventType   string
+		)
+		err := r.Scan(&seq, &c.DeliveryID, &c.SubscriptionID, &c.PartnerID, &c.Attempts, &created, &c.LeaseToken,
+			&c.Event.ID, &c.Event.PartnerID, &c.Event.EntityID, &objectType, &c.Event.ObjectID, &eventType, &c.Event.Object, &evCreated)
+		if err != nil {
+			return nil, fmt.Errorf("sqlstore: claiming: %w", err)
+		}
+		c.CreatedAt = fromNs(created)
+		c.Event.ObjectType, c.Event.Type, c.Event.CreatedAt = monitehooks.ObjectType(objectType), monitehooks.EventType(eventType), fromNs(evCreated)
+		bySeq[seq] = c
+	}
+	if err := r.Err(); err != nil {
+		return nil, fmt.Errorf("sqlstore: claiming: %w", err)
+	}
+	claims := make([]monitehooks.Claim, len(chosen))
+	for i, c := range chosen {
+		cl, ok := bySeq[c.seq]
+		if !ok {
+			return nil, fmt.Errorf("sqlstore: claiming: delivery %d leased but not found", c.seq)
+		}
+		claims[i] = cl
+	}
+	return claims, nil
+}

@@ -1,0 +1,267 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/monitehooks/monitehooks"
+)
+
+// eventColumns are the columns scanEvent reads, in order.
+const eventColumns = `e.seq, e.id, e.partner_id, e.entity_id, e.object_type, e.object_id, e.type, e.object, e.created_ns`
+
+const (
+	// insertEvent: $9 is how many deliveries the event gets, $10 its
+	// CreatedAt when it gets none (its age for retention), NULL otherwise.
+	insertEvent = `INSERT INTO monitehooks_events
+	(id, partner_id, entity_id, object_type, object_id, type, object, created_ns, deliveries_left, expires_ns)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+RETURNING seq`
+
+	selectEvent = `SELECT ` + eventColumns + `
+FROM monitehooks_events e
+WHERE e.id = $1 AND e.partner_id = $2`
+
+	// eventSeq finds a list cursor's item.
+	eventSeq = `SELECT seq FROM monitehooks_events WHERE id = $1`
+
+	partnerEventSeq = `SELECT seq FROM monitehooks_events WHERE id = $1 AND partner_id = $2`
+
+	// listEventsQuery is a list's template (see listScans). $1 partner,
+	// $2 object type or '', $3 event type or '', $4 and $5 the created
+	// range, $6 1 when a cursor is given, $7 and $8 its key and seq, $9
+	// the limit.
+	listEventsQuery = `SELECT ` + eventColumns + `
+FROM monitehooks_events e
+WHERE e.partner_id = $1
+	AND ($2 = '' OR e.object_type = $2)
+	AND ($3 = '' OR e.type = $3)
+	AND e.created_ns BETWEEN $4 AND $5
+	AND ($6 = 0 OR (e.{key}, e.seq) {cmp} ($7, $8))
+ORDER BY e.{key} {dir}, e.seq {dir}
+LIMIT $9 + 0`
+
+	// updateCounts adds to one shard of the counts: $1 pending, $2
+	// succeeded, $3 failed, $4 the shard.
+	updateCounts = `UPDATE monitehooks_counts
+SET pending = pending + $1, succeeded = succeeded + $2, failed = failed + $3
+WHERE shard = $4`
+
+	// lockBacklog makes the bounded CreateEvents of a schema take turns
+	// until their transactions end, so that two of them cannot both find
+	// room for their deliveries and pass the bound together.
+	lockBacklog = `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`
+
+	sumCounts = `SELECT CAST(COALESCE(SUM(pending), 0) AS BIGINT), CAST(COALESCE(SUM(succeeded), 0) AS BIGINT), CAST(COALESCE(SUM(failed), 0) AS BIGINT)
+FROM monitehooks_counts`
+)
+
+// countShards is how many rows monitehooks_counts has (see the first
+// migration).
+const countShards = 16
+
+// scanEvent reads a row of eventColumns.
+func scanEvent(row interface{ Scan(...any) error }) (ev monitehooks.Event, seq int64, err error) {
+	var (
+		objectType, typ string
+		created         int64
+	)
+	err = row.Scan(&seq, &ev.ID, &ev.PartnerID, &ev.EntityID, &objectType, &ev.ObjectID, &typ, &ev.Object, &created)
+	ev.ObjectType, ev.Type, ev.CreatedAt = monitehooks.ObjectType(objectType), monitehooks.EventType(typ), fromNs(created)
+	return ev, seq, err
+}
+
+// CreateEvent stores the event with a new ID and one pending delivery per
+// subscription ID, due at p.Due, made in the order of p.SubscriptionIDs,
+// in one transaction, and returns the stored event. The subscription IDs
+// must be UUIDs, listed once each; the store does not check that the
+// subscriptions exist. With p.MaxPending set it checks the bound in the
+// same transaction (see checkBacklog).
+func (s *Store) CreateEvent(ctx context.Context, p monitehooks.CreateEventParams) (monitehooks.Event, error) {
+	if err := ctx.Err(); err != nil {
+		return monitehooks.Event{}, err
+	}
+	seen := make(map[string]bool, len(p.SubscriptionIDs))
+	pairs := make([][2]string, len(p.SubscriptionIDs)) // delivery ID, subscription ID
+	for i, sid := range p.SubscriptionIDs {
+		if !validID(sid) {
+			return monitehooks.Event{}, fmt.Errorf("sqlstore: subscription ID %q is not one the store gave out: %w", sid, monitehooks.ErrInvalid)
+		}
+		if seen[sid] {
+			return monitehooks.Event{}, fmt.Errorf("sqlstore: subscription ID %s listed twice: %w", sid, monitehooks.ErrInvalid)
+		}
+		seen[sid] = true
+		pairs[i] = [2]string{newID(), sid}
+	}
+	created, err := toNs("event CreatedAt", p.Event.CreatedAt)
+	if err != nil {
+		return monitehooks.Event{}, err
+	}
+	due, err := toNs("Due", p.Due)
+	if err != nil {
+		return monitehooks.Event{}, err
+	}
+	ev := p.Event
+	ev.ID = newID()
+	ev.Object = clone(ev.Object)
+
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		var seq int64
+		expires := sql.NullInt64{Int64: created, Valid: len(pairs) == 0}
+		err := s.queryRow(ctx, tx, s.q.insertEvent, ev.ID, ev.PartnerID, ev.EntityID, string(ev.ObjectType),
+			ev.ObjectID, string(ev.Type), ev.Object, created, len(pairs), expires).Scan(&seq)
+		if err != nil {
+			return fmt.Errorf("sqlstore: storing event: %w", err)
+		}
+		if len(pairs) == 0 {
+			return nil
+		}
+		if p.MaxPending > 0 {
+			if err := s.checkBacklog(ctx, tx, len(pairs), p.MaxPending); err != nil {
+				return err
+			}
+		}
+		deliveries, _ := json.Marshal(pairs)       // strings only: never fails
+		subs, _ := json.Marshal(p.SubscriptionIDs) // idem
+		if _, err := s.exec(ctx, tx, s.q.insertDeliveries, seq, ev.PartnerID, string(ev.ObjectType), string(ev.Type), due, string(deliveries)); err != nil {
+			return fmt.Errorf("sqlstore: storing deliveries: %w", err)
+		}
+		if _, err := s.exec(ctx, tx, s.q.insertQueues, string(subs)); err != nil {
+			return fmt.Errorf("sqlstore: storing delivery queues: %w", err)
+		}
+		if err := s.notifyTx(ctx, tx); err != nil {
+			return err
+		}
+		return s.count(ctx, tx, counts{pending: len(pairs)})
+	})
+	if err != nil {
+		return monitehooks.Event{}, err
+	}
+	if len(pairs) > 0 {
+		s.committed()
+	}
+	return ev, nil
+}
+
+// checkBacklog answers an error wrapping ErrBacklogFull when n more
+// pending deliveries would pass the bound. On PostgreSQL it first takes a
+// lock that the bounded CreateEvents of the schema hold until their
+// transactions end (and so does the caller): it serializes them, not the
+// unbounded ones, nor anything else. On SQLite the transaction holds the
+// write lock already.
+func (s *Store) checkBacklog(ctx context.Context, tx *sql.Tx, n, bound int) error {
+	if s.dialect == DialectPostgres {
+		if _, err := s.exec(ctx, tx, lockBacklog, "monitehooks_backlog:"+s.schema); err != nil {
+			return fmt.Errorf("sqlstore: locking the backlog: %w", err)
+		}
+	}
+	var c monitehooks.DeliveryCounts
+	if err := s.queryRow(ctx, tx, s.q.sumCounts).Scan(&c.Pending, &c.Succeeded, &c.Failed); err != nil {
+		return fmt.Errorf("sqlstore: counting the backlog: %w", err)
+	}
+	if c.Pending+n > bound {
+		return fmt.Errorf("sqlstore: %d deliveries pending, %d more would pass the bound of %d: %w", c.Pending, n, bound, monitehooks.ErrBacklogFull)
+	}
+	return nil
+}
+
+// clone returns a copy of b, nil for nil.
+func clone(b []byte) []byte {
+	if b == nil {
+		return nil
+	}
+	return append([]byte{}, b...)
+}
+
+// counts are changes to the delivery counts.
+type counts struct{ pending, succeeded, failed int }
+
+// count adds c to the counts, in a shard picked at random.
+func (s *Store) count(ctx context.Context, tx *sql.Tx, c counts) error {
+	if c == (counts{}) {
+		return nil
+	}
+	if _, err := s.exec(ctx, tx, s.q.updateCounts, c.pending, c.succeeded, c.failed, rand.IntN(countShards)); err != nil {
+		return fmt.Errorf("sqlstore: counting deliveries: %w", err)
+	}
+	return nil
+}
+
+// inTx runs f in a transaction, committing when it returns nil. On
+// SQLite it waits for the store's other writers first (see
+// Store.writeMu), and, with Open's settings, the transaction takes the
+// write lock from its start (BEGIN IMMEDIATE).
+func (s *Store) inTx(ctx context.Context, f func(tx *sql.Tx) error) error {
+	if s.serialize {
+		s.writeMu.Lock()
+		defer s.writeMu.Unlock()
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlstore: %w", err)
+	}
+	if err := f(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlstore: committing: %w", err)
+	}
+	return nil
+}
+
+// GetEvent returns the partner's event with the ID.
+func (s *Store) GetEvent(ctx context.Context, partnerID, id string) (monitehooks.Event, error) {
+	if err := ctx.Err(); err != nil {
+		return monitehooks.Event{}, err
+	}
+	notFound := fmt.Errorf("sqlstore: event %q: %w", id, monitehooks.ErrEventNotFound)
+	if !validID(id) {
+		return monitehooks.Event{}, notFound
+	}
+	ev, _, err := scanEvent(s.queryRow(ctx, nil, s.q.selectEvent, id, partnerID))
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return monitehooks.Event{}, notFound
+	case err != nil:
+		return monitehooks.Event{}, fmt.Errorf("sqlstore: getting event: %w", err)
+	}
+	return ev, nil
+}
+
+// ListEvents returns one page of the partner's events. Both sort fields
+// sort them by creation.
+func (s *Store) ListEvents(ctx context.Context, partnerID string, p monitehooks.ListParams) (monitehooks.Page[monitehooks.Event], error) {
+	lq, err := s.resolveList(ctx, p, s.q.eventSeq)
+	if err != nil {
+		return monitehooks.Page[monitehooks.Event]{}, err
+	}
+	lo, hi, ok := createdRange(&lq.ListParams)
+	if !ok {
+		return emptyPage[monitehooks.Event](), nil
+	}
+	return pageOf(ctx, &lq, func(asc bool, after boundary, limit int) ([]keyed[monitehooks.Event], error) {
+		rows, err := s.query(ctx, nil, s.q.listEvents.pick(asc), partnerID, string(lq.ObjectType), string(lq.EventType),
+			lo, hi, after.flag(), after.key, after.seq, limit)
+		if err != nil {
+			return nil, fmt.Errorf("sqlstore: listing events: %w", err)
+		}
+		defer rows.Close()
+		var out []keyed[monitehooks.Event]
+		for rows.Next() {
+			ev, seq, err := scanEvent(rows)
+			if err != nil {
+				return nil, fmt.Errorf("sqlstore: listing events: %w", err)
+			}
+			out = append(out, keyed[monitehooks.Event]{item: ev, key: clampNs(ev.CreatedAt), seq: seq, id: ev.ID})
+		}
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("sqlstore: listing events: %w", err)
+		}
+		return out, nil
+	})
+}

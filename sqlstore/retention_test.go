@@ -1,0 +1,71 @@
+package sqlstore_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/monitehooks/monitehooks"
+	"github.com/monitehooks/monitehooks/sqlstore"
+)
+
+// TestTokenOfDeletedTie: a token naming a deleted item whose sort key
+// ties with others continues with every item of that key: none is
+// skipped.
+func TestTokenOfDeletedTie(t *testing.T) {
+	for _, o := range openers(t) {
+		t.Run(o.name, func(t *testing.T) {
+			o.prepare(t)
+			ctx := t.Context()
+			s, err := o.open(t, sqlstore.Config{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+			var subs []string
+			for range 4 {
+				sub, err := s.CreateSubscription(ctx, monitehooks.Subscription{PartnerID: "p", ObjectType: "entity"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				subs = append(subs, sub.ID)
+			}
+			// One event: its four deliveries tie on CreatedAt.
+			if _, err := s.CreateEvent(ctx, monitehooks.CreateEventParams{
+				Event:           monitehooks.Event{PartnerID: "p", ObjectType: "entity", ObjectID: "o", Type: "created", CreatedAt: now},
+				SubscriptionIDs: subs, Due: now,
+			}); err != nil {
+				t.Fatal(err)
+			}
+			first, err := s.ListDeliveries(ctx, "p", monitehooks.ListParams{Limit: 2})
+			if err != nil || len(first.Data) != 2 || first.Next == "" {
+				t.Fatalf("first page: %v, %d items, Next %q", err, len(first.Data), first.Next)
+			}
+			// The first two finish and retention deletes them.
+			res, err := s.ClaimDeliveries(ctx, monitehooks.ClaimParams{Now: now, Limit: 4, Lease: time.Minute})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range res.Claims {
+				st := monitehooks.DeliveryPending
+				if c.DeliveryID == first.Data[0].ID || c.DeliveryID == first.Data[1].ID {
+					st = monitehooks.DeliverySucceeded
+				}
+				if err := s.RecordAttempt(ctx, monitehooks.RecordAttemptParams{
+					DeliveryID: c.DeliveryID, LeaseToken: c.LeaseToken, Status: st, NextAttemptAt: now.Add(time.Hour), UpdatedAt: now,
+				}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if got, err := s.DeleteExpired(ctx, monitehooks.DeleteExpiredParams{Before: now.Add(time.Second), Limit: 10}); err != nil || got.Deliveries != 2 {
+				t.Fatalf("DeleteExpired = %+v, %v; want 2 deliveries", got, err)
+			}
+			next, err := s.ListDeliveries(ctx, "p", monitehooks.ListParams{Cursor: first.Next})
+			if err != nil {
+				t.Fatalf("Next of a deleted item: %v", err)
+			}
+			if len(next.Data) != 2 {
+				t.Errorf("Next of a deleted item = %d items; want the 2 left, which tie with it", len(next.Data))
+			}
+		})
+	}
+}
