@@ -1,6 +1,6 @@
 module github.com/monitehooks/monitehooks/benchmarks/stripecompat
 
-go 1.26
+go 1.26.0
 
 require (
 	github.com/monitehooks/monitehooks v0.0.0
