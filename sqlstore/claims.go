@@ -9,8 +9,8 @@ import (
 	"github.com/monitehooks/monitehooks"
 )
 
-// claimColumns are the columns scanClaim reads: the delivery d and its
-// event e.
+// claimColumns are the columns lease reads of a claimed delivery d and
+// its event e.
 const claimColumns = `d.seq, d.id, d.subscription_id, d.partner_id, d.attempts, d.created_ns, d.lease_token,
 	e.id, e.partner_id, e.entity_id, e.object_type, e.object_id, e.type, e.object, e.created_ns`
 

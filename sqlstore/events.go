@@ -191,7 +191,8 @@ func (s *Store) count(ctx context.Context, tx *sql.Tx, c counts) error {
 	return nil
 }
 
-// inTx runs f in a transaction, committing when it returns nil. On
+// inTx runs f in a transaction, committing when it returns nil and
+// rolling back otherwise, or when f panics. On
 // SQLite it waits for the store's other writers first (see
 // Store.writeMu), and, with Open's settings, the transaction takes the
 // write lock from its start (BEGIN IMMEDIATE).
@@ -204,8 +205,10 @@ func (s *Store) inTx(ctx context.Context, f func(tx *sql.Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("sqlstore: %w", err)
 	}
+	// Rolled back on every way out but a commit, a panic of Allow's
+	// included: ErrTxDone after a commit is harmless.
+	defer tx.Rollback()
 	if err := f(tx); err != nil {
-		tx.Rollback()
 		return err
 	}
 	if err := tx.Commit(); err != nil {

@@ -140,3 +140,35 @@ func TestSkipMigrations(t *testing.T) {
 		t.Errorf("CountDeliveries on a database without tables: err = nil; want the tables missing")
 	}
 }
+
+// TestAllowPanics: a claim whose Allow panics leaves nothing held: the
+// store claims again at once.
+func TestAllowPanics(t *testing.T) {
+	s := newSQLiteStore(t)
+	ctx := t.Context()
+	sub, err := s.CreateSubscription(ctx, monitehooks.Subscription{PartnerID: "p", ObjectType: "entity"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	if _, err := s.CreateEvent(ctx, monitehooks.CreateEventParams{
+		Event:           monitehooks.Event{PartnerID: "p", ObjectType: "entity", ObjectID: "o", Type: "created", CreatedAt: now},
+		SubscriptionIDs: []string{sub.ID}, Due: now,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Errorf("Allow's panic did not reach the caller")
+			}
+		}()
+		s.ClaimDeliveries(ctx, monitehooks.ClaimParams{Now: now, Limit: 1, Lease: time.Minute, Allow: func(string) bool { panic("boom") }})
+	}()
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	res, err := s.ClaimDeliveries(ctx, monitehooks.ClaimParams{Now: now, Limit: 1, Lease: time.Minute})
+	if err != nil || len(res.Claims) != 1 {
+		t.Errorf("claim after Allow panicked = %d claims, %v; want the delivery", len(res.Claims), err)
+	}
+}

@@ -63,8 +63,10 @@ type Config struct {
 	// Notify makes the store tell, through Store.Notifications, when
 	// deliveries may have become claimable: on PostgreSQL with pg_notify,
 	// to every process that shares the schema and sets it too. See the
-	// package documentation for what it costs. Defaults to false: no
-	// notifications, and Notifications returns nil.
+	// package documentation for what it costs. On PostgreSQL the store
+	// keeps a connection of the pool for listening, so the pool must allow
+	// two or more. Defaults to false: no notifications, and Notifications
+	// returns nil.
 	Notify bool
 }
 
@@ -212,6 +214,9 @@ func New(ctx context.Context, db *sql.DB, dialect Dialect, cfg *Config) (*Store,
 	}
 	if err := cfg.validate(dialect); err != nil {
 		return nil, err
+	}
+	if cfg.Notify && dialect == DialectPostgres && db.Stats().MaxOpenConnections == 1 {
+		return nil, fmt.Errorf("sqlstore: Config.Notify keeps a connection for listening: the pool must allow two or more: %w", monitehooks.ErrInvalid)
 	}
 	log := cfg.Logger
 	if log == nil {
