@@ -51,6 +51,40 @@ func BenchmarkCreateEvent(b *testing.B) {
 	}
 }
 
+// BenchmarkCreateEventParallel is BenchmarkCreateEvent from 16
+// goroutines at once, as many emitting requests would: commits then
+// share the disk's flushes.
+func BenchmarkCreateEventParallel(b *testing.B) {
+	for _, bs := range benchStores {
+		b.Run(bs.name, func(b *testing.B) {
+			s := bs.open(b)
+			ctx := b.Context()
+			var subs []string
+			for range 3 {
+				sub, err := s.CreateSubscription(ctx, monitehooks.Subscription{PartnerID: "p", ObjectType: "entity"})
+				if err != nil {
+					b.Fatal(err)
+				}
+				subs = append(subs, sub.ID)
+			}
+			now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+			b.SetParallelism(8) // 8 per core: 16 on two cores
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					if _, err := s.CreateEvent(ctx, monitehooks.CreateEventParams{
+						Event:           monitehooks.Event{PartnerID: "p", ObjectType: "entity", ObjectID: "o", Type: "created", CreatedAt: now},
+						SubscriptionIDs: subs, Due: now,
+					}); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+		})
+	}
+}
+
 // BenchmarkClaimRecord claims deliveries ten at a time from a backlog
 // over 20 subscriptions and records each a success: the work of a
 // delivery apart from its request. It reports the time per delivery.
