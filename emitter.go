@@ -2,6 +2,7 @@ package monitehooks
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -48,8 +49,9 @@ type Emitter struct {
 	// failingCap is how many attempts may run at once to subscriptions
 	// whose last attempt failed (see breaker.go).
 	failingCap int
-	holder     Holder     // the store, when it is one
-	holdMu     sync.Mutex // serializes the breakers' changes that hold or release a subscription in the store
+	holder     Holder      // the store, when it is one
+	shared     SharedStore // the store, when it is one: it matches events and holds the truth about subscriptions
+	holdMu     sync.Mutex  // serializes the breakers' changes that hold or release a subscription in the store
 
 	// Lock order. The emitter's locks and the store's are taken in this
 	// order only:
@@ -181,6 +183,7 @@ func NewEmitter(store Store, reg *Registry, cfg *EmitterConfig) (*Emitter, error
 	}
 	e.failingCap = failingCap(e.workers)
 	e.holder, _ = store.(Holder)
+	e.shared, _ = store.(SharedStore)
 	// A lease outlives any attempt, so only a crashed worker's lease ends.
 	e.lease = cfg.Lease
 	if e.lease == 0 {
@@ -237,40 +240,105 @@ func NewEmitter(store Store, reg *Registry, cfg *EmitterConfig) (*Emitter, error
 // deliveries would take the backlog past [EmitterConfig.MaxPending] it
 // stores nothing and returns an error wrapping ErrBacklogFull: the caller
 // may retry later, or shed the event.
+//
+// With a [SharedStore] the store matches the event against the
+// subscriptions as it holds them, so that every subscription change
+// acknowledged before Emit, by any process sharing the store, is matched;
+// otherwise the Registry's index does.
 func (e *Emitter) Emit(ctx context.Context, ev Event) (Event, error) {
-	if err := e.validateEvent(&ev); err != nil {
+	p, err := e.prepare(&ev)
+	if err != nil {
 		return Event{}, err
-	}
-	now := e.now()
-	if ev.CreatedAt.IsZero() {
-		ev.CreatedAt = now
-	}
-	ev.ID = ""
-	ids := e.reg.matchIDs(ev.PartnerID, ev.ObjectType, ev.Type)
-	first, ok := e.policy.Delay(0)
-	if !ok && len(ids) > 0 {
-		// NewEmitter refuses such a policy; one that changes its mind
-		// later would have the deliveries neither made nor failed.
-		return Event{}, errors.New("monitehooks: the retry policy refused the first attempt")
 	}
 	e.intake.RLock()
 	defer e.intake.RUnlock()
 	if e.closed {
 		return Event{}, ErrEmitterClosed
 	}
-	stored, err := e.store.CreateEvent(ctx, CreateEventParams{Event: ev, SubscriptionIDs: ids, Due: now.Add(first), MaxPending: e.maxPending})
+	var stored Event
+	if e.shared != nil {
+		stored, err = e.shared.CreateMatchedEvent(ctx, p)
+	} else {
+		stored, err = e.store.CreateEvent(ctx, p)
+	}
 	if err != nil {
 		return Event{}, fmt.Errorf("monitehooks: storing event: %w", err)
 	}
 	ev.ID = stored.ID
-	if len(ids) > 0 {
-		// Wake the dispatcher while it is awake (0: its claim may have
-		// missed this delivery) or when it would sleep past the delivery.
-		if pw := e.plannedWake.Load(); pw == 0 || now.Add(first).UnixNano() < pw {
-			e.Wake()
-		}
+	if e.shared != nil || len(p.SubscriptionIDs) > 0 {
+		e.wakeBy(p.Due)
 	}
 	return ev, nil
+}
+
+// EmitTx is Emit made through tx, a transaction of the application's own
+// on the store's database: the event and its deliveries commit or roll
+// back with tx, with the application's own changes. An event emitted for a
+// change that rolled back is never delivered, and one emitted for a change
+// that committed is delivered at least once, even if the process dies
+// right after the commit: any emitter on the database delivers it.
+//
+// It validates ev as Emit does, and matches it as the store does for
+// Emit: every subscription change acknowledged before tx commits is
+// matched (a change made while tx is open may wait for it to end). The
+// store must be a [TxStore], such as package sqlstore's; with another
+// store, or a transaction on another database, EmitTx returns an error
+// wrapping ErrTxNotSupported. [EmitterConfig.MaxPending] is honoured as
+// Emit honours it, except that transactions open at once may pass it
+// together.
+//
+// Workers learn of the commit by themselves when the store tells them
+// (see [Notifier]; sqlstore on PostgreSQL with notifications on), and
+// otherwise within [EmitterConfig.PollInterval]; call [Emitter.Wake]
+// after the commit to have this process's workers look at once.
+func (e *Emitter) EmitTx(ctx context.Context, tx *sql.Tx, ev Event) (Event, error) {
+	if tx == nil {
+		return Event{}, errors.New("monitehooks: EmitTx: tx is nil")
+	}
+	ts, ok := e.store.(TxStore)
+	if !ok {
+		return Event{}, fmt.Errorf("%w: %T is not a TxStore", ErrTxNotSupported, e.store)
+	}
+	p, err := e.prepare(&ev)
+	if err != nil {
+		return Event{}, err
+	}
+	e.intake.RLock()
+	defer e.intake.RUnlock()
+	if e.closed {
+		return Event{}, ErrEmitterClosed
+	}
+	stored, err := ts.CreateEventTx(ctx, tx, p)
+	if err != nil {
+		return Event{}, fmt.Errorf("monitehooks: storing event: %w", err)
+	}
+	ev.ID = stored.ID
+	return ev, nil
+}
+
+// prepare validates an event to emit, completes it, and returns the
+// parameters to store it with: the matching subscriptions from the
+// Registry, unless the store matches.
+func (e *Emitter) prepare(ev *Event) (CreateEventParams, error) {
+	if err := e.validateEvent(ev); err != nil {
+		return CreateEventParams{}, err
+	}
+	now := e.now()
+	if ev.CreatedAt.IsZero() {
+		ev.CreatedAt = now
+	}
+	ev.ID = ""
+	first, ok := e.policy.Delay(0)
+	if !ok {
+		// NewEmitter refuses such a policy; one that changes its mind
+		// later would have the deliveries neither made nor failed.
+		return CreateEventParams{}, errors.New("monitehooks: the retry policy refused the first attempt")
+	}
+	p := CreateEventParams{Event: *ev, Due: now.Add(first), MaxPending: e.maxPending}
+	if e.shared == nil {
+		p.SubscriptionIDs = e.reg.matchIDs(ev.PartnerID, ev.ObjectType, ev.Type)
+	}
+	return p, nil
 }
 
 // validateEvent checks an event to emit. It allocates only when the event

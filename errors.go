@@ -29,6 +29,10 @@ var (
 	// pending deliveries past [EmitterConfig.MaxPending]
 	// ([CreateEventParams.MaxPending]); nothing was stored.
 	ErrBacklogFull = errors.New("monitehooks: delivery backlog full")
+	// ErrTxNotSupported: [Emitter.EmitTx] was given a transaction its
+	// store cannot write through: the store is not a [TxStore] (memstore,
+	// say), or the transaction is on another database than the store's.
+	ErrTxNotSupported = errors.New("monitehooks: the store cannot emit through this transaction")
 	// ErrInvalidPayload: the body of a delivery is not a payload of its
 	// format: not a JSON object, a member the format always carries is
 	// missing or null, a member has the wrong JSON type, created_at is not

@@ -2,6 +2,7 @@ package monitehooks
 
 import (
 	"context"
+	"database/sql"
 	"time"
 )
 
@@ -177,6 +178,68 @@ type Durable interface {
 	Durable() bool
 }
 
+// SharedStore is implemented by a [Store] that several processes may use
+// at once, such as package sqlstore's. Another process may have created,
+// changed or deleted any subscription a moment ago, so the [Registry] and
+// the [Emitter] take such a store, not their own memory, as the truth
+// about subscriptions:
+//
+//   - [Emitter.Emit] stores an event with CreateMatchedEvent, which
+//     matches it against the subscriptions as the store holds them, so
+//     that an event emitted through any process after a subscription
+//     change was acknowledged by any process is matched against the
+//     changed subscription;
+//   - the Registry reads a subscription from the store, and changes one
+//     with ChangeSubscription, which reads and writes it atomically;
+//   - ClaimDeliveries sets [Claim.Subscription], and a worker delivers to
+//     that copy, with its URL and secrets as they are at the claim.
+type SharedStore interface {
+	Store
+	// CreateMatchedEvent is CreateEvent that finds the subscriptions
+	// itself, in the same atomic step: one pending delivery per
+	// subscription of the event's partner that is enabled, is about the
+	// event's object type, and whose EventTypes are empty or name the
+	// event's type, made in the order the subscriptions were created.
+	// p.SubscriptionIDs must be empty.
+	CreateMatchedEvent(ctx context.Context, p CreateEventParams) (Event, error)
+	// ChangeSubscription reads the partner's subscription, calls
+	// p.Change on a copy of it, and stores the result, atomically: no
+	// other change of the subscription, from this process or another,
+	// comes between the read and the write. When Change answers an
+	// error, nothing is stored and ChangeSubscription answers that error
+	// as it is. Change must not change the ID, the PartnerID or
+	// CreatedAt, and may be called more than once. It answers the stored
+	// subscription, or an error wrapping ErrSubscriptionNotFound.
+	ChangeSubscription(ctx context.Context, p ChangeSubscriptionParams) (Subscription, error)
+}
+
+// TxStore is implemented by a [SharedStore] that can store an event
+// through a transaction of the application's own, on the store's
+// database: [Emitter.EmitTx] uses it.
+type TxStore interface {
+	SharedStore
+	// CreateEventTx is CreateMatchedEvent made through tx: the event and
+	// its deliveries commit or roll back with tx, and nothing of them is
+	// seen outside tx before it commits. Every subscription change
+	// acknowledged before tx commits is matched: a change that comes
+	// while tx is open waits for tx to end where the store must make it
+	// wait. When tx is not on the store's database, or the database lacks
+	// the store's tables, it answers an error wrapping ErrTxNotSupported
+	// where it can tell.
+	CreateEventTx(ctx context.Context, tx *sql.Tx, p CreateEventParams) (Event, error)
+}
+
+// Notifier is implemented by a [Store] that tells when deliveries may
+// have become claimable through another process (or another path than the
+// Emitter's own calls), so that the Emitter claims them at once rather
+// than at its next poll.
+type Notifier interface {
+	// Notifications returns a channel that receives a value when
+	// deliveries may have become claimable. Values are coalesced hints and
+	// may be lost; a nil channel means the store sends none.
+	Notifications() <-chan struct{}
+}
+
 // Holder is implemented by a [Store] that can hold a subscription's
 // deliveries back from claims for a while. The [Emitter]'s circuit breaker
 // holds a failing endpoint's deliveries until its next probe: with a
@@ -210,6 +273,18 @@ type CreateEventParams struct {
 	// error wrapping ErrBacklogFull. An event without deliveries is always
 	// stored. 0 means no bound.
 	MaxPending int
+}
+
+// ChangeSubscriptionParams are the parameters of
+// [SharedStore.ChangeSubscription].
+type ChangeSubscriptionParams struct {
+	// PartnerID is the partner the subscription must belong to.
+	PartnerID string
+	// ID is the subscription's ID.
+	ID string
+	// Change changes the subscription in place, or answers an error to
+	// leave it as it is.
+	Change func(*Subscription) error
 }
 
 // ClaimParams are the parameters of [Store.ClaimDeliveries].
@@ -259,6 +334,11 @@ type Claim struct {
 	Event Event
 	// LeaseToken proves the lease to RecordAttempt and ReleaseDelivery.
 	LeaseToken string
+	// Subscription is set by a [SharedStore] only: the delivery's
+	// subscription as the store held it at the claim, or nil when it was
+	// deleted. It is shared: read only. Other stores leave it nil, and
+	// the Emitter takes the subscription from its Registry.
+	Subscription *Subscription
 }
 
 // RecordAttemptParams are the parameters of [Store.RecordAttempt]: the
