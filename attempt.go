@@ -76,6 +76,7 @@ func (e *Emitter) attempt(w *workerState, c Claim) {
 		e.finish(c, Attempt{At: now, ErrorClass: ErrorSubscriptionGone, Error: missing}, DeliveryFailed, time.Time{})
 		return
 	}
+	c.Subscription = sub // the copy the outcome is recorded against
 	e.render(w, &c.Event, sub)
 	e.sign(w, sub, now)
 	a := Attempt{At: now, URL: sub.URL}
@@ -86,9 +87,16 @@ func (e *Emitter) attempt(w *workerState, c Claim) {
 }
 
 // subscriptionFor returns the enabled subscription c is to be delivered
-// to, or nil and why there is none: it was deleted or disabled.
+// to, or nil and why there is none: it was deleted or disabled. A
+// SharedStore's claim carries the subscription as the store holds it;
+// otherwise the registry knows it.
 func (e *Emitter) subscriptionFor(c Claim) (sub *Subscription, missing string) {
-	sub, ok := e.reg.lookup(c.SubscriptionID)
+	var ok bool
+	if e.shared != nil {
+		sub, ok = c.Subscription, c.Subscription != nil
+	} else {
+		sub, ok = e.reg.lookup(c.SubscriptionID)
+	}
 	switch {
 	case !ok:
 		return nil, "subscription deleted"
@@ -142,7 +150,7 @@ func (e *Emitter) record(c Claim, a Attempt, status int, retryAfter time.Duratio
 	case status == http.StatusGone:
 		// Disable first, so that whoever hears of the failed delivery
 		// finds the subscription disabled and no later event queued to it.
-		if disabled, err := e.reg.disableGone(context.WithoutCancel(e.baseCtx), c.SubscriptionID); err != nil {
+		if disabled, err := e.reg.disableGone(context.WithoutCancel(e.baseCtx), c.Subscription); err != nil {
 			e.log.Error("monitehooks: disabling subscription after 410 Gone", "subscription_id", c.SubscriptionID, "err", err)
 		} else if disabled {
 			e.subscriptionDisabled(c, "gone")
@@ -186,7 +194,7 @@ func (e *Emitter) finish(c Claim, a Attempt, status DeliveryStatus, next time.Ti
 	// A subscription's failure record counts the endpoint's failures only:
 	// not a missing subscription, a 410 (handled apart) or our own close.
 	if a.ErrorClass != ErrorSubscriptionGone && a.ErrorClass != ErrorCanceled && a.StatusCode != http.StatusGone {
-		disabled, err := e.reg.recordOutcome(context.WithoutCancel(e.baseCtx), c.SubscriptionID, a.ErrorClass == "", a.At, e.disableAfter)
+		disabled, err := e.reg.recordOutcome(context.WithoutCancel(e.baseCtx), c.Subscription, a.ErrorClass == "", a.At, e.disableAfter)
 		if err != nil {
 			e.log.Error("monitehooks: recording subscription outcome", "subscription_id", c.SubscriptionID, "err", err)
 		} else if disabled {

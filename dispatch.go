@@ -11,21 +11,41 @@ import (
 	"time"
 )
 
-// dispatch claims due deliveries for idle workers until stopped.
+// dispatch claims due deliveries for idle workers until stopped. It looks
+// when woken (by Emit, a finishing worker, or the store's notifications,
+// see [Notifier]), when the next delivery it knows of comes due, and at
+// least every poll interval; after a claim fails, as when the database is
+// unreachable, it backs off (see backoff) until a claim succeeds.
 func (e *Emitter) dispatch() {
 	defer e.dispatchWG.Done()
 	defer e.goroutines.Add(-1) // before Done: Wait then sees it
 	timer := time.NewTimer(0)
 	defer timer.Stop()
+	var notes <-chan struct{}
+	if n, ok := e.store.(Notifier); ok {
+		notes = n.Notifications()
+	}
 	cl := newClaimer(e)
+	failures := 0 // claims failed in a row
 	for {
 		e.plannedWake.Store(0) // awake: every Emit wakes us again
 		if e.h1 != nil {
 			e.h1.PruneIdle(time.Now())
 		}
-		next, saturated := e.claim(cl)
+		next, saturated, err := e.claim(cl)
 		wait := e.poll
-		if !next.IsZero() {
+		switch {
+		case err != nil:
+			failures++
+			wait = backoff(failures)
+			if e.baseCtx.Err() == nil && (failures == 1 || wait == maxBackoff && failures%10 == 0) {
+				e.log.Error("monitehooks: claiming deliveries failed; backing off", "failures", failures, "retry_in", wait, "err", err)
+			}
+		case failures > 0:
+			e.log.Info("monitehooks: claiming deliveries again", "failures", failures)
+			failures = 0
+		}
+		if err == nil && !next.IsZero() {
 			wait = min(max(next.Sub(e.now()), 0), e.poll)
 		}
 		if saturated {
@@ -38,28 +58,43 @@ func (e *Emitter) dispatch() {
 		case <-e.stopCh:
 			return
 		case <-e.wakeCh:
+		case <-notes:
 		case <-timer.C:
 		}
 	}
 }
 
+// maxBackoff is the longest the dispatcher waits between failed claims.
+const maxBackoff = 5 * time.Second
+
+// backoff is how long the dispatcher waits after the nth failed claim in
+// a row: 50 ms, doubling up to maxBackoff, so that a database that went
+// away is not hammered and one that comes back is used again soon.
+func backoff(n int) time.Duration {
+	if n > 10 {
+		return maxBackoff
+	}
+	return min(50*time.Millisecond<<(n-1), maxBackoff)
+}
+
 // claim hands due deliveries to idle workers and returns when to look
 // again: the zero time for "when woken or at the poll interval". saturated
-// reports that it stopped because every worker is busy.
-func (e *Emitter) claim(cl *claimer) (next time.Time, saturated bool) {
+// reports that it stopped because every worker is busy; err that the
+// store failed to claim.
+func (e *Emitter) claim(cl *claimer) (next time.Time, saturated bool, err error) {
 	for {
 		if e.stopping() {
-			return time.Time{}, false
+			return time.Time{}, false, nil
 		}
 		e.mu.Lock()
 		idle := e.idle
 		e.mu.Unlock()
 		if idle == 0 {
-			return time.Time{}, true // a finishing worker wakes us
+			return time.Time{}, true, nil // a finishing worker wakes us
 		}
 		res, err := cl.claim(idle)
 		if err != nil {
-			return time.Time{}, false
+			return time.Time{}, false, err
 		}
 		e.mu.Lock()
 		e.idle -= len(res.Claims)
@@ -68,7 +103,7 @@ func (e *Emitter) claim(cl *claimer) (next time.Time, saturated bool) {
 			e.jobs <- c
 		}
 		if len(res.Claims) < idle || res.NextDue.IsZero() || res.NextDue.After(e.now()) {
-			return res.NextDue, false
+			return res.NextDue, false, nil
 		}
 		// The claim was cut short by Limit: more are due.
 	}
@@ -128,10 +163,7 @@ func (c *claimer) claim(limit int) (ClaimResult, error) {
 		}
 	}
 	if err != nil {
-		res.Claims = nil
-		if e.baseCtx.Err() == nil {
-			e.log.Error("monitehooks: claiming deliveries", "err", err)
-		}
+		res.Claims = nil // the dispatcher logs the failure and backs off
 	}
 	if reserved := c.reserved; len(reserved) != len(res.Claims) {
 		e.mu.Lock()

@@ -43,7 +43,11 @@ func GuardControl(allowAll bool, allowed []netip.Prefix) func(network, address s
 
 // RecordOutcome is the registry's auto-disable bookkeeping.
 func RecordOutcome(r *Registry, id string, ok bool, at time.Time, disableAfter time.Duration) (bool, error) {
-	return r.recordOutcome(context.Background(), id, ok, at, disableAfter)
+	seen, found := r.lookup(id)
+	if !found {
+		seen = &Subscription{ID: id}
+	}
+	return r.recordOutcome(context.Background(), seen, ok, at, disableAfter)
 }
 
 // SuccessEntries returns how many subscriptions the registry keeps a last
@@ -59,3 +63,7 @@ func SuccessEntries(r *Registry) int {
 func BreakerVerdict(a Attempt) string {
 	return [...]string{verdictNone: "none", verdictFailed: "failed", verdictAlive: "alive", verdictForget: "forget"}[breakerVerdictOf(&a)]
 }
+
+// Backoff is how long the dispatcher waits after the nth failed claim in
+// a row.
+func Backoff(n int) time.Duration { return backoff(n) }

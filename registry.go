@@ -40,12 +40,18 @@ type RegistryConfig struct {
 // subscriptions by (partner, object type, event type), so that matching an
 // event never scans all subscriptions and never touches the store.
 //
-// The registry assumes it is the only writer of subscriptions in its store;
-// call [Registry.Reload] after another process has changed them.
+// Over a [SharedStore], which other processes may change at any time, the
+// store is the truth: the registry reads subscriptions from it, changes
+// them with [SharedStore.ChangeSubscription], and the [Emitter] lets the
+// store match events. The index then holds what this process has seen
+// (what it loaded and changed), for [Registry.Match] only. Over another
+// store the registry assumes it is the only writer of subscriptions; call
+// [Registry.Reload] after another process has changed them.
 //
 // A Registry is safe for concurrent use.
 type Registry struct {
 	store         Store
+	shared        SharedStore // the store, when it is one
 	catalog       *Catalog
 	now           func() time.Time
 	allowInsecure bool
@@ -63,23 +69,20 @@ type Registry struct {
 	// byID holds every subscription by ID. The pointed-to values are never
 	// modified: a change replaces the pointer.
 	byID map[string]*Subscription
-	// index holds the enabled subscriptions per match key. A bucket's
-	// slices are never modified after they are stored: a change stores new
-	// ones, so readers may keep them after unlocking.
-	index map[matchKey]bucket
+	// index holds the IDs of the enabled subscriptions per match key, in
+	// the order they were indexed. A bucket is never modified after it is
+	// stored: a change stores a new one, so readers may keep it after
+	// unlocking. It holds IDs, not subscriptions, so that a change that
+	// leaves a subscription's keys and status as they were (the failure
+	// record of a failing endpoint, say) swaps one map entry and copies
+	// no bucket.
+	index map[matchKey][]string
 }
 
 type matchKey struct {
 	partner string
 	ot      ObjectType
 	et      EventType
-}
-
-// bucket is the enabled subscriptions for one match key, oldest first, and
-// their IDs in the same order.
-type bucket struct {
-	subs []*Subscription
-	ids  []string
 }
 
 // SubscriptionParams are the fields of a new subscription.
@@ -128,6 +131,7 @@ func NewRegistry(ctx context.Context, store Store, cfg *RegistryConfig) (*Regist
 		allowInsecure: cfg.AllowInsecureURLs,
 		lastSuccess:   make(map[string]time.Time),
 	}
+	r.shared, _ = store.(SharedStore)
 	if r.catalog == nil {
 		r.catalog = DefaultCatalog
 	}
@@ -160,7 +164,7 @@ func (r *Registry) Reload(ctx context.Context) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.byID = make(map[string]*Subscription, len(subs))
-	r.index = make(map[matchKey]bucket)
+	r.index = make(map[matchKey][]string)
 	for i := range subs {
 		s := &subs[i]
 		r.byID[s.ID] = s
@@ -171,22 +175,28 @@ func (r *Registry) Reload(ctx context.Context) error {
 
 // Match returns the enabled subscriptions of the partner that accept events
 // of type et on objects of type ot, in the order they were last created,
-// enabled or changed. The slice and the
-// subscriptions are shared: callers must not modify them. Match does not
-// allocate.
+// enabled or changed. The subscriptions are shared: callers must not
+// modify them. Over a [SharedStore] it answers from what this process has
+// seen, which other processes may have changed since; the Emitter lets
+// such a store match events.
 func (r *Registry) Match(partnerID string, ot ObjectType, et EventType) []*Subscription {
 	r.mu.RLock()
-	b := r.index[matchKey{partnerID, ot, et}]
-	r.mu.RUnlock()
-	return b.subs
+	defer r.mu.RUnlock()
+	ids := r.index[matchKey{partnerID, ot, et}]
+	subs := make([]*Subscription, len(ids))
+	for i, id := range ids {
+		subs[i] = r.byID[id]
+	}
+	return subs
 }
 
-// matchIDs is Match returning the subscriptions' IDs.
+// matchIDs is Match returning the subscriptions' IDs, shared: read only.
+// It does not allocate.
 func (r *Registry) matchIDs(partnerID string, ot ObjectType, et EventType) []string {
 	r.mu.RLock()
-	b := r.index[matchKey{partnerID, ot, et}]
+	ids := r.index[matchKey{partnerID, ot, et}]
 	r.mu.RUnlock()
-	return b.ids
+	return ids
 }
 
 // lookup returns the subscription with the ID, shared: read only.
@@ -252,6 +262,9 @@ func (r *Registry) Get(ctx context.Context, partnerID, id string) (Subscription,
 	if err := ctx.Err(); err != nil {
 		return Subscription{}, err
 	}
+	if r.shared != nil {
+		return r.shared.GetSubscription(ctx, partnerID, id)
+	}
 	s, ok := r.lookup(id)
 	if !ok || s.PartnerID != partnerID {
 		return Subscription{}, ErrSubscriptionNotFound
@@ -301,13 +314,18 @@ func (r *Registry) Delete(ctx context.Context, partnerID, id string) error {
 	r.writeMu.Lock()
 	defer r.writeMu.Unlock()
 	old, ok := r.lookup(id)
-	if !ok || old.PartnerID != partnerID {
+	if r.shared == nil && (!ok || old.PartnerID != partnerID) {
 		return ErrSubscriptionNotFound
 	}
 	if err := r.store.DeleteSubscription(ctx, partnerID, id); err != nil {
+		if errors.Is(err, ErrSubscriptionNotFound) {
+			return ErrSubscriptionNotFound
+		}
 		return fmt.Errorf("monitehooks: deleting subscription: %w", err)
 	}
-	r.publish(old, Subscription{})
+	if ok {
+		r.publish(old, Subscription{})
+	}
 	r.successMu.Lock()
 	delete(r.lastSuccess, id)
 	r.successMu.Unlock()
@@ -362,38 +380,46 @@ func (r *Registry) RegenerateSecret(ctx context.Context, partnerID, id string, o
 	})
 }
 
-// recordOutcome keeps the subscription's failure record for auto-disable,
-// from an attempt that started at at: a success clears FailingSince when
-// the failures it records began no later; a failure sets it when no
-// success is known from at or after at, and disables the subscription
-// once it has failed continuously for disableAfter (0 or less: never).
+// recordOutcome keeps the failure record for auto-disable of seen, the
+// subscription an attempt that started at at was made to: a success
+// clears FailingSince when the failures it records began no later; a
+// failure sets it when no success is known from at or after at, and
+// disables the subscription once it has failed continuously for
+// disableAfter (0 or less: never).
 //
 // Attempts to one subscription run concurrently and finish in any order,
 // so outcomes are compared by when their attempts started: a slow failure
 // that finishes after a quicker, later success does not start a failure
-// record. It writes to the store only when something changes and reports
-// whether this call disabled the subscription.
-func (r *Registry) recordOutcome(ctx context.Context, id string, ok bool, at time.Time, disableAfter time.Duration) (disabled bool, err error) {
+// record. It writes to the store only when something changes, deciding on
+// the subscription as the store holds it, and reports whether this call
+// disabled the subscription.
+func (r *Registry) recordOutcome(ctx context.Context, seen *Subscription, ok bool, at time.Time, disableAfter time.Duration) (disabled bool, err error) {
+	id := seen.ID
 	if ok {
 		r.successMu.Lock()
-		// Looked up under successMu: Delete unpublishes the subscription
-		// before it drops its entry under successMu, so a success that
-		// lands after a Delete leaves no entry behind.
-		if _, found := r.lookup(id); found && at.After(r.lastSuccess[id]) {
+		// Over a store of its own the registry knows every subscription,
+		// and looks it up under successMu: Delete unpublishes the
+		// subscription before it drops its entry under successMu, so a
+		// success that lands after a Delete leaves no entry behind.
+		if _, found := r.lookup(id); (found || r.shared != nil) && at.After(r.lastSuccess[id]) {
 			r.lastSuccess[id] = at
 		}
 		r.successMu.Unlock()
 	}
-	s, found := r.lookup(id)
-	if !found {
-		return false, nil
+	s := seen
+	if r.shared == nil {
+		var found bool
+		if s, found = r.lookup(id); !found {
+			return false, nil
+		}
 	}
-	// Most outcomes change nothing; tell without taking writeMu. change
-	// decides again under it.
+	// Most outcomes change nothing; tell without a write. change decides
+	// again on the subscription as it is stored.
 	if !r.outcomeChanges(s, ok, at, disableAfter) {
 		return false, nil
 	}
 	_, err = r.change(ctx, s.PartnerID, id, func(s *Subscription) error {
+		disabled = false // Change may run more than once
 		if !r.outcomeChanges(s, ok, at, disableAfter) {
 			return errNoChange
 		}
@@ -408,7 +434,7 @@ func (r *Registry) recordOutcome(ctx context.Context, id string, ok bool, at tim
 		}
 		return nil
 	})
-	if err == errNoChange {
+	if err == errNoChange || errors.Is(err, ErrSubscriptionNotFound) {
 		return false, nil
 	}
 	return disabled, err
@@ -441,25 +467,35 @@ func (r *Registry) lastSuccessOf(id string) time.Time {
 	return r.lastSuccess[id]
 }
 
-// disableGone disables a subscription whose endpoint answered 410 Gone and
-// reports whether it was enabled.
-func (r *Registry) disableGone(ctx context.Context, id string) (bool, error) {
-	s, found := r.lookup(id)
-	if !found || s.Status != StatusEnabled {
+// disableGone disables seen, a subscription whose endpoint answered 410
+// Gone, and reports whether this call disabled it.
+func (r *Registry) disableGone(ctx context.Context, seen *Subscription) (bool, error) {
+	disabled := false
+	_, err := r.change(ctx, seen.PartnerID, seen.ID, func(s *Subscription) error {
+		if disabled = s.Status == StatusEnabled; !disabled {
+			return errNoChange
+		}
+		s.Status = StatusDisabled
+		return nil
+	})
+	if err == errNoChange || errors.Is(err, ErrSubscriptionNotFound) {
 		return false, nil
 	}
-	_, err := r.Disable(ctx, s.PartnerID, id)
-	return err == nil, err
+	return disabled && err == nil, err
 }
 
 // errNoChange tells change that the mutation found nothing to do.
 var errNoChange = errors.New("no change")
 
 // change applies mutate to a copy of the partner's subscription, stores
-// the result and publishes it to the index.
+// the result and publishes it to the index. An error of mutate is
+// answered as it is, and nothing is stored.
 func (r *Registry) change(ctx context.Context, partnerID, id string, mutate func(*Subscription) error) (Subscription, error) {
 	r.writeMu.Lock()
 	defer r.writeMu.Unlock()
+	if r.shared != nil {
+		return r.changeShared(ctx, partnerID, id, mutate)
+	}
 	old, ok := r.lookup(id)
 	if !ok || old.PartnerID != partnerID {
 		return Subscription{}, ErrSubscriptionNotFound
@@ -476,12 +512,47 @@ func (r *Registry) change(ctx context.Context, partnerID, id string, mutate func
 	return s, nil
 }
 
-// publish replaces old with s in byID and the index; old may be nil and s
-// the zero Subscription.
+// changeShared is change over a SharedStore: the store reads and writes
+// the subscription atomically, whatever other processes do meanwhile.
 // The caller holds writeMu.
+func (r *Registry) changeShared(ctx context.Context, partnerID, id string, mutate func(*Subscription) error) (Subscription, error) {
+	now := r.now().UTC()
+	var mutateErr error
+	s, err := r.shared.ChangeSubscription(ctx, ChangeSubscriptionParams{
+		PartnerID: partnerID,
+		ID:        id,
+		Change: func(s *Subscription) error {
+			if mutateErr = mutate(s); mutateErr != nil {
+				return mutateErr
+			}
+			s.UpdatedAt = now
+			return nil
+		},
+	})
+	switch {
+	case err == nil:
+	case mutateErr != nil && errors.Is(err, mutateErr):
+		return Subscription{}, mutateErr
+	case errors.Is(err, ErrSubscriptionNotFound):
+		return Subscription{}, ErrSubscriptionNotFound
+	default:
+		return Subscription{}, fmt.Errorf("monitehooks: storing subscription: %w", err)
+	}
+	old, _ := r.lookup(id)
+	r.publish(old, s.Clone())
+	return s, nil
+}
+
+// publish replaces old with s in byID and the index; old may be nil and s
+// the zero Subscription. A change that leaves the index's keys as they
+// were touches byID only. The caller holds writeMu.
 func (r *Registry) publish(old *Subscription, s Subscription) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if old != nil && s.ID == old.ID && r.sameKeys(old, &s) {
+		r.byID[s.ID] = &s
+		return
+	}
 	if old != nil {
 		r.indexRemoveLocked(old)
 		delete(r.byID, old.ID)
@@ -490,6 +561,12 @@ func (r *Registry) publish(old *Subscription, s Subscription) {
 		r.byID[s.ID] = &s
 		r.indexAddLocked(&s)
 	}
+}
+
+// sameKeys reports whether a and b are indexed under the same keys.
+func (r *Registry) sameKeys(a, b *Subscription) bool {
+	return a.PartnerID == b.PartnerID && a.ObjectType == b.ObjectType &&
+		a.Status == b.Status && slices.Equal(a.EventTypes, b.EventTypes)
 }
 
 // keys returns the match keys a subscription is indexed under.
@@ -506,30 +583,22 @@ func (r *Registry) indexAddLocked(s *Subscription) {
 	}
 	for _, et := range r.keys(s) {
 		k := matchKey{s.PartnerID, s.ObjectType, et}
-		b := r.index[k]
-		// Append to fresh arrays: readers may hold the old ones.
-		r.index[k] = bucket{
-			subs: append(slices.Clip(b.subs), s),
-			ids:  append(slices.Clip(b.ids), s.ID),
-		}
+		// Append to a fresh array: readers may hold the old one.
+		r.index[k] = append(slices.Clip(r.index[k]), s.ID)
 	}
 }
 
 func (r *Registry) indexRemoveLocked(s *Subscription) {
 	for _, et := range r.keys(s) {
 		k := matchKey{s.PartnerID, s.ObjectType, et}
-		b := r.index[k]
-		i := slices.Index(b.ids, s.ID)
-		if i < 0 {
-			continue
-		}
-		if len(b.ids) == 1 {
+		ids := r.index[k]
+		i := slices.Index(ids, s.ID)
+		switch {
+		case i < 0:
+		case len(ids) == 1:
 			delete(r.index, k)
-			continue
-		}
-		r.index[k] = bucket{
-			subs: slices.Delete(slices.Clone(b.subs), i, i+1),
-			ids:  slices.Delete(slices.Clone(b.ids), i, i+1),
+		default:
+			r.index[k] = slices.Delete(slices.Clone(ids), i, i+1)
 		}
 	}
 }
