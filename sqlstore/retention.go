@@ -147,7 +147,7 @@ func (s *Store) deleteExpiredDeliveries(ctx context.Context, tx *sql.Tx, expired
 	if _, err := s.exec(ctx, tx, s.q.expireEvents, string(leftJSON)); err != nil {
 		return 0, fmt.Errorf("sqlstore: counting the deliveries events have left: %w", err)
 	}
-	if err := s.count(ctx, tx, c); err != nil {
+	if err := s.count(ctx, s.own(tx), c); err != nil {
 		return 0, err
 	}
 	return len(expired), nil

@@ -110,6 +110,13 @@ type Store struct {
 	serialize bool
 	writeMu   sync.Mutex // held by a writer of the store, when serialize is set
 	notifier  *notifier  // see notify.go
+	subs      subCache   // the subscriptions claims hand out: see subcache.go
+
+	instanceMu sync.Mutex // guards instance
+	// instance is the random ID of the store's tables (see
+	// CreateEventTx), read by New, or by the first CreateEventTx when New
+	// could not.
+	instance string
 }
 
 var (
@@ -231,6 +238,12 @@ func New(ctx context.Context, db *sql.DB, dialect Dialect, cfg *Config) (*Store,
 		if err := migrate(ctx, db, dialect, cfg.Schema, log); err != nil {
 			return nil, err
 		}
+	}
+	// Read now: CreateEventTx may run in a transaction that holds the
+	// only connection of the pool. With SkipMigrations the tables may
+	// not be there yet, and the first CreateEventTx reads it.
+	if _, err := s.instanceID(ctx); err != nil && !cfg.SkipMigrations {
+		return nil, err
 	}
 	return s, nil
 }

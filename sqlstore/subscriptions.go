@@ -25,12 +25,12 @@ WHERE s.id = $1 AND s.partner_id = $2 AND s.deleted = FALSE`
 
 	updateSubscription = `UPDATE monitehooks_subscriptions
 SET object_type = $3, event_types = $4, url = $5, name = $6, status = $7, api_format = $8, api_version = $9,
-	secrets = $10, failing_since_ns = $11, created_ns = $12, updated_ns = $13
+	secrets = $10, failing_since_ns = $11, created_ns = $12, updated_ns = $13, version = version + 1
 WHERE id = $1 AND partner_id = $2 AND deleted = FALSE`
 
 	// deleteSubscription leaves a tombstone, without the secrets.
 	deleteSubscription = `UPDATE monitehooks_subscriptions
-SET deleted = TRUE, secrets = '[]'
+SET deleted = TRUE, secrets = '[]', version = version + 1
 WHERE id = $1 AND partner_id = $2 AND deleted = FALSE`
 
 	loadSubscriptions = `SELECT ` + subscriptionColumns + `
@@ -156,7 +156,11 @@ func (s *Store) CreateSubscription(ctx context.Context, sub monitehooks.Subscrip
 	}
 	sub = sub.Clone()
 	sub.ID = newID()
-	if _, err := s.exec(ctx, nil, s.q.insertSubscription, append([]any{sub.ID, sub.PartnerID}, args...)...); err != nil {
+	err = s.writeSubscription(ctx, sub.PartnerID, func(tx *sql.Tx) error {
+		_, err := s.exec(ctx, tx, s.q.insertSubscription, append([]any{sub.ID, sub.PartnerID}, args...)...)
+		return err
+	})
+	if err != nil {
 		return monitehooks.Subscription{}, fmt.Errorf("sqlstore: creating subscription: %w", err)
 	}
 	return sub, nil
@@ -193,11 +197,13 @@ func (s *Store) UpdateSubscription(ctx context.Context, sub monitehooks.Subscrip
 	if err != nil {
 		return err
 	}
-	res, err := s.exec(ctx, nil, s.q.updateSubscription, append([]any{sub.ID, sub.PartnerID}, args...)...)
-	if err != nil {
-		return fmt.Errorf("sqlstore: updating subscription: %w", err)
-	}
-	return oneRow(res, subNotFound(sub.ID))
+	return s.writeSubscription(ctx, sub.PartnerID, func(tx *sql.Tx) error {
+		res, err := s.exec(ctx, tx, s.q.updateSubscription, append([]any{sub.ID, sub.PartnerID}, args...)...)
+		if err != nil {
+			return fmt.Errorf("sqlstore: updating subscription: %w", err)
+		}
+		return oneRow(res, subNotFound(sub.ID))
+	})
 }
 
 // oneRow answers notFound when res changed no row.
@@ -223,11 +229,13 @@ func (s *Store) DeleteSubscription(ctx context.Context, partnerID, id string) er
 	if !validID(id) {
 		return subNotFound(id)
 	}
-	res, err := s.exec(ctx, nil, s.q.deleteSubscription, id, partnerID)
-	if err != nil {
-		return fmt.Errorf("sqlstore: deleting subscription: %w", err)
-	}
-	return oneRow(res, subNotFound(id))
+	return s.writeSubscription(ctx, partnerID, func(tx *sql.Tx) error {
+		res, err := s.exec(ctx, tx, s.q.deleteSubscription, id, partnerID)
+		if err != nil {
+			return fmt.Errorf("sqlstore: deleting subscription: %w", err)
+		}
+		return oneRow(res, subNotFound(id))
+	})
 }
 
 // ListSubscriptions returns one page of the partner's subscriptions.
