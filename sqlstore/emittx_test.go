@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/monitehooks/monitehooks"
 	"github.com/monitehooks/monitehooks/memstore"
 	"github.com/monitehooks/monitehooks/sqlstore"
@@ -719,5 +721,88 @@ func TestCreateEventTxNotifies(t *testing.T) {
 	res, err := listener.ClaimDeliveries(ctx, monitehooks.ClaimParams{Now: now, Limit: 10, Lease: time.Minute})
 	if err != nil || len(res.Claims) != 1 {
 		t.Errorf("claim after the wake-up = %d claims, %v; want 1", len(res.Claims), err)
+	}
+}
+
+// TestEmitTxThroughPgxPool: the way the package documentation gives
+// applications on pgx's own interface works: a *sql.DB over their
+// *pgxpool.Pool, a transaction begun on a *sql.Conn of it, the
+// application's statements made through pgx on the same session, and
+// EmitTx.
+func TestEmitTxThroughPgxPool(t *testing.T) {
+	ctx := t.Context()
+	schema := schemas.take(t, postgresDB(t))
+	pool, err := pgxpool.New(ctx, postgres.url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	db := stdlib.OpenDBFromPool(pool)
+	defer db.Close()
+	store, err := sqlstore.New(ctx, db, sqlstore.DialectPostgres, &sqlstore.Config{Schema: schema})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	orders := `"` + schema + `".app_orders`
+	if _, err := pool.Exec(ctx, "CREATE TABLE "+orders+" (id TEXT PRIMARY KEY)"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { // before the schema goes back to the pool
+		if _, err := postgresDB(t).Exec("DROP TABLE " + orders); err != nil {
+			t.Errorf("dropping the application's table: %v", err)
+		}
+	})
+	recv := webhooktest.NewReceiver(t)
+	reg, err := monitehooks.NewRegistry(ctx, store, &monitehooks.RegistryConfig{AllowInsecureURLs: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub, err := reg.Create(ctx, monitehooks.SubscriptionParams{PartnerID: "p", ObjectType: "entity", URL: recv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	recv.SetSecrets(sub.CurrentSecret())
+	em, err := monitehooks.NewEmitter(store, reg, &monitehooks.EmitterConfig{AllowPrivateNetworks: true, PollInterval: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer em.Close()
+
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	err = conn.Raw(func(dc any) error {
+		_, err := dc.(*stdlib.Conn).Conn().Exec(ctx, "INSERT INTO "+orders+" (id) VALUES ($1)", "order-1")
+		return err
+	})
+	if err != nil {
+		t.Fatalf("the application's INSERT through pgx: %v", err)
+	}
+	ev, err := em.EmitTx(ctx, tx, entityEvent("order-1"))
+	if err != nil {
+		t.Fatalf("EmitTx: %v", err)
+	}
+	// Neither is seen outside the transaction before it commits.
+	var n int
+	if err := pool.QueryRow(ctx, "SELECT COUNT(*) FROM "+orders).Scan(&n); err != nil || n != 0 {
+		t.Errorf("orders seen outside the open transaction: %d, %v; want 0", n, err)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	em.Wake()
+	if req := recv.WaitForEvent(t, ev.ID); !req.Verified() {
+		t.Errorf("delivery's signature: %v", req.SignatureErr)
+	}
+	if err := pool.QueryRow(ctx, "SELECT COUNT(*) FROM "+orders).Scan(&n); err != nil || n != 1 {
+		t.Errorf("orders after the commit: %d, %v; want 1", n, err)
 	}
 }

@@ -24,8 +24,9 @@ type Dialect string
 
 // Dialects.
 const (
-	// DialectPostgres is PostgreSQL (12 or later), through the "pgx"
-	// driver of github.com/jackc/pgx/v5/stdlib.
+	// DialectPostgres is PostgreSQL (13 or later: the store calls
+	// gen_random_uuid), through the "pgx" driver of
+	// github.com/jackc/pgx/v5/stdlib.
 	DialectPostgres Dialect = "postgres"
 	// DialectSQLite is SQLite, through the "sqlite" driver of
 	// modernc.org/sqlite (pure Go).
