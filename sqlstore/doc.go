@@ -218,15 +218,15 @@
 // (a transaction of two with a bound), and CreateEventTx two in the
 // application's transaction: the lock, then that statement. On SQLite
 // they are five statements and six. A subscription write on PostgreSQL
-// is a transaction of two statements: the partner's lock, then the write. A
-// claim probes each subscription's queue once (a row per subscription
-// that ever had a delivery) and reads at most Limit+1 claimable
-// deliveries from each with an index, passing over those of the queue
-// whose leases are in force (the deliveries in flight), then runs four
-// more statements. Lists page by keyset
-// (sort key, seq) on indexes, one statement for the page and its attempts
-// and, after a cursor, one to know whether a page lies behind it. Gets
-// are one indexed statement.
+// is a transaction of two statements: the partner's lock, then the
+// write. A claim probes each subscription's queue once (a row per
+// subscription) and reads at most Limit+1 claimable deliveries from each
+// with an index, passing over those of the queue whose leases are in
+// force (the deliveries in flight), then runs four more statements (five
+// when a subscription it hands out was written since the store last
+// decoded it). Lists page by keyset (sort key, seq) on indexes, one
+// statement for the page and its attempts and, after a cursor, one to
+// know whether a page lies behind it. Gets are one indexed statement.
 //
 // On SQLite the store prepares each statement once, and its writers take
 // turns on a mutex of its own before SQLite's lock, which then only

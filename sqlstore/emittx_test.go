@@ -806,3 +806,29 @@ func TestEmitTxThroughPgxPool(t *testing.T) {
 		t.Errorf("orders after the commit: %d, %v; want 1", n, err)
 	}
 }
+
+// TestEmitWhileATransactionThatEmittedIsOpen: the goroutine that holds a
+// transaction open after EmitTx can still Emit outside it, for the same
+// subscription, even the first time the subscription gets deliveries:
+// the transaction holds nothing that Emit waits for.
+func TestEmitWhileATransactionThatEmittedIsOpen(t *testing.T) {
+	for _, o := range openers(t) {
+		if o.dialect == sqlstore.DialectSQLite {
+			continue // the open transaction holds SQLite's write lock: Emit must wait
+		}
+		t.Run(o.name, func(t *testing.T) {
+			b := newEmitBundle(t, o)
+			tx, inTx := b.emitInTx(t, "order-1")
+			// A failure guard only: Emit returns at once, or never.
+			ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+			defer cancel()
+			outside, err := b.em.Emit(ctx, entityEvent("order-2"))
+			if err != nil {
+				t.Fatalf("Emit while a transaction that emitted is open: %v", err)
+			}
+			b.commit(t, tx)
+			b.recv.WaitForEvent(t, inTx.ID)
+			b.recv.WaitForEvent(t, outside.ID)
+		})
+	}
+}

@@ -18,6 +18,7 @@ type queries struct {
 	loadSubscriptions  string
 	subscriptionSeq    string
 	subscriptionExists string
+	insertQueue        string
 	// ChangeSubscription's read, which locks the row on PostgreSQL.
 	selectSubscriptionLocked string // dialect
 	subscriptionsByID        string // dialect
@@ -100,6 +101,7 @@ func newQueries(d Dialect, schema string) *queries {
 		loadSubscriptions:  Q(loadSubscriptions),
 		subscriptionSeq:    Q(subscriptionSeq),
 		subscriptionExists: Q(subscriptionExists),
+		insertQueue:        Q(insertQueue),
 
 		selectSubscriptionLocked: Q(dq.selectSubscriptionLocked),
 		subscriptionsByID:        Q(dq.subscriptionsByID),

@@ -57,16 +57,14 @@ func (s *Store) partnerLockKey(partnerID string) string {
 }
 
 // writeSubscription runs f, a write of one of the partner's
-// subscriptions. On PostgreSQL f runs in a transaction that holds the
-// partner's subscription lock exclusively; on SQLite each statement is a
-// transaction of its own (tx is nil).
+// subscriptions, in a transaction; on PostgreSQL the transaction holds
+// the partner's subscription lock exclusively.
 func (s *Store) writeSubscription(ctx context.Context, partnerID string, f func(tx *sql.Tx) error) error {
-	if s.dialect != DialectPostgres {
-		return f(nil)
-	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		if _, err := s.exec(ctx, tx, lockPartner, s.partnerLockKey(partnerID)); err != nil {
-			return fmt.Errorf("sqlstore: locking the partner's subscriptions: %w", err)
+		if s.dialect == DialectPostgres {
+			if _, err := s.exec(ctx, tx, lockPartner, s.partnerLockKey(partnerID)); err != nil {
+				return fmt.Errorf("sqlstore: locking the partner's subscriptions: %w", err)
+			}
 		}
 		return f(tx)
 	})

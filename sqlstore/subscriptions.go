@@ -42,6 +42,9 @@ WHERE s.deleted = FALSE`
 
 	subscriptionExists = `SELECT 1 FROM monitehooks_subscriptions WHERE id = $1 AND partner_id = $2 AND deleted = FALSE`
 
+	// insertQueue makes a new subscription's queue (see CreateSubscription).
+	insertQueue = `INSERT INTO monitehooks_queues (subscription_id) VALUES ($1)`
+
 	// listSubscriptions is a list's template (see listScans). $1 partner,
 	// $2 object type or '', $3 and $4 the created range, $5 1 when a
 	// cursor is given, $6 and $7 its key and seq, $8 the limit.
@@ -148,7 +151,12 @@ func subNotFound(id string) error {
 }
 
 // CreateSubscription stores sub with a new ID, whatever sub.ID holds, and
-// returns it.
+// returns it. It makes the subscription's queue of deliveries in the same
+// transaction: an event stored in an application's transaction
+// (CreateEventTx) then never makes the queue, which would hold a lock
+// that an Emit of the same goroutine, outside the open transaction,
+// would wait for. On PostgreSQL it holds the partner's subscription lock
+// (see shared.go), as every write of a subscription does.
 func (s *Store) CreateSubscription(ctx context.Context, sub monitehooks.Subscription) (monitehooks.Subscription, error) {
 	args, err := subscriptionArgs(&sub)
 	if err != nil {
@@ -157,7 +165,10 @@ func (s *Store) CreateSubscription(ctx context.Context, sub monitehooks.Subscrip
 	sub = sub.Clone()
 	sub.ID = newID()
 	err = s.writeSubscription(ctx, sub.PartnerID, func(tx *sql.Tx) error {
-		_, err := s.exec(ctx, tx, s.q.insertSubscription, append([]any{sub.ID, sub.PartnerID}, args...)...)
+		if _, err := s.exec(ctx, tx, s.q.insertSubscription, append([]any{sub.ID, sub.PartnerID}, args...)...); err != nil {
+			return err
+		}
+		_, err := s.exec(ctx, tx, s.q.insertQueue, sub.ID)
 		return err
 	})
 	if err != nil {

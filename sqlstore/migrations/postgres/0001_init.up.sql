@@ -96,7 +96,8 @@ CREATE TABLE monitehooks_attempts (
 	PRIMARY KEY (delivery_seq, n)
 );
 
--- One row per subscription that ever had a delivery: the claims' queues.
+-- One row per subscription, made with it (or with its first delivery, or
+-- hold): the claims' queues.
 -- last_turn numbers the subscription's last turn at a claim, NULL before
 -- its first: claims take turns between subscriptions, the one whose last
 -- turn is the oldest first.
