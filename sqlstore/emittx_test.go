@@ -514,11 +514,13 @@ func TestEmitMatchesAnotherProcessesSubscriptions(t *testing.T) {
 	}
 }
 
-// TestCreateEventTxWaitsForAChange: a subscription change under way when
-// a transaction emits is matched, and one begun while the transaction is
-// open waits for it to end (PostgreSQL's partner lock; SQLite's write
-// lock makes both hold by themselves).
-func TestCreateEventTxWaitsForAChange(t *testing.T) {
+// TestCreateEventTxLockOrder: on PostgreSQL, a transaction that emits
+// waits for a subscription write that holds the partner's lock, and then
+// matches what it wrote; a write that changes which events a
+// subscription matches waits for the open transactions that emitted for
+// the partner, and one that does not, does not. (On SQLite the write
+// lock orders them all.)
+func TestCreateEventTxLockOrder(t *testing.T) {
 	o := openers(t)[1]
 	o.prepare(t)
 	ctx := t.Context()
@@ -529,28 +531,54 @@ func TestCreateEventTxWaitsForAChange(t *testing.T) {
 	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	params := monitehooks.CreateEventParams{Event: entityEvent("o"), Due: now}
 	params.Event.CreatedAt = now
-	sub, err := s.CreateSubscription(ctx, monitehooks.Subscription{PartnerID: "p", ObjectType: "entity", Status: monitehooks.StatusDisabled})
-	if err != nil {
-		t.Fatal(err)
+	newSub := func(status monitehooks.SubscriptionStatus) monitehooks.Subscription {
+		t.Helper()
+		sub, err := s.CreateSubscription(ctx, monitehooks.Subscription{PartnerID: "p", ObjectType: "entity", Status: status, URL: "https://example.com/"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sub
+	}
+	// emitting begins a transaction and emits in it.
+	emitting := func(t *testing.T) (*sql.Tx, int, monitehooks.Event) {
+		t.Helper()
+		tx, err := s.DB().BeginTx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { tx.Rollback() })
+		pid := backendPID(t, tx)
+		ev, err := s.CreateEventTx(ctx, tx, params)
+		if err != nil {
+			t.Fatalf("CreateEventTx: %v", err)
+		}
+		return tx, pid, ev
+	}
+	matched := func(t *testing.T, ev monitehooks.Event, sub string) bool {
+		t.Helper()
+		for _, d := range deliveries(t, s) {
+			if d.EventID == ev.ID && d.SubscriptionID == sub {
+				return true
+			}
+		}
+		return false
 	}
 
-	t.Run("ChangeUnderWay", func(t *testing.T) {
-		// The change holds its transaction open inside Change.
-		inChange, release := make(chan struct{}), make(chan struct{})
-		var releaseOnce sync.Once
-		releaseChange := func() { releaseOnce.Do(func() { close(release) }) }
-		defer releaseChange()
-		changed := make(chan error, 1)
-		go func() {
-			_, err := s.ChangeSubscription(ctx, monitehooks.ChangeSubscriptionParams{PartnerID: "p", ID: sub.ID, Change: func(sub *monitehooks.Subscription) error {
-				sub.Status = monitehooks.StatusEnabled
-				close(inChange)
-				<-release
-				return nil
-			}})
-			changed <- err
-		}()
-		<-inChange
+	t.Run("EmitWaitsForAWrite", func(t *testing.T) {
+		sub := newSub(monitehooks.StatusDisabled)
+		// A write under way, as the store makes one: the partner's lock,
+		// then the change, not committed yet.
+		w, err := s.DB().BeginTx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer w.Rollback()
+		if _, err := w.ExecContext(ctx, "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", sqlstore.PartnerLockKey(s, "p")); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.ExecContext(ctx, "UPDATE "+o.table("monitehooks_subscriptions")+" SET status = 'enabled' WHERE id = $1", sub.ID); err != nil {
+			t.Fatal(err)
+		}
 		tx, err := s.DB().BeginTx(ctx, nil)
 		if err != nil {
 			t.Fatal(err)
@@ -564,16 +592,13 @@ func TestCreateEventTxWaitsForAChange(t *testing.T) {
 			ev, err = s.CreateEventTx(ctx, tx, params)
 			emitted <- err
 		}()
-		// Wait until CreateEventTx waits for the change's lock, or
-		// returns (which it must not).
 		select {
 		case err := <-emitted:
-			t.Fatalf("CreateEventTx returned (%v) while a change of the partner's subscriptions was under way", err)
+			t.Fatalf("CreateEventTx returned (%v) while a write of the partner's subscriptions held its lock", err)
 		case <-waitingForLock(t, s.DB(), pid):
 		}
-		releaseChange()
-		if err := <-changed; err != nil {
-			t.Fatalf("ChangeSubscription: %v", err)
+		if err := w.Commit(); err != nil {
+			t.Fatal(err)
 		}
 		if err := <-emitted; err != nil {
 			t.Fatalf("CreateEventTx: %v", err)
@@ -581,44 +606,104 @@ func TestCreateEventTxWaitsForAChange(t *testing.T) {
 		if err := tx.Commit(); err != nil {
 			t.Fatal(err)
 		}
-		if got := eventIDs(deliveries(t, s)); !slices.Equal(got, []string{ev.ID}) {
-			t.Errorf("deliveries of events %v; want one of %s, to the subscription the change enabled", got, ev.ID)
+		if !matched(t, ev, sub.ID) {
+			t.Errorf("the event did not match the subscription the write committed before it enabled")
 		}
 	})
 
-	t.Run("ChangeWaits", func(t *testing.T) {
-		tx, err := s.DB().BeginTx(ctx, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer tx.Rollback()
-		pid := backendPID(t, tx)
-		ev, err := s.CreateEventTx(ctx, tx, params)
-		if err != nil {
-			t.Fatalf("CreateEventTx: %v", err)
-		}
-		created := make(chan error, 1)
-		var added monitehooks.Subscription
-		go func() {
-			var err error
-			added, err = s.CreateSubscription(ctx, monitehooks.Subscription{PartnerID: "p", ObjectType: "entity", Status: monitehooks.StatusEnabled})
-			created <- err
-		}()
+	for _, tc := range []struct {
+		name  string
+		waits bool
+		write func(ctx context.Context, sub monitehooks.Subscription) (matchingSub string, err error)
+	}{
+		{"CreateEnabled", true, func(ctx context.Context, _ monitehooks.Subscription) (string, error) {
+			sub, err := s.CreateSubscription(ctx, monitehooks.Subscription{PartnerID: "p", ObjectType: "entity", Status: monitehooks.StatusEnabled})
+			return sub.ID, err
+		}},
+		{"ChangeEnables", true, func(ctx context.Context, sub monitehooks.Subscription) (string, error) {
+			_, err := s.ChangeSubscription(ctx, monitehooks.ChangeSubscriptionParams{PartnerID: "p", ID: sub.ID, Change: func(sub *monitehooks.Subscription) error {
+				sub.Status = monitehooks.StatusEnabled
+				return nil
+			}})
+			return sub.ID, err
+		}},
+		{"UpdateEventTypes", true, func(ctx context.Context, sub monitehooks.Subscription) (string, error) {
+			sub.Status, sub.EventTypes = monitehooks.StatusEnabled, []monitehooks.EventType{"created"}
+			return sub.ID, s.UpdateSubscription(ctx, sub)
+		}},
+		{"CreateDisabled", false, func(ctx context.Context, _ monitehooks.Subscription) (string, error) {
+			_, err := s.CreateSubscription(ctx, monitehooks.Subscription{PartnerID: "p", ObjectType: "entity", Status: monitehooks.StatusDisabled})
+			return "", err
+		}},
+		{"ChangeURL", false, func(ctx context.Context, sub monitehooks.Subscription) (string, error) {
+			_, err := s.ChangeSubscription(ctx, monitehooks.ChangeSubscriptionParams{PartnerID: "p", ID: sub.ID, Change: func(sub *monitehooks.Subscription) error {
+				sub.URL = "https://example.org/moved"
+				return nil
+			}})
+			return "", err
+		}},
+		{"UpdateFailingSince", false, func(ctx context.Context, sub monitehooks.Subscription) (string, error) {
+			sub.FailingSince = now
+			return "", s.UpdateSubscription(ctx, sub)
+		}},
+		{"DeleteDisabled", false, func(ctx context.Context, sub monitehooks.Subscription) (string, error) {
+			return "", s.DeleteSubscription(ctx, "p", sub.ID)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sub := newSub(monitehooks.StatusDisabled)
+			tx, pid, ev := emitting(t)
+			// A failure guard only: a write that does not wait returns at
+			// once.
+			wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+			defer cancel()
+			wrote := make(chan error, 1)
+			var matching string
+			go func() {
+				var err error
+				matching, err = tc.write(wctx, sub)
+				wrote <- err
+			}()
+			if !tc.waits {
+				if err := <-wrote; err != nil {
+					t.Fatalf("the write, while a transaction that emitted for the partner is open: %v", err)
+				}
+				return
+			}
+			select {
+			case err := <-wrote:
+				t.Fatalf("the write returned (%v) while a transaction that emitted for the partner was open", err)
+			case <-lockWaiter(t, s.DB(), pid):
+			}
+			if err := tx.Commit(); err != nil {
+				t.Fatal(err)
+			}
+			if err := <-wrote; err != nil {
+				t.Fatalf("the write: %v", err)
+			}
+			if matched(t, ev, matching) {
+				t.Errorf("the event committed before the write matches what it wrote")
+			}
+		})
+	}
+	t.Run("DeleteEnabledWaits", func(t *testing.T) {
+		sub := newSub(monitehooks.StatusEnabled)
+		tx, pid, ev := emitting(t)
+		deleted := make(chan error, 1)
+		go func() { deleted <- s.DeleteSubscription(ctx, "p", sub.ID) }()
 		select {
-		case err := <-created:
-			t.Fatalf("CreateSubscription returned (%v) while a transaction that emitted for the partner was open", err)
+		case err := <-deleted:
+			t.Fatalf("DeleteSubscription returned (%v) while a transaction that emitted for the partner was open", err)
 		case <-lockWaiter(t, s.DB(), pid):
 		}
 		if err := tx.Commit(); err != nil {
 			t.Fatal(err)
 		}
-		if err := <-created; err != nil {
-			t.Fatalf("CreateSubscription: %v", err)
+		if err := <-deleted; err != nil {
+			t.Fatalf("DeleteSubscription: %v", err)
 		}
-		for _, d := range deliveries(t, s) {
-			if d.EventID == ev.ID && d.SubscriptionID == added.ID {
-				t.Errorf("the event committed before the subscription was created has a delivery to it")
-			}
+		if !matched(t, ev, sub.ID) {
+			t.Errorf("the event committed before the subscription was deleted did not match it")
 		}
 	})
 }

@@ -19,6 +19,8 @@ type queries struct {
 	subscriptionSeq    string
 	subscriptionExists string
 	insertQueue        string
+	// Writes of subscriptions on PostgreSQL: see shared.go.
+	selectMatchKeyLocked string
 	// ChangeSubscription's read, which locks the row on PostgreSQL.
 	selectSubscriptionLocked string // dialect
 	subscriptionsByID        string // dialect
@@ -94,14 +96,15 @@ func newQueries(d Dialect, schema string) *queries {
 	}
 	Q := func(query string) string { return qualify(query, schema) }
 	return &queries{
-		insertSubscription: Q(insertSubscription),
-		selectSubscription: Q(selectSubscription),
-		updateSubscription: Q(updateSubscription),
-		deleteSubscription: Q(deleteSubscription),
-		loadSubscriptions:  Q(loadSubscriptions),
-		subscriptionSeq:    Q(subscriptionSeq),
-		subscriptionExists: Q(subscriptionExists),
-		insertQueue:        Q(insertQueue),
+		insertSubscription:   Q(insertSubscription),
+		selectSubscription:   Q(selectSubscription),
+		updateSubscription:   Q(updateSubscription),
+		deleteSubscription:   Q(deleteSubscription),
+		loadSubscriptions:    Q(loadSubscriptions),
+		subscriptionSeq:      Q(subscriptionSeq),
+		subscriptionExists:   Q(subscriptionExists),
+		insertQueue:          Q(insertQueue),
+		selectMatchKeyLocked: Q(selectMatchKeyLocked),
 
 		selectSubscriptionLocked: Q(dq.selectSubscriptionLocked),
 		subscriptionsByID:        Q(dq.subscriptionsByID),

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -20,13 +21,15 @@ import (
 // (CreateEventTx) is matched when it is written, but counts as emitted
 // when the transaction commits: a subscription change acknowledged before
 // the commit must be matched. On PostgreSQL every write of a subscription
-// takes the partner's subscription lock (a transaction-level advisory
-// lock, keyed by the schema and the partner) exclusively, and
-// CreateEventTx takes it shared, in a statement of its own before the one
-// that matches: a change waits for the open transactions that emitted for
-// the partner, and CreateEventTx waits for a change under way, whose
-// commit the matching statement, which takes its snapshot when it starts,
-// then sees. On SQLite the transaction that writes holds the database's
+// that changes which events it matches takes the partner's subscription
+// lock (a transaction-level advisory lock, keyed by the schema and the
+// partner) exclusively, before it commits, and CreateEventTx takes it
+// shared, in a statement of its own before the one that matches: a
+// change waits for the open transactions that emitted for the partner,
+// and CreateEventTx waits for a change that holds the lock, whose commit
+// the matching statement, which takes its snapshot when it starts, then
+// sees. Writes lock the subscription's row first, then the partner's
+// lock, so that two writes never wait for each other in a circle. On SQLite the transaction that writes holds the database's
 // write lock until it ends, which orders it with every change.
 
 var (
@@ -56,18 +59,57 @@ func (s *Store) partnerLockKey(partnerID string) string {
 	return "monitehooks_subscriptions:" + s.schema + ":" + partnerID
 }
 
-// writeSubscription runs f, a write of one of the partner's
-// subscriptions, in a transaction; on PostgreSQL the transaction holds
-// the partner's subscription lock exclusively.
-func (s *Store) writeSubscription(ctx context.Context, partnerID string, f func(tx *sql.Tx) error) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
-		if s.dialect == DialectPostgres {
-			if _, err := s.exec(ctx, tx, lockPartner, s.partnerLockKey(partnerID)); err != nil {
-				return fmt.Errorf("sqlstore: locking the partner's subscriptions: %w", err)
-			}
-		}
-		return f(tx)
-	})
+// matchKey is what decides which of its partner's events a subscription
+// matches. A write that changes it takes the partner's subscription lock;
+// one that does not (a new URL, name or secret, a failure record) changes
+// no event's matching, and need not wait for the transactions that
+// emitted for the partner.
+type matchKey struct {
+	objectType string
+	eventTypes string // as stored: JSON
+	status     string
+	live       bool // stored and not deleted
+}
+
+// matchKeyOf returns the match key of sub, stored.
+func matchKeyOf(sub *monitehooks.Subscription) matchKey {
+	eventTypes, _ := json.Marshal(nonNil(sub.EventTypes)) // strings only: never fails
+	return matchKey{objectType: string(sub.ObjectType), eventTypes: string(eventTypes), status: string(sub.Status), live: true}
+}
+
+// matchesNone reports whether a subscription with the key matches no
+// event.
+func (k matchKey) matchesNone() bool {
+	return !k.live || k.status != string(monitehooks.StatusEnabled)
+}
+
+// lockForWrite takes the partner's subscription lock exclusively, on
+// PostgreSQL, when a write in tx turns a subscription's match key from
+// old into next in a way that changes which events it matches.
+func (s *Store) lockForWrite(ctx context.Context, tx *sql.Tx, partnerID string, old, next matchKey) error {
+	if s.dialect != DialectPostgres || old == next || (old.matchesNone() && next.matchesNone()) {
+		return nil
+	}
+	if _, err := s.exec(ctx, tx, lockPartner, s.partnerLockKey(partnerID)); err != nil {
+		return fmt.Errorf("sqlstore: locking the partner's subscriptions: %w", err)
+	}
+	return nil
+}
+
+// lockedMatchKey reads, on PostgreSQL, the match key of the partner's
+// subscription and locks its row until tx ends, before a write that may
+// need the partner's lock: the row first, then the partner's lock, in
+// every write. It answers subNotFound for no live subscription.
+func (s *Store) lockedMatchKey(ctx context.Context, tx *sql.Tx, partnerID, id string) (matchKey, error) {
+	k := matchKey{live: true}
+	err := s.queryRow(ctx, tx, s.q.selectMatchKeyLocked, id, partnerID).Scan(&k.objectType, &k.eventTypes, &k.status)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return matchKey{}, subNotFound(id)
+	case err != nil:
+		return matchKey{}, fmt.Errorf("sqlstore: reading subscription: %w", err)
+	}
+	return k, nil
 }
 
 // CreateMatchedEvent stores the event with a new ID and one pending
@@ -170,8 +212,9 @@ func (s *Store) insertMatched(ctx context.Context, x txExec, ev *newEventRow, bo
 // ChangeSubscription reads the partner's subscription, calls p.Change on
 // a copy of it, and stores the result, in one transaction that no other
 // write of the subscription comes between: on PostgreSQL it holds the
-// partner's subscription lock and the row's lock (SELECT … FOR UPDATE),
-// on SQLite the write lock. When Change answers an error, nothing is
+// row's lock (SELECT … FOR UPDATE), and the partner's subscription lock
+// when the change makes the subscription match other events (see
+// matchKey); on SQLite the write lock. When Change answers an error, nothing is
 // stored and ChangeSubscription answers that error as it is. Change must
 // leave the ID, PartnerID and CreatedAt as they are: a change of one is
 // refused with an error wrapping ErrInvalid. It answers the stored
@@ -188,11 +231,6 @@ func (s *Store) ChangeSubscription(ctx context.Context, p monitehooks.ChangeSubs
 	}
 	var changed monitehooks.Subscription
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		if s.dialect == DialectPostgres {
-			if _, err := s.exec(ctx, tx, lockPartner, s.partnerLockKey(p.PartnerID)); err != nil {
-				return fmt.Errorf("sqlstore: locking the partner's subscriptions: %w", err)
-			}
-		}
 		old, _, err := scanSubscription(s.queryRow(ctx, tx, s.q.selectSubscriptionLocked, p.ID, p.PartnerID))
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
@@ -210,6 +248,9 @@ func (s *Store) ChangeSubscription(ctx context.Context, p monitehooks.ChangeSubs
 		}
 		args, err := subscriptionArgs(&changed)
 		if err != nil {
+			return err
+		}
+		if err := s.lockForWrite(ctx, tx, p.PartnerID, matchKeyOf(&old), matchKeyOf(&changed)); err != nil {
 			return err
 		}
 		res, err := s.exec(ctx, tx, s.q.updateSubscription, append([]any{changed.ID, changed.PartnerID}, args...)...)

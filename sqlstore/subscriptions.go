@@ -42,6 +42,14 @@ WHERE s.deleted = FALSE`
 
 	subscriptionExists = `SELECT 1 FROM monitehooks_subscriptions WHERE id = $1 AND partner_id = $2 AND deleted = FALSE`
 
+	// selectMatchKeyLocked reads what decides which events the partner's
+	// subscription matches (see matchKey), and locks its row until the
+	// transaction ends (PostgreSQL only).
+	selectMatchKeyLocked = `SELECT object_type, event_types, status
+FROM monitehooks_subscriptions
+WHERE id = $1 AND partner_id = $2 AND deleted = FALSE
+FOR UPDATE`
+
 	// insertQueue makes a new subscription's queue (see CreateSubscription).
 	insertQueue = `INSERT INTO monitehooks_queues (subscription_id) VALUES ($1)`
 
@@ -155,8 +163,8 @@ func subNotFound(id string) error {
 // transaction: an event stored in an application's transaction
 // (CreateEventTx) then never makes the queue, which would hold a lock
 // that an Emit of the same goroutine, outside the open transaction,
-// would wait for. On PostgreSQL it holds the partner's subscription lock
-// (see shared.go), as every write of a subscription does.
+// would wait for. On PostgreSQL, for an enabled subscription, it holds
+// the partner's subscription lock (see shared.go).
 func (s *Store) CreateSubscription(ctx context.Context, sub monitehooks.Subscription) (monitehooks.Subscription, error) {
 	args, err := subscriptionArgs(&sub)
 	if err != nil {
@@ -164,7 +172,10 @@ func (s *Store) CreateSubscription(ctx context.Context, sub monitehooks.Subscrip
 	}
 	sub = sub.Clone()
 	sub.ID = newID()
-	err = s.writeSubscription(ctx, sub.PartnerID, func(tx *sql.Tx) error {
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := s.lockForWrite(ctx, tx, sub.PartnerID, matchKey{}, matchKeyOf(&sub)); err != nil {
+			return err
+		}
 		if _, err := s.exec(ctx, tx, s.q.insertSubscription, append([]any{sub.ID, sub.PartnerID}, args...)...); err != nil {
 			return err
 		}
@@ -196,7 +207,10 @@ func (s *Store) GetSubscription(ctx context.Context, partnerID, id string) (moni
 }
 
 // UpdateSubscription replaces the stored subscription that has sub's ID
-// and PartnerID.
+// and PartnerID. On PostgreSQL, when the change makes the subscription
+// match other events, it takes the partner's subscription lock, and so
+// waits for the transactions of the application's own that emitted for
+// the partner (see CreateEventTx).
 func (s *Store) UpdateSubscription(ctx context.Context, sub monitehooks.Subscription) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -208,7 +222,16 @@ func (s *Store) UpdateSubscription(ctx context.Context, sub monitehooks.Subscrip
 	if err != nil {
 		return err
 	}
-	return s.writeSubscription(ctx, sub.PartnerID, func(tx *sql.Tx) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if s.dialect == DialectPostgres {
+			old, err := s.lockedMatchKey(ctx, tx, sub.PartnerID, sub.ID)
+			if err != nil {
+				return err
+			}
+			if err := s.lockForWrite(ctx, tx, sub.PartnerID, old, matchKeyOf(&sub)); err != nil {
+				return err
+			}
+		}
 		res, err := s.exec(ctx, tx, s.q.updateSubscription, append([]any{sub.ID, sub.PartnerID}, args...)...)
 		if err != nil {
 			return fmt.Errorf("sqlstore: updating subscription: %w", err)
@@ -232,7 +255,9 @@ func oneRow(res sql.Result, notFound error) error {
 // DeleteSubscription removes the partner's subscription with the ID. Its
 // deliveries stay, pending ones included: they can still be claimed. The
 // row stays as a tombstone without secrets, so that list cursors that
-// name it still find their place.
+// name it still find their place. On PostgreSQL, for an enabled
+// subscription, it takes the partner's subscription lock, as
+// UpdateSubscription does.
 func (s *Store) DeleteSubscription(ctx context.Context, partnerID, id string) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -240,7 +265,16 @@ func (s *Store) DeleteSubscription(ctx context.Context, partnerID, id string) er
 	if !validID(id) {
 		return subNotFound(id)
 	}
-	return s.writeSubscription(ctx, partnerID, func(tx *sql.Tx) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if s.dialect == DialectPostgres {
+			old, err := s.lockedMatchKey(ctx, tx, partnerID, id)
+			if err != nil {
+				return err
+			}
+			if err := s.lockForWrite(ctx, tx, partnerID, old, matchKey{}); err != nil {
+				return err
+			}
+		}
 		res, err := s.exec(ctx, tx, s.q.deleteSubscription, id, partnerID)
 		if err != nil {
 			return fmt.Errorf("sqlstore: deleting subscription: %w", err)
