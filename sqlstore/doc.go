@@ -143,10 +143,12 @@
 // after Commit: the emitter of any process on the database delivers it.
 // Every subscription change acknowledged before the commit is matched:
 // on PostgreSQL CreateEventTx holds a lock, shared, that every write of
-// the partner's subscriptions takes exclusively, so a change made while
-// tx is open waits for tx to end. Do not change the partner's
-// subscriptions from the goroutine that holds tx open: the change would
-// wait for tx. This holds in PostgreSQL's default isolation, READ
+// the partner's subscriptions that changes which events they match
+// (creating an enabled one, enabling, disabling, deleting, a new object
+// type or event types) takes exclusively, so such a change made while tx
+// is open waits for tx to end; other writes (a URL, a name, a secret, a
+// failure record) do not wait. Do not make such a change from the
+// goroutine that holds tx open: it would wait for tx. This holds in PostgreSQL's default isolation, READ
 // COMMITTED; under REPEATABLE READ or SERIALIZABLE, tx matches the
 // subscriptions as they were at its first statement. On SQLite the
 // transaction that writes holds the write lock until it ends; begin tx on
@@ -217,9 +219,10 @@
 // On PostgreSQL, CreateMatchedEvent is one statement, matching included
 // (a transaction of two with a bound), and CreateEventTx two in the
 // application's transaction: the lock, then that statement. On SQLite
-// they are five statements and six. A subscription write on PostgreSQL
-// is a transaction of two statements: the partner's lock, then the
-// write. A claim probes each subscription's queue once (a row per
+// they are five statements and six. A write of a subscription is a
+// transaction: on PostgreSQL it locks the row (to update or delete it),
+// takes the partner's lock when the write changes matching, then writes;
+// a create writes the subscription's queue too. A claim probes each subscription's queue once (a row per
 // subscription) and reads at most Limit+1 claimable deliveries from each
 // with an index, passing over those of the queue whose leases are in
 // force (the deliveries in flight), then runs four more statements (five
