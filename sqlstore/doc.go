@@ -53,7 +53,8 @@
 // A subscription's event types and secrets are JSON text columns, and
 // its version column counts its writes. A deleted subscription stays as a
 // row without its secrets, so that a list cursor naming it still finds
-// its place. monitehooks_instance holds one random ID, made by the first
+// its place, until retention deletes it with its queue, once its
+// deliveries are gone and its last write is older than the retention. monitehooks_instance holds one random ID, made by the first
 // migration, that tells the store's database from another (see
 // [Store.CreateEventTx]). Counts of deliveries by state are kept in 16
 // shards that writers pick at random, so CountDeliveries costs O(1) and
@@ -64,7 +65,8 @@
 //
 // [Store.DeleteExpired] deletes finished deliveries (with their
 // attempts) oldest first, and the events left without deliveries, in
-// batches of the Limit it is given, one transaction each; on PostgreSQL
+// batches of the Limit it is given, one transaction each, and the
+// deleted subscriptions left without deliveries; on PostgreSQL
 // it locks what it deletes with SKIP LOCKED, so processes sweeping at once
 // never wait for each other nor delete a row twice. Each event counts the
 // deliveries it has left, so finding the events to delete reads an index,

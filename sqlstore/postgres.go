@@ -240,6 +240,21 @@ SET deliveries_left = e.deliveries_left - x.lost,
 FROM x, locked
 WHERE e.seq = x.seq AND locked.seq = x.seq`,
 
+	// pruneTombstones deletes, with their queues, up to $2 deleted
+	// subscriptions last written before $1 that have no delivery left,
+	// skipping those another sweep has locked.
+	pruneTombstones: `WITH gone AS (
+	SELECT s.seq, s.id FROM monitehooks_subscriptions s
+	WHERE s.deleted = TRUE AND s.updated_ns < $1
+		AND NOT EXISTS (SELECT 1 FROM monitehooks_deliveries d WHERE d.subscription_id = s.id)
+	ORDER BY s.updated_ns, s.seq
+	LIMIT $2
+	FOR UPDATE OF s SKIP LOCKED
+), queues AS (
+	DELETE FROM monitehooks_queues q USING gone WHERE q.subscription_id = gone.id
+)
+DELETE FROM monitehooks_subscriptions s USING gone WHERE s.seq = gone.seq`,
+
 	// deleteEvents deletes up to $2 events left without deliveries whose
 	// age counts from before $1, oldest first, skipping those another
 	// sweep has locked.

@@ -61,6 +61,8 @@ type queries struct {
 	deleteDeliveries       string // dialect
 	expireEvents           string // dialect
 	deleteEvents           string // dialect
+	pruneQueues            string // dialect: SQLite's, before pruneTombstones
+	pruneTombstones        string // dialect
 
 	updateCounts string // dialect
 	sumCounts    string
@@ -84,7 +86,7 @@ type dialectQueries struct {
 	insertDeliveries, insertQueues, updateCounts                       string
 	claimCandidates, claimTurns, claimLease, claimSelect, claimNextDue string
 	expiredDeliveries, deleteDeliveryAttempts, deleteDeliveries        string
-	expireEvents, deleteEvents                                         string
+	expireEvents, deleteEvents, pruneQueues, pruneTombstones           string
 }
 
 // newQueries returns the statements of dialect d, naming the schema when
@@ -145,6 +147,8 @@ func newQueries(d Dialect, schema string) *queries {
 		deleteDeliveries:       Q(dq.deleteDeliveries),
 		expireEvents:           Q(dq.expireEvents),
 		deleteEvents:           Q(dq.deleteEvents),
+		pruneQueues:            Q(dq.pruneQueues),
+		pruneTombstones:        Q(dq.pruneTombstones),
 
 		updateCounts: Q(dq.updateCounts),
 		sumCounts:    Q(sumCounts),

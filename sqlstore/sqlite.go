@@ -1,5 +1,13 @@
 package sqlstore
 
+// tombstones selects the IDs of up to $2 deleted subscriptions last
+// written before $1 that have no delivery left (see pruneTombstones).
+const tombstones = `SELECT s.id FROM monitehooks_subscriptions s
+	WHERE s.deleted = TRUE AND s.updated_ns < $1
+		AND NOT EXISTS (SELECT 1 FROM monitehooks_deliveries d WHERE d.subscription_id = s.id)
+	ORDER BY s.updated_ns, s.seq
+	LIMIT $2 + 0`
+
 // sqliteQueries are the statements only SQLite speaks. SQLite lets one
 // connection write at a time, and every transaction of the store begins
 // with the write lock (BEGIN IMMEDIATE), so the claim needs no row locks.
@@ -141,6 +149,13 @@ SET deliveries_left = deliveries_left - x.lost,
 FROM (SELECT json_extract(j.value, '$.seq') AS seq, json_extract(j.value, '$.lost') AS lost, json_extract(j.value, '$.last') AS last
 	FROM json_each($1) AS j) AS x
 WHERE monitehooks_events.seq = x.seq`,
+
+	// pruneQueues and pruneTombstones delete up to $2 deleted
+	// subscriptions last written before $1 that have no delivery left,
+	// and their queues first: the same ones, as the write lock holds
+	// between the two.
+	pruneQueues:     `DELETE FROM monitehooks_queues WHERE subscription_id IN (` + tombstones + `)`,
+	pruneTombstones: `DELETE FROM monitehooks_subscriptions WHERE id IN (` + tombstones + `)`,
 
 	// deleteEvents deletes up to $2 events left without deliveries whose
 	// age counts from before $1, oldest first.

@@ -255,7 +255,8 @@ func oneRow(res sql.Result, notFound error) error {
 // DeleteSubscription removes the partner's subscription with the ID. Its
 // deliveries stay, pending ones included: they can still be claimed. The
 // row stays as a tombstone without secrets, so that list cursors that
-// name it still find their place. On PostgreSQL, for an enabled
+// name it still find their place, until DeleteExpired deletes it once its
+// deliveries are gone. On PostgreSQL, for an enabled
 // subscription, it takes the partner's subscription lock, as
 // UpdateSubscription does.
 func (s *Store) DeleteSubscription(ctx context.Context, partnerID, id string) error {

@@ -30,6 +30,8 @@ CREATE INDEX monitehooks_subscriptions_partner_created_idx ON monitehooks_subscr
 CREATE INDEX monitehooks_subscriptions_partner_updated_idx ON monitehooks_subscriptions (partner_id, updated_ns, seq);
 -- Matching an event: the partner's enabled subscriptions of an object type,
 -- in creation order; their event types (few) are tested on these rows.
+-- Retention: the tombstones, oldest written first.
+CREATE INDEX monitehooks_subscriptions_tombstones_idx ON monitehooks_subscriptions (updated_ns, seq) WHERE deleted = TRUE;
 CREATE INDEX monitehooks_subscriptions_match_idx ON monitehooks_subscriptions (partner_id, object_type, seq)
 	WHERE status = 'enabled' AND deleted = FALSE;
 
