@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 
 	"github.com/monitehooks/monitehooks"
 )
@@ -199,7 +198,7 @@ func (s *Store) insertMatched(ctx context.Context, x txExec, ev *newEventRow, bo
 		n, pending, notified int64
 	)
 	err := x.queryRow(ctx, s.q.insertMatchedEvent, ev.ID, ev.PartnerID, ev.EntityID, string(ev.ObjectType), ev.ObjectID,
-		string(ev.Type), ev.Object, ev.created, ev.due, bound, channel, countShards+rand.IntN(1<<30)).Scan(&seq, &n, &pending, &notified)
+		string(ev.Type), ev.Object, ev.created, ev.due, bound, channel, s.newShard()).Scan(&seq, &n, &pending, &notified)
 	if err != nil {
 		return 0, fmt.Errorf("sqlstore: storing event: %w", err)
 	}

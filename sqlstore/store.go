@@ -92,8 +92,10 @@ func (cfg *Config) validate(d Dialect) error {
 }
 
 // Store is a [monitehooks.Store] over a SQL database. It is safe for
-// concurrent use, and several processes may share one database: see the
-// package documentation.
+// concurrent use, and several processes may share one database: it is a
+// [monitehooks.SharedStore], and a [monitehooks.TxStore] that stores
+// events through the application's own transactions. See the package
+// documentation.
 type Store struct {
 	db      *sql.DB
 	dialect Dialect
