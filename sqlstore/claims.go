@@ -9,10 +9,11 @@ import (
 	"github.com/monitehooks/monitehooks"
 )
 
-// claimColumns are the columns lease reads of a claimed delivery d and
-// its event e.
+// claimColumns are the columns lease reads of a claimed delivery d, its
+// event e and its subscription s (LEFT JOINed: NULL when deleted).
 const claimColumns = `d.seq, d.id, d.subscription_id, d.partner_id, d.attempts, d.created_ns, d.lease_token,
-	e.id, e.partner_id, e.entity_id, e.object_type, e.object_id, e.type, e.object, e.created_ns`
+	e.id, e.partner_id, e.entity_id, e.object_type, e.object_id, e.type, e.object, e.created_ns,
+	COALESCE(s.version, 0)`
 
 // turnOrder orders a claim's candidates (rows with rn, the candidate's
 // place in its subscription's queue from 1, last_turn, and head_next and
@@ -60,8 +61,9 @@ type leaseRow struct {
 //     about each, until it has Limit; once Allow refuses a subscription,
 //     the subscription's other candidates are skipped without asking.
 //  3. It leases the chosen deliveries, each with a new random token, until
-//     p.Now + p.Lease, reads them with their events, and numbers the
-//     turns it gave their subscriptions.
+//     p.Now + p.Lease, reads them with their events and their
+//     subscriptions (Claim.Subscription, nil for one deleted: see
+//     subcache.go), and numbers the turns it gave their subscriptions.
 //
 // Allow runs inside the transaction, as the Store contract permits; it is
 // a callback into the caller's memory, never a network call. The locks of
@@ -218,32 +220,42 @@ func (s *Store) lease(ctx context.Context, tx *sql.Tx, chosen []candidate, until
 		return nil, fmt.Errorf("sqlstore: claiming: %w", err)
 	}
 	defer r.Close()
-	bySeq := make(map[int64]monitehooks.Claim, len(chosen))
+	type claimed struct {
+		claim   monitehooks.Claim
+		version int64 // the subscription's, 0 when deleted
+	}
+	bySeq := make(map[int64]claimed, len(chosen))
 	for r.Next() {
 		var (
-			c                       monitehooks.Claim
-			seq, created, evCreated int64
-			objectType, eventType   string
+			c                                monitehooks.Claim
+			seq, created, evCreated, version int64
+			objectType, eventType            string
 		)
 		err := r.Scan(&seq, &c.DeliveryID, &c.SubscriptionID, &c.PartnerID, &c.Attempts, &created, &c.LeaseToken,
-			&c.Event.ID, &c.Event.PartnerID, &c.Event.EntityID, &objectType, &c.Event.ObjectID, &eventType, &c.Event.Object, &evCreated)
+			&c.Event.ID, &c.Event.PartnerID, &c.Event.EntityID, &objectType, &c.Event.ObjectID, &eventType, &c.Event.Object, &evCreated,
+			&version)
 		if err != nil {
 			return nil, fmt.Errorf("sqlstore: claiming: %w", err)
 		}
 		c.CreatedAt = fromNs(created)
 		c.Event.ObjectType, c.Event.Type, c.Event.CreatedAt = monitehooks.ObjectType(objectType), monitehooks.EventType(eventType), fromNs(evCreated)
-		bySeq[seq] = c
+		bySeq[seq] = claimed{c, version}
 	}
 	if err := r.Err(); err != nil {
 		return nil, fmt.Errorf("sqlstore: claiming: %w", err)
 	}
+	r.Close()
 	claims := make([]monitehooks.Claim, len(chosen))
+	versions := make([]int64, len(chosen))
 	for i, c := range chosen {
 		cl, ok := bySeq[c.seq]
 		if !ok {
 			return nil, fmt.Errorf("sqlstore: claiming: delivery %d leased but not found", c.seq)
 		}
-		claims[i] = cl
+		claims[i], versions[i] = cl.claim, cl.version
+	}
+	if err := s.claimSubscriptions(ctx, tx, claims, versions); err != nil {
+		return nil, err
 	}
 	return claims, nil
 }

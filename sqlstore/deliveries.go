@@ -285,7 +285,7 @@ func (s *Store) RecordAttempt(ctx context.Context, p monitehooks.RecordAttemptPa
 				return fmt.Errorf("sqlstore: recording attempt: %w", err)
 			}
 		}
-		return s.count(ctx, tx, moved(monitehooks.DeliveryPending, p.Status, 1))
+		return s.count(ctx, s.own(tx), moved(monitehooks.DeliveryPending, p.Status, 1))
 	})
 }
 
@@ -372,10 +372,10 @@ func (s *Store) RequeueDelivery(ctx context.Context, p monitehooks.RequeueDelive
 			if n, err := res.RowsAffected(); err != nil {
 				return fmt.Errorf("sqlstore: requeueing delivery: %w", err)
 			} else if n == 1 {
-				if err := s.count(ctx, tx, moved(st, monitehooks.DeliveryPending, 1)); err != nil {
+				if err := s.count(ctx, s.own(tx), moved(st, monitehooks.DeliveryPending, 1)); err != nil {
 					return err
 				}
-				if err := s.notifyTx(ctx, tx); err != nil {
+				if err := s.notifyTx(ctx, s.own(tx)); err != nil {
 					return err
 				}
 			}
@@ -425,11 +425,11 @@ func (s *Store) RequeueFailed(ctx context.Context, p monitehooks.RequeueFailedPa
 		}
 		n = int(affected)
 		if n > 0 {
-			if err := s.notifyTx(ctx, tx); err != nil {
+			if err := s.notifyTx(ctx, s.own(tx)); err != nil {
 				return err
 			}
 		}
-		return s.count(ctx, tx, moved(monitehooks.DeliveryFailed, monitehooks.DeliveryPending, n))
+		return s.count(ctx, s.own(tx), moved(monitehooks.DeliveryFailed, monitehooks.DeliveryPending, n))
 	})
 	if err != nil {
 		return 0, err

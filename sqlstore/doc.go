@@ -27,8 +27,8 @@
 // # Schema and migrations
 //
 // The tables are named monitehooks_subscriptions, monitehooks_events,
-// monitehooks_deliveries, monitehooks_attempts, monitehooks_queues and
-// monitehooks_counts; [Config].Schema puts them in a PostgreSQL schema of
+// monitehooks_deliveries, monitehooks_attempts, monitehooks_queues,
+// monitehooks_counts and monitehooks_instance; [Config].Schema puts them in a PostgreSQL schema of
 // their own, which every statement then names, so one *sql.DB can serve
 // stores in several schemas. The migrations are numbered SQL files per
 // dialect, embedded in the package; [Migrations] returns them for a
@@ -50,15 +50,23 @@
 // keeps times from 1677 to 2262 and the zero time; another time is
 // refused with an error wrapping [monitehooks.ErrInvalid]. An event's
 // Object is bytea or BLOB, kept byte for byte (jsonb would reformat it).
-// A subscription's event types and secrets are JSON text columns. A
-// deleted subscription stays as a row without its secrets, so that a list
-// cursor naming it still finds its place. Counts of deliveries by state
-// are kept in 16 shards that writers pick at random, so CountDeliveries
-// costs O(1) and no single row is hot.
+// A subscription's event types and secrets are JSON text columns, and
+// its version column counts its writes. A deleted subscription stays as a
+// row without its secrets, so that a list cursor naming it still finds
+// its place, until retention deletes it with its queue, once its
+// deliveries are gone and its last write is older than the retention. monitehooks_instance holds one random ID, made by the first
+// migration, that tells the store's database from another (see
+// [Store.CreateEventTx]). Counts of deliveries by state are kept in 16
+// shards that writers pick at random, so CountDeliveries costs O(1) and
+// no single row is hot; on PostgreSQL a writer picks among the shards no
+// other transaction holds (SKIP LOCKED), and makes one more when all are
+// held, so that an application's transaction that emitted (see below),
+// which holds its shard until it ends, never makes another writer wait.
 //
 // [Store.DeleteExpired] deletes finished deliveries (with their
 // attempts) oldest first, and the events left without deliveries, in
-// batches of the Limit it is given, one transaction each; on PostgreSQL
+// batches of the Limit it is given, one transaction each, and the
+// deleted subscriptions left without deliveries; on PostgreSQL
 // it locks what it deletes with SKIP LOCKED, so processes sweeping at once
 // never wait for each other nor delete a row twice. Each event counts the
 // deliveries it has left, so finding the events to delete reads an index,
@@ -99,11 +107,106 @@
 // their leases end. RecordAttempt and ReleaseDelivery take effect only
 // with the token of the claim that holds the delivery.
 //
+// # Processes sharing the database
+//
+// The store is a [monitehooks.SharedStore]: every process that shares
+// the database takes it, not its own memory, as the truth about
+// subscriptions. [Store.CreateMatchedEvent], which [monitehooks.Emitter]
+// calls for Emit, matches the event against the subscriptions as they
+// are stored, in the statement that stores it, so that an event emitted
+// through any process after a subscription change was acknowledged by
+// any process is matched against the change. The match reads an index of
+// the enabled subscriptions by (partner, object type, creation order) and
+// tests the event types of the few rows it finds.
+// [Store.ChangeSubscription] reads and writes a subscription in one
+// transaction that locks it, so that changes made at once by several
+// processes are all kept. A claim gives each delivery its subscription as
+// stored ([monitehooks.Claim].Subscription, nil once deleted): the claim
+// reads each subscription's version, and decodes only those written since
+// the store last decoded them.
+//
+// # Emitting inside your transaction
+//
+// [monitehooks.Emitter.EmitTx] writes an event and its deliveries through
+// a *sql.Tx of the application's own, with the application's own
+// changes, by calling [Store.CreateEventTx]:
+//
+//	tx, err := store.DB().BeginTx(ctx, nil) // or a *sql.DB of your own on the same database
+//	…
+//	defer tx.Rollback()
+//	if _, err := tx.ExecContext(ctx, "UPDATE payments SET status = 'paid' WHERE id = $1", id); err != nil { … }
+//	if _, err := em.EmitTx(ctx, tx, monitehooks.Event{PartnerID: p, ObjectType: "payment", Type: "updated", ObjectID: id}); err != nil { … }
+//	if err := tx.Commit(); err != nil { … }
+//	em.Wake()
+//
+// If tx rolls back, nothing is delivered, and nothing of the event is
+// left but what the database keeps of rolled-back work. If it commits,
+// the event is delivered at least once, even if the process dies right
+// after Commit: the emitter of any process on the database delivers it.
+// Every subscription change acknowledged before the commit is matched:
+// on PostgreSQL CreateEventTx holds a lock, shared, that every write of
+// the partner's subscriptions that changes which events they match
+// (creating an enabled one, enabling, disabling, deleting, a new object
+// type or event types) takes exclusively, so such a change made while tx
+// is open waits for tx to end; other writes (a URL, a name, a secret, a
+// failure record) do not wait. Do not make such a change from the
+// goroutine that holds tx open: it would wait for tx. This holds in PostgreSQL's default isolation, READ
+// COMMITTED; under REPEATABLE READ or SERIALIZABLE, tx matches the
+// subscriptions as they were at its first statement. On SQLite the
+// transaction that writes holds the write lock until it ends; begin tx on
+// a database opened as Open opens it, with _txlock=immediate (store.DB()
+// is), or SQLite may refuse tx's first write with SQLITE_BUSY.
+//
+// The emitter learns of the commit by itself on PostgreSQL with
+// [Config].Notify set, on any emitter that listens to the store's
+// [Store.Notifications] (pg_notify in tx, which PostgreSQL sends at
+// commit). Otherwise, and on SQLite, it finds the deliveries at its next
+// poll ([monitehooks.EmitterConfig].PollInterval); call
+// [monitehooks.Emitter.Wake] after Commit to have it look at once.
+//
+// [monitehooks.EmitterConfig].MaxPending is checked in tx without the
+// lock that makes Emit's checks take turns, which would make every
+// transaction that emits wait for the one before it to end: transactions
+// open at once may pass the bound together.
+//
+// A transaction on a database without the store's tables, or with
+// another store's (each store's tables get a random ID when they are
+// made), is refused with an error wrapping
+// [monitehooks.ErrTxNotSupported]; on PostgreSQL that error aborts tx,
+// which must be rolled back. A copy of the store's database has the same
+// ID: emitting through a transaction on it is the caller's mistake.
+//
+// Applications on pgx's own interface go through database/sql for the
+// transactions that emit: [github.com/jackc/pgx/v5/stdlib.OpenDBFromPool] gives a *sql.DB over
+// their *pgxpool.Pool (or sql.Open("pgx", url) a pool of its own), which
+// [New] takes too. A pgx.Tx cannot be given to EmitTx; but a transaction
+// begun on a *sql.Conn of that *sql.DB can still use pgx's interface,
+// since [sql.Conn.Raw] hands over the *pgx.Conn of the same session:
+//
+//	conn, err := db.Conn(ctx) // db := stdlib.OpenDBFromPool(pool)
+//	…
+//	defer conn.Close()
+//	tx, err := conn.BeginTx(ctx, nil)
+//	…
+//	err = conn.Raw(func(dc any) error {
+//		pc := dc.(*stdlib.Conn).Conn() // in tx
+//		_, err := pc.Exec(ctx, "UPDATE payments SET status = 'paid' WHERE id = $1", id)
+//		return err
+//	})
+//	…
+//	_, err = em.EmitTx(ctx, tx, ev)
+//
+// A store that is not a SQL store on the transaction's database, such as
+// memstore, cannot emit through it: EmitTx answers an error wrapping
+// ErrTxNotSupported.
+//
 // # Wake-ups
 //
 // With [Config].Notify set, [Store.Notifications] returns a channel that
 // receives a value when deliveries may have become claimable: after
-// CreateEvent, RequeueDelivery, RequeueFailed or ReleaseDelivery commits,
+// CreateEvent, CreateMatchedEvent, CreateEventTx (at the application's
+// commit, on PostgreSQL), RequeueDelivery, RequeueFailed or
+// ReleaseDelivery commits,
 // in this process or, on PostgreSQL (pg_notify in the transaction, LISTEN
 // on a connection the store keeps from its pool), in any process sharing
 // the schema. The values are coalesced hints that may be lost while the
@@ -114,15 +217,21 @@
 //
 // Creating an event is one transaction of four statements whatever its
 // fan-out (five with a MaxPending bound, which makes the bounded
-// CreateEvents of a PostgreSQL schema take turns on an advisory lock). A
-// claim probes each subscription's queue once (a row per subscription
-// that ever had a delivery) and reads at most Limit+1 claimable
-// deliveries from each with an index, passing over those of the queue
-// whose leases are in force (the deliveries in flight), then runs four
-// more statements. Lists page by keyset
-// (sort key, seq) on indexes, one statement for the page and its attempts
-// and, after a cursor, one to know whether a page lies behind it. Gets
-// are one indexed statement.
+// CreateEvents of a PostgreSQL schema take turns on an advisory lock).
+// On PostgreSQL, CreateMatchedEvent is one statement, matching included
+// (a transaction of two with a bound), and CreateEventTx two in the
+// application's transaction: the lock, then that statement. On SQLite
+// they are five statements and six. A write of a subscription is a
+// transaction: on PostgreSQL it locks the row (to update or delete it),
+// takes the partner's lock when the write changes matching, then writes;
+// a create writes the subscription's queue too. A claim probes each subscription's queue once (a row per
+// subscription) and reads at most Limit+1 claimable deliveries from each
+// with an index, passing over those of the queue whose leases are in
+// force (the deliveries in flight), then runs four more statements (five
+// when a subscription it hands out was written since the store last
+// decoded it). Lists page by keyset (sort key, seq) on indexes, one
+// statement for the page and its attempts and, after a cursor, one to
+// know whether a page lies behind it. Gets are one indexed statement.
 //
 // On SQLite the store prepares each statement once, and its writers take
 // turns on a mutex of its own before SQLite's lock, which then only

@@ -45,12 +45,6 @@ WHERE e.partner_id = $1
 ORDER BY e.{key} {dir}, e.seq {dir}
 LIMIT $9 + 0`
 
-	// updateCounts adds to one shard of the counts: $1 pending, $2
-	// succeeded, $3 failed, $4 the shard.
-	updateCounts = `UPDATE monitehooks_counts
-SET pending = pending + $1, succeeded = succeeded + $2, failed = failed + $3
-WHERE shard = $4`
-
 	// lockBacklog makes the bounded CreateEvents of a schema take turns
 	// until their transactions end, so that two of them cannot both find
 	// room for their deliveries and pass the bound together.
@@ -60,9 +54,22 @@ WHERE shard = $4`
 FROM monitehooks_counts`
 )
 
-// countShards is how many rows monitehooks_counts has (see the first
-// migration).
+// countShards is how many rows monitehooks_counts has at first (see the
+// first migration). On PostgreSQL a writer that finds every shard held
+// by another transaction makes one more (see updateCounts).
 const countShards = 16
+
+// newShard returns the shard updateCounts (and insertMatchedEvent) is
+// given: on SQLite one of the first migration's, picked at random; on
+// PostgreSQL the number of a shard to make when every shard is held,
+// above those, picked at random among 2^30 so that two writers seldom
+// pick the same.
+func (s *Store) newShard() int {
+	if s.dialect == DialectPostgres {
+		return countShards + rand.IntN(1<<30)
+	}
+	return rand.IntN(countShards)
+}
 
 // scanEvent reads a row of eventColumns.
 func scanEvent(row interface{ Scan(...any) error }) (ev monitehooks.Event, seq int64, err error) {
@@ -97,46 +104,12 @@ func (s *Store) CreateEvent(ctx context.Context, p monitehooks.CreateEventParams
 		seen[sid] = true
 		pairs[i] = [2]string{newID(), sid}
 	}
-	created, err := toNs("event CreatedAt", p.Event.CreatedAt)
+	ev, err := newEvent(p)
 	if err != nil {
 		return monitehooks.Event{}, err
 	}
-	due, err := toNs("Due", p.Due)
-	if err != nil {
-		return monitehooks.Event{}, err
-	}
-	ev := p.Event
-	ev.ID = newID()
-	ev.Object = clone(ev.Object)
-
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		var seq int64
-		expires := sql.NullInt64{Int64: created, Valid: len(pairs) == 0}
-		err := s.queryRow(ctx, tx, s.q.insertEvent, ev.ID, ev.PartnerID, ev.EntityID, string(ev.ObjectType),
-			ev.ObjectID, string(ev.Type), ev.Object, created, len(pairs), expires).Scan(&seq)
-		if err != nil {
-			return fmt.Errorf("sqlstore: storing event: %w", err)
-		}
-		if len(pairs) == 0 {
-			return nil
-		}
-		if p.MaxPending > 0 {
-			if err := s.checkBacklog(ctx, tx, len(pairs), p.MaxPending); err != nil {
-				return err
-			}
-		}
-		deliveries, _ := json.Marshal(pairs)       // strings only: never fails
-		subs, _ := json.Marshal(p.SubscriptionIDs) // idem
-		if _, err := s.exec(ctx, tx, s.q.insertDeliveries, seq, ev.PartnerID, string(ev.ObjectType), string(ev.Type), due, string(deliveries)); err != nil {
-			return fmt.Errorf("sqlstore: storing deliveries: %w", err)
-		}
-		if _, err := s.exec(ctx, tx, s.q.insertQueues, string(subs)); err != nil {
-			return fmt.Errorf("sqlstore: storing delivery queues: %w", err)
-		}
-		if err := s.notifyTx(ctx, tx); err != nil {
-			return err
-		}
-		return s.count(ctx, tx, counts{pending: len(pairs)})
+		return s.storeEvent(ctx, s.own(tx), &ev, pairs, p.MaxPending, true)
 	})
 	if err != nil {
 		return monitehooks.Event{}, err
@@ -144,29 +117,96 @@ func (s *Store) CreateEvent(ctx context.Context, p monitehooks.CreateEventParams
 	if len(pairs) > 0 {
 		s.committed()
 	}
+	return ev.Event, nil
+}
+
+// newEventRow is an event to store: the event, with its new ID and a copy
+// of its Object, and its times in stored form.
+type newEventRow struct {
+	monitehooks.Event
+	created, due int64
+}
+
+// newEvent returns the event of p to store.
+func newEvent(p monitehooks.CreateEventParams) (newEventRow, error) {
+	created, err := toNs("event CreatedAt", p.Event.CreatedAt)
+	if err != nil {
+		return newEventRow{}, err
+	}
+	due, err := toNs("Due", p.Due)
+	if err != nil {
+		return newEventRow{}, err
+	}
+	ev := newEventRow{Event: p.Event, created: created, due: due}
+	ev.ID = newID()
+	ev.Object = clone(ev.Object)
 	return ev, nil
 }
 
+// storeEvent stores ev and its deliveries, pairs of (delivery ID,
+// subscription ID), in the transaction x, honouring the bound on the
+// backlog (0: none); lockBacklog takes the backlog's lock first (see
+// checkBacklog).
+func (s *Store) storeEvent(ctx context.Context, x txExec, ev *newEventRow, pairs [][2]string, bound int, lockBacklog bool) error {
+	var seq int64
+	expires := sql.NullInt64{Int64: ev.created, Valid: len(pairs) == 0}
+	err := x.queryRow(ctx, s.q.insertEvent, ev.ID, ev.PartnerID, ev.EntityID, string(ev.ObjectType),
+		ev.ObjectID, string(ev.Type), ev.Object, ev.created, len(pairs), expires).Scan(&seq)
+	if err != nil {
+		return fmt.Errorf("sqlstore: storing event: %w", err)
+	}
+	if len(pairs) == 0 {
+		return nil
+	}
+	if bound > 0 {
+		if err := s.checkBacklog(ctx, x, len(pairs), bound, lockBacklog); err != nil {
+			return err
+		}
+	}
+	deliveries, _ := json.Marshal(pairs) // strings only: never fails
+	subs := make([]string, len(pairs))
+	for i, pair := range pairs {
+		subs[i] = pair[1]
+	}
+	subsJSON, _ := json.Marshal(subs) // idem
+	if _, err := x.exec(ctx, s.q.insertDeliveries, seq, ev.PartnerID, string(ev.ObjectType), string(ev.Type), ev.due, string(deliveries)); err != nil {
+		return fmt.Errorf("sqlstore: storing deliveries: %w", err)
+	}
+	if _, err := x.exec(ctx, s.q.insertQueues, string(subsJSON)); err != nil {
+		return fmt.Errorf("sqlstore: storing delivery queues: %w", err)
+	}
+	if err := s.notifyTx(ctx, x); err != nil {
+		return err
+	}
+	return s.count(ctx, x, counts{pending: len(pairs)})
+}
+
 // checkBacklog answers an error wrapping ErrBacklogFull when n more
-// pending deliveries would pass the bound. On PostgreSQL it first takes a
-// lock that the bounded CreateEvents of the schema hold until their
-// transactions end (and so does the caller): it serializes them, not the
-// unbounded ones, nor anything else. On SQLite the transaction holds the
-// write lock already.
-func (s *Store) checkBacklog(ctx context.Context, tx *sql.Tx, n, bound int) error {
-	if s.dialect == DialectPostgres {
-		if _, err := s.exec(ctx, tx, lockBacklog, "monitehooks_backlog:"+s.schema); err != nil {
+// pending deliveries would pass the bound. On PostgreSQL, with lock set,
+// it first takes a lock that the bounded CreateEvents of the schema hold
+// until their transactions end (and so does the caller): it serializes
+// them, not the unbounded ones, nor anything else. On SQLite the
+// transaction holds the write lock already.
+func (s *Store) checkBacklog(ctx context.Context, x txExec, n, bound int, lock bool) error {
+	if lock && s.dialect == DialectPostgres {
+		if _, err := x.exec(ctx, lockBacklog, "monitehooks_backlog:"+s.schema); err != nil {
 			return fmt.Errorf("sqlstore: locking the backlog: %w", err)
 		}
 	}
 	var c monitehooks.DeliveryCounts
-	if err := s.queryRow(ctx, tx, s.q.sumCounts).Scan(&c.Pending, &c.Succeeded, &c.Failed); err != nil {
+	if err := x.queryRow(ctx, s.q.sumCounts).Scan(&c.Pending, &c.Succeeded, &c.Failed); err != nil {
 		return fmt.Errorf("sqlstore: counting the backlog: %w", err)
 	}
 	if c.Pending+n > bound {
-		return fmt.Errorf("sqlstore: %d deliveries pending, %d more would pass the bound of %d: %w", c.Pending, n, bound, monitehooks.ErrBacklogFull)
+		return backlogFull(c.Pending, n, bound)
 	}
 	return nil
+}
+
+// backlogFull is the error of an event whose n deliveries would take the
+// pending ones past the bound.
+func backlogFull(pending, n, bound int) error {
+	return fmt.Errorf("sqlstore: %d deliveries pending, %d more would pass the bound of %d: %w", pending, n, bound, monitehooks.ErrBacklogFull)
 }
 
 // clone returns a copy of b, nil for nil.
@@ -180,12 +220,13 @@ func clone(b []byte) []byte {
 // counts are changes to the delivery counts.
 type counts struct{ pending, succeeded, failed int }
 
-// count adds c to the counts, in a shard picked at random.
-func (s *Store) count(ctx context.Context, tx *sql.Tx, c counts) error {
+// count adds c to the counts, in a shard picked at random: on
+// PostgreSQL among those no other transaction holds (see updateCounts).
+func (s *Store) count(ctx context.Context, x txExec, c counts) error {
 	if c == (counts{}) {
 		return nil
 	}
-	if _, err := s.exec(ctx, tx, s.q.updateCounts, c.pending, c.succeeded, c.failed, rand.IntN(countShards)); err != nil {
+	if _, err := x.exec(ctx, s.q.updateCounts, c.pending, c.succeeded, c.failed, s.newShard()); err != nil {
 		return fmt.Errorf("sqlstore: counting deliveries: %w", err)
 	}
 	return nil

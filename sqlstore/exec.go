@@ -143,3 +143,52 @@ func (s *Store) exec(ctx context.Context, tx *sql.Tx, query string, args ...any)
 	}
 	return st.ExecContext(ctx, args...)
 }
+
+// txExec runs the statements of one transaction. The store's own
+// transactions run through its prepared statements (ownTx); a
+// transaction of the application's own (CreateEventTx), which may belong
+// to another *sql.DB, runs its statements as they are (callerTx): a
+// statement prepared on one *sql.DB cannot run in a transaction of
+// another.
+type txExec interface {
+	exec(ctx context.Context, query string, args ...any) (sql.Result, error)
+	queryRow(ctx context.Context, query string, args ...any) row
+	query(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// ownTx is a transaction of the store's own; with a nil tx, each
+// statement is a transaction of its own.
+type ownTx struct {
+	s  *Store
+	tx *sql.Tx
+}
+
+// own returns the txExec of the store's transaction tx.
+func (s *Store) own(tx *sql.Tx) ownTx { return ownTx{s, tx} }
+
+func (o ownTx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return o.s.exec(ctx, o.tx, query, args...)
+}
+
+func (o ownTx) queryRow(ctx context.Context, query string, args ...any) row {
+	return o.s.queryRow(ctx, o.tx, query, args...)
+}
+
+func (o ownTx) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return o.s.query(ctx, o.tx, query, args...)
+}
+
+// callerTx is a transaction of the application's own.
+type callerTx struct{ tx *sql.Tx }
+
+func (c callerTx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return c.tx.ExecContext(ctx, query, args...)
+}
+
+func (c callerTx) queryRow(ctx context.Context, query string, args ...any) row {
+	return c.tx.QueryRowContext(ctx, query, args...)
+}
+
+func (c callerTx) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return c.tx.QueryContext(ctx, query, args...)
+}

@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
 	"database/sql/driver"
 	"errors"
 	"fmt"
@@ -86,12 +85,12 @@ func (s *Store) Notifications() <-chan struct{} {
 	return n.ch
 }
 
-// notifyTx asks PostgreSQL to wake the listeners when tx commits.
-func (s *Store) notifyTx(ctx context.Context, tx *sql.Tx) error {
+// notifyTx asks PostgreSQL to wake the listeners when x commits.
+func (s *Store) notifyTx(ctx context.Context, x txExec) error {
 	if !s.notifier.enabled || s.dialect != DialectPostgres {
 		return nil
 	}
-	if _, err := s.exec(ctx, tx, notify, s.notifier.channel); err != nil {
+	if _, err := x.exec(ctx, notify, s.notifier.channel); err != nil {
 		return fmt.Errorf("sqlstore: notifying: %w", err)
 	}
 	return nil

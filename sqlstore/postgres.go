@@ -4,6 +4,107 @@ package sqlstore
 // arguments are passed as text and cast, so that the driver never guesses
 // how to encode them.
 var postgresQueries = dialectQueries{
+	// selectSubscriptionLocked reads the partner's subscription for
+	// ChangeSubscription and locks its row until the transaction ends.
+	selectSubscriptionLocked: selectSubscription + `
+FOR UPDATE`,
+
+	// subscriptionsByID reads the subscriptions, not deleted, whose IDs
+	// are in the JSON array $1, with their versions.
+	subscriptionsByID: `SELECT ` + subscriptionColumns + `, s.version
+FROM monitehooks_subscriptions s
+WHERE s.id IN (SELECT t.x::uuid FROM jsonb_array_elements_text($1::text::jsonb) AS t(x)) AND s.deleted = FALSE`,
+
+	// insertMatchedEvent stores an event and one pending delivery per
+	// subscription it matches, in one statement: the matching
+	// subscriptions (the partner's, enabled, of the object type, whose
+	// event types are none or name the event's type; see the index
+	// monitehooks_subscriptions_match_idx) in creation order, the bound
+	// on the backlog, the event, its deliveries, their queues, the counts
+	// and the notification. $1 the event's ID, $2 partner, $3 entity, $4
+	// object type, $5 object ID, $6 event type, $7 object, $8 created,
+	// $9 due, $10 the bound (0: none), $11 the channel to notify ('':
+	// none), $12 a shard of the counts to make when every shard is
+	// locked.
+	//
+	// It answers one row: the event's seq, NULL when the bound refused
+	// it (and nothing was stored); how many subscriptions matched; and
+	// the pending deliveries counted for the bound. The counts' shard is
+	// picked among those no other transaction holds (SKIP LOCKED), so
+	// that a transaction of the application's own, which holds its shard
+	// until it ends, never makes another wait.
+	insertMatchedEvent: `WITH matched AS (
+	SELECT s.id, s.seq
+	FROM monitehooks_subscriptions s
+	WHERE s.partner_id = $2::text AND s.object_type = $4::text AND s.status = 'enabled' AND s.deleted = FALSE
+		AND (s.event_types = '[]' OR s.event_types::jsonb @> jsonb_build_array($6::text))
+), room AS (
+	SELECT m.n, CASE WHEN $10::bigint > 0 AND m.n > 0
+		THEN (SELECT COALESCE(SUM(c.pending), 0) FROM monitehooks_counts c) ELSE 0 END AS pending
+	FROM (SELECT count(*) AS n FROM matched) m
+), ok AS (
+	SELECT r.n FROM room r WHERE $10::bigint <= 0 OR r.n = 0 OR r.pending + r.n <= $10::bigint
+), ev AS (
+	INSERT INTO monitehooks_events
+		(id, partner_id, entity_id, object_type, object_id, type, object, created_ns, deliveries_left, expires_ns)
+	SELECT $1::uuid, $2::text, $3::text, $4::text, $5::text, $6::text, $7::bytea, $8::bigint, ok.n,
+		CASE WHEN ok.n = 0 THEN $8::bigint END
+	FROM ok
+	RETURNING seq
+), deliveries AS (
+	INSERT INTO monitehooks_deliveries
+		(id, event_seq, subscription_id, partner_id, object_type, event_type, status, next_attempt_ns, available_ns, created_ns, updated_ns)
+	SELECT gen_random_uuid(), ev.seq, m.id, $2::text, $4::text, $6::text, 'pending', $9::bigint, $9::bigint, $9::bigint, $9::bigint
+	FROM ev, matched m
+	ORDER BY m.seq
+), queues AS (
+	INSERT INTO monitehooks_queues (subscription_id)
+	SELECT m.id FROM ev, matched m
+	ORDER BY m.id
+	ON CONFLICT (subscription_id) DO NOTHING
+), shard AS (
+	SELECT c.shard FROM monitehooks_counts c
+	WHERE EXISTS (SELECT 1 FROM ev, ok WHERE ok.n > 0)
+	ORDER BY random()
+	LIMIT 1
+	FOR UPDATE SKIP LOCKED
+), counted AS (
+	UPDATE monitehooks_counts c SET pending = c.pending + ok.n
+	FROM shard, ok
+	WHERE c.shard = shard.shard
+), new_shard AS (
+	INSERT INTO monitehooks_counts AS c (shard, pending)
+	SELECT $12::integer, ok.n FROM ev, ok
+	WHERE ok.n > 0 AND NOT EXISTS (SELECT 1 FROM shard)
+	ON CONFLICT (shard) DO UPDATE SET pending = c.pending + excluded.pending
+), notified AS (
+	SELECT pg_notify($11::text, '') FROM ev, ok WHERE $11::text <> '' AND ok.n > 0
+)
+SELECT (SELECT seq FROM ev), r.n, r.pending, (SELECT count(*) FROM notified)
+FROM room r`,
+
+	// updateCounts adds $1 pending, $2 succeeded and $3 failed to a
+	// shard of the counts that no other transaction holds (SKIP LOCKED),
+	// so that a transaction of the application's own, which holds the
+	// shard it picked until it ends, never makes another wait; when
+	// every shard is held it makes the shard $4.
+	updateCounts: `WITH shard AS (
+	SELECT c.shard FROM monitehooks_counts c
+	ORDER BY random()
+	LIMIT 1
+	FOR UPDATE SKIP LOCKED
+), counted AS (
+	UPDATE monitehooks_counts c
+	SET pending = c.pending + $1::bigint, succeeded = c.succeeded + $2::bigint, failed = c.failed + $3::bigint
+	FROM shard
+	WHERE c.shard = shard.shard
+)
+INSERT INTO monitehooks_counts AS c (shard, pending, succeeded, failed)
+SELECT $4::integer, $1::bigint, $2::bigint, $3::bigint
+WHERE NOT EXISTS (SELECT 1 FROM shard)
+ON CONFLICT (shard) DO UPDATE
+SET pending = c.pending + excluded.pending, succeeded = c.succeeded + excluded.succeeded, failed = c.failed + excluded.failed`,
+
 	// insertDeliveries: $1 the event's seq, $2 partner, $3 object type,
 	// $4 event type, $5 due, $6 a JSON array of [delivery ID,
 	// subscription ID], in the order the deliveries are made, which their
@@ -75,10 +176,12 @@ FROM jsonb_to_recordset($1::text::jsonb) AS x(seq BIGINT, token TEXT)
 WHERE d.seq = x.seq`,
 
 	// claimSelect reads what a worker needs of the deliveries whose seqs
-	// are in the JSON array $1.
+	// are in the JSON array $1, with the version of their subscriptions
+	// (0 for one deleted).
 	claimSelect: `SELECT ` + claimColumns + `
 FROM monitehooks_deliveries d
 JOIN monitehooks_events e ON e.seq = d.event_seq
+LEFT JOIN monitehooks_subscriptions s ON s.id = d.subscription_id AND s.deleted = FALSE
 WHERE d.seq IN (SELECT t.x::bigint FROM jsonb_array_elements_text($1::text::jsonb) AS t(x))`,
 
 	// claimNextDue is when the next pending delivery becomes claimable
@@ -136,6 +239,21 @@ SET deliveries_left = e.deliveries_left - x.lost,
 	expires_ns = CASE WHEN e.deliveries_left - x.lost <= 0 THEN x.last END
 FROM x, locked
 WHERE e.seq = x.seq AND locked.seq = x.seq`,
+
+	// pruneTombstones deletes, with their queues, up to $2 deleted
+	// subscriptions last written before $1 that have no delivery left,
+	// skipping those another sweep has locked.
+	pruneTombstones: `WITH gone AS (
+	SELECT s.seq, s.id FROM monitehooks_subscriptions s
+	WHERE s.deleted = TRUE AND s.updated_ns < $1
+		AND NOT EXISTS (SELECT 1 FROM monitehooks_deliveries d WHERE d.subscription_id = s.id)
+	ORDER BY s.updated_ns, s.seq
+	LIMIT $2
+	FOR UPDATE OF s SKIP LOCKED
+), queues AS (
+	DELETE FROM monitehooks_queues q USING gone WHERE q.subscription_id = gone.id
+)
+DELETE FROM monitehooks_subscriptions s USING gone WHERE s.seq = gone.seq`,
 
 	// deleteEvents deletes up to $2 events left without deliveries whose
 	// age counts from before $1, oldest first, skipping those another

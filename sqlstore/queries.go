@@ -18,6 +18,18 @@ type queries struct {
 	loadSubscriptions  string
 	subscriptionSeq    string
 	subscriptionExists string
+	insertQueue        string
+	// Writes of subscriptions on PostgreSQL: see shared.go.
+	selectMatchKeyLocked string
+	// ChangeSubscription's read, which locks the row on PostgreSQL.
+	selectSubscriptionLocked string // dialect
+	subscriptionsByID        string // dialect
+	lockPartner              string
+	instance                 string
+
+	matchSubscriptions string // dialect: SQLite's matching, before insertEvent
+	insertMatchedEvent string // dialect: PostgreSQL's matching and storing in one statement
+	lockPartnerShared  string
 
 	insertEvent      string
 	insertDeliveries string // dialect
@@ -49,8 +61,10 @@ type queries struct {
 	deleteDeliveries       string // dialect
 	expireEvents           string // dialect
 	deleteEvents           string // dialect
+	pruneQueues            string // dialect: SQLite's, before pruneTombstones
+	pruneTombstones        string // dialect
 
-	updateCounts string
+	updateCounts string // dialect
 	sumCounts    string
 
 	// The lists, by scan direction: asc scans in ascending order of the
@@ -67,10 +81,12 @@ type scans struct{ asc, desc string }
 
 // dialectQueries are the statements that differ between the dialects.
 type dialectQueries struct {
-	insertDeliveries, insertQueues                                     string
+	selectSubscriptionLocked, subscriptionsByID                        string
+	matchSubscriptions, insertMatchedEvent                             string
+	insertDeliveries, insertQueues, updateCounts                       string
 	claimCandidates, claimTurns, claimLease, claimSelect, claimNextDue string
 	expiredDeliveries, deleteDeliveryAttempts, deleteDeliveries        string
-	expireEvents, deleteEvents                                         string
+	expireEvents, deleteEvents, pruneQueues, pruneTombstones           string
 }
 
 // newQueries returns the statements of dialect d, naming the schema when
@@ -82,13 +98,24 @@ func newQueries(d Dialect, schema string) *queries {
 	}
 	Q := func(query string) string { return qualify(query, schema) }
 	return &queries{
-		insertSubscription: Q(insertSubscription),
-		selectSubscription: Q(selectSubscription),
-		updateSubscription: Q(updateSubscription),
-		deleteSubscription: Q(deleteSubscription),
-		loadSubscriptions:  Q(loadSubscriptions),
-		subscriptionSeq:    Q(subscriptionSeq),
-		subscriptionExists: Q(subscriptionExists),
+		insertSubscription:   Q(insertSubscription),
+		selectSubscription:   Q(selectSubscription),
+		updateSubscription:   Q(updateSubscription),
+		deleteSubscription:   Q(deleteSubscription),
+		loadSubscriptions:    Q(loadSubscriptions),
+		subscriptionSeq:      Q(subscriptionSeq),
+		subscriptionExists:   Q(subscriptionExists),
+		insertQueue:          Q(insertQueue),
+		selectMatchKeyLocked: Q(selectMatchKeyLocked),
+
+		selectSubscriptionLocked: Q(dq.selectSubscriptionLocked),
+		subscriptionsByID:        Q(dq.subscriptionsByID),
+		lockPartner:              lockPartner,
+		instance:                 Q(selectInstance),
+
+		matchSubscriptions: Q(dq.matchSubscriptions),
+		insertMatchedEvent: Q(dq.insertMatchedEvent),
+		lockPartnerShared:  Q(lockPartnerShared),
 
 		insertEvent:      Q(insertEvent),
 		insertDeliveries: Q(dq.insertDeliveries),
@@ -120,8 +147,10 @@ func newQueries(d Dialect, schema string) *queries {
 		deleteDeliveries:       Q(dq.deleteDeliveries),
 		expireEvents:           Q(dq.expireEvents),
 		deleteEvents:           Q(dq.deleteEvents),
+		pruneQueues:            Q(dq.pruneQueues),
+		pruneTombstones:        Q(dq.pruneTombstones),
 
-		updateCounts: Q(updateCounts),
+		updateCounts: Q(dq.updateCounts),
 		sumCounts:    Q(sumCounts),
 
 		listSubscriptionsByCreated: listScans(schema, listSubscriptions, "created_ns"),
@@ -146,7 +175,7 @@ func listScans(schema, template, key string) scans {
 // tableName matches the store's table names where a statement uses them.
 // \b keeps index names (monitehooks_deliveries_queue_idx) as they are:
 // an index lives in its table's schema and cannot be qualified.
-var tableName = regexp.MustCompile(`\bmonitehooks_(subscriptions|events|deliveries|attempts|queues|counts|migrations)\b`)
+var tableName = regexp.MustCompile(`\bmonitehooks_(subscriptions|events|deliveries|attempts|queues|counts|migrations|instance)\b`)
 
 // qualify returns query with every table name prefixed by the schema.
 func qualify(query, schema string) string {

@@ -37,6 +37,11 @@ type eventLeft struct {
 // once and never wait for each other; the events are locked in order, so
 // that they never wait for each other in a circle.
 //
+// In the same transaction it deletes up to p.Limit tombstones of deleted
+// subscriptions (see DeleteSubscription) last written before p.Before
+// whose deliveries are all gone, with their queues: a subscription
+// deleted long ago costs claims nothing, and the database no row.
+//
 // A list token naming a deleted item continues from the item's sort key:
 // see ListDeliveries.
 func (s *Store) DeleteExpired(ctx context.Context, p monitehooks.DeleteExpiredParams) (monitehooks.DeleteExpiredResult, error) {
@@ -68,6 +73,14 @@ func (s *Store) DeleteExpired(ctx context.Context, p monitehooks.DeleteExpiredPa
 			return fmt.Errorf("sqlstore: deleting expired events: %w", err)
 		}
 		res.Events = int(n)
+		if s.q.pruneQueues != "" {
+			if _, err := s.exec(ctx, tx, s.q.pruneQueues, before, p.Limit); err != nil {
+				return fmt.Errorf("sqlstore: deleting the queues of deleted subscriptions: %w", err)
+			}
+		}
+		if _, err := s.exec(ctx, tx, s.q.pruneTombstones, before, p.Limit); err != nil {
+			return fmt.Errorf("sqlstore: deleting the tombstones of subscriptions: %w", err)
+		}
 		return nil
 	})
 	if err != nil {
@@ -147,7 +160,7 @@ func (s *Store) deleteExpiredDeliveries(ctx context.Context, tx *sql.Tx, expired
 	if _, err := s.exec(ctx, tx, s.q.expireEvents, string(leftJSON)); err != nil {
 		return 0, fmt.Errorf("sqlstore: counting the deliveries events have left: %w", err)
 	}
-	if err := s.count(ctx, tx, c); err != nil {
+	if err := s.count(ctx, s.own(tx), c); err != nil {
 		return 0, err
 	}
 	return len(expired), nil

@@ -1,9 +1,44 @@
 package sqlstore
 
+// tombstones selects the IDs of up to $2 deleted subscriptions last
+// written before $1 that have no delivery left (see pruneTombstones).
+const tombstones = `SELECT s.id FROM monitehooks_subscriptions s
+	WHERE s.deleted = TRUE AND s.updated_ns < $1
+		AND NOT EXISTS (SELECT 1 FROM monitehooks_deliveries d WHERE d.subscription_id = s.id)
+	ORDER BY s.updated_ns, s.seq
+	LIMIT $2 + 0`
+
 // sqliteQueries are the statements only SQLite speaks. SQLite lets one
 // connection write at a time, and every transaction of the store begins
 // with the write lock (BEGIN IMMEDIATE), so the claim needs no row locks.
 var sqliteQueries = dialectQueries{
+	// selectSubscriptionLocked reads the partner's subscription for
+	// ChangeSubscription, whose transaction holds the write lock.
+	selectSubscriptionLocked: selectSubscription,
+
+	// subscriptionsByID reads the subscriptions, not deleted, whose IDs
+	// are in the JSON array $1, with their versions.
+	subscriptionsByID: `SELECT ` + subscriptionColumns + `, s.version
+FROM monitehooks_subscriptions s
+WHERE s.id IN (SELECT j.value FROM json_each($1) AS j) AND s.deleted = FALSE`,
+
+	// matchSubscriptions returns the IDs of the subscriptions an event
+	// matches, in creation order: the partner's ($1), enabled, of the
+	// object type ($2), whose event types are none or name the event's
+	// type ($3). The index monitehooks_subscriptions_match_idx finds the
+	// first three; the event types (few) are tested on those rows.
+	matchSubscriptions: `SELECT s.id
+FROM monitehooks_subscriptions s
+WHERE s.partner_id = $1 AND s.object_type = $2 AND s.status = 'enabled' AND s.deleted = FALSE
+	AND (s.event_types = '[]' OR EXISTS (SELECT 1 FROM json_each(s.event_types) AS j WHERE j.value = $3))
+ORDER BY s.seq`,
+
+	// updateCounts adds to one shard of the counts: $1 pending, $2
+	// succeeded, $3 failed, $4 the shard.
+	updateCounts: `UPDATE monitehooks_counts
+SET pending = pending + $1, succeeded = succeeded + $2, failed = failed + $3
+WHERE shard = $4`,
+
 	// insertDeliveries: $1 the event's seq, $2 partner, $3 object type,
 	// $4 event type, $5 due, $6 a JSON array of [delivery ID,
 	// subscription ID], in the order the deliveries are made, which their
@@ -58,10 +93,12 @@ FROM (SELECT json_extract(j.value, '$.seq') AS seq, json_extract(j.value, '$.tok
 WHERE monitehooks_deliveries.seq = x.seq`,
 
 	// claimSelect reads what a worker needs of the deliveries whose seqs
-	// are in the JSON array $1.
+	// are in the JSON array $1, with the version of their subscriptions
+	// (0 for one deleted).
 	claimSelect: `SELECT ` + claimColumns + `
 FROM monitehooks_deliveries d
 JOIN monitehooks_events e ON e.seq = d.event_seq
+LEFT JOIN monitehooks_subscriptions s ON s.id = d.subscription_id AND s.deleted = FALSE
 WHERE d.seq IN (SELECT j.value FROM json_each($1) AS j)`,
 
 	// claimNextDue is when the next pending delivery becomes claimable
@@ -112,6 +149,13 @@ SET deliveries_left = deliveries_left - x.lost,
 FROM (SELECT json_extract(j.value, '$.seq') AS seq, json_extract(j.value, '$.lost') AS lost, json_extract(j.value, '$.last') AS last
 	FROM json_each($1) AS j) AS x
 WHERE monitehooks_events.seq = x.seq`,
+
+	// pruneQueues and pruneTombstones delete up to $2 deleted
+	// subscriptions last written before $1 that have no delivery left,
+	// and their queues first: the same ones, as the write lock holds
+	// between the two.
+	pruneQueues:     `DELETE FROM monitehooks_queues WHERE subscription_id IN (` + tombstones + `)`,
+	pruneTombstones: `DELETE FROM monitehooks_subscriptions WHERE id IN (` + tombstones + `)`,
 
 	// deleteEvents deletes up to $2 events left without deliveries whose
 	// age counts from before $1, oldest first.

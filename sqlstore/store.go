@@ -24,8 +24,9 @@ type Dialect string
 
 // Dialects.
 const (
-	// DialectPostgres is PostgreSQL (12 or later), through the "pgx"
-	// driver of github.com/jackc/pgx/v5/stdlib.
+	// DialectPostgres is PostgreSQL (13 or later: the store calls
+	// gen_random_uuid), through the "pgx" driver of
+	// github.com/jackc/pgx/v5/stdlib.
 	DialectPostgres Dialect = "postgres"
 	// DialectSQLite is SQLite, through the "sqlite" driver of
 	// modernc.org/sqlite (pure Go).
@@ -91,8 +92,10 @@ func (cfg *Config) validate(d Dialect) error {
 }
 
 // Store is a [monitehooks.Store] over a SQL database. It is safe for
-// concurrent use, and several processes may share one database: see the
-// package documentation.
+// concurrent use, and several processes may share one database: it is a
+// [monitehooks.SharedStore], and a [monitehooks.TxStore] that stores
+// events through the application's own transactions. See the package
+// documentation.
 type Store struct {
 	db      *sql.DB
 	dialect Dialect
@@ -110,6 +113,13 @@ type Store struct {
 	serialize bool
 	writeMu   sync.Mutex // held by a writer of the store, when serialize is set
 	notifier  *notifier  // see notify.go
+	subs      subCache   // the subscriptions claims hand out: see subcache.go
+
+	instanceMu sync.Mutex // guards instance
+	// instance is the random ID of the store's tables (see
+	// CreateEventTx), read by New, or by the first CreateEventTx when New
+	// could not.
+	instance string
 }
 
 var (
@@ -231,6 +241,12 @@ func New(ctx context.Context, db *sql.DB, dialect Dialect, cfg *Config) (*Store,
 		if err := migrate(ctx, db, dialect, cfg.Schema, log); err != nil {
 			return nil, err
 		}
+	}
+	// Read now: CreateEventTx may run in a transaction that holds the
+	// only connection of the pool. With SkipMigrations the tables may
+	// not be there yet, and the first CreateEventTx reads it.
+	if _, err := s.instanceID(ctx); err != nil && !cfg.SkipMigrations {
+		return nil, err
 	}
 	return s, nil
 }

@@ -25,12 +25,12 @@ WHERE s.id = $1 AND s.partner_id = $2 AND s.deleted = FALSE`
 
 	updateSubscription = `UPDATE monitehooks_subscriptions
 SET object_type = $3, event_types = $4, url = $5, name = $6, status = $7, api_format = $8, api_version = $9,
-	secrets = $10, failing_since_ns = $11, created_ns = $12, updated_ns = $13
+	secrets = $10, failing_since_ns = $11, created_ns = $12, updated_ns = $13, version = version + 1
 WHERE id = $1 AND partner_id = $2 AND deleted = FALSE`
 
 	// deleteSubscription leaves a tombstone, without the secrets.
 	deleteSubscription = `UPDATE monitehooks_subscriptions
-SET deleted = TRUE, secrets = '[]'
+SET deleted = TRUE, secrets = '[]', version = version + 1
 WHERE id = $1 AND partner_id = $2 AND deleted = FALSE`
 
 	loadSubscriptions = `SELECT ` + subscriptionColumns + `
@@ -41,6 +41,17 @@ WHERE s.deleted = FALSE`
 	subscriptionSeq = `SELECT seq FROM monitehooks_subscriptions WHERE id = $1`
 
 	subscriptionExists = `SELECT 1 FROM monitehooks_subscriptions WHERE id = $1 AND partner_id = $2 AND deleted = FALSE`
+
+	// selectMatchKeyLocked reads what decides which events the partner's
+	// subscription matches (see matchKey), and locks its row until the
+	// transaction ends (PostgreSQL only).
+	selectMatchKeyLocked = `SELECT object_type, event_types, status
+FROM monitehooks_subscriptions
+WHERE id = $1 AND partner_id = $2 AND deleted = FALSE
+FOR UPDATE`
+
+	// insertQueue makes a new subscription's queue (see CreateSubscription).
+	insertQueue = `INSERT INTO monitehooks_queues (subscription_id) VALUES ($1)`
 
 	// listSubscriptions is a list's template (see listScans). $1 partner,
 	// $2 object type or '', $3 and $4 the created range, $5 1 when a
@@ -148,7 +159,12 @@ func subNotFound(id string) error {
 }
 
 // CreateSubscription stores sub with a new ID, whatever sub.ID holds, and
-// returns it.
+// returns it. It makes the subscription's queue of deliveries in the same
+// transaction: an event stored in an application's transaction
+// (CreateEventTx) then never makes the queue, which would hold a lock
+// that an Emit of the same goroutine, outside the open transaction,
+// would wait for. On PostgreSQL, for an enabled subscription, it holds
+// the partner's subscription lock (see shared.go).
 func (s *Store) CreateSubscription(ctx context.Context, sub monitehooks.Subscription) (monitehooks.Subscription, error) {
 	args, err := subscriptionArgs(&sub)
 	if err != nil {
@@ -156,7 +172,17 @@ func (s *Store) CreateSubscription(ctx context.Context, sub monitehooks.Subscrip
 	}
 	sub = sub.Clone()
 	sub.ID = newID()
-	if _, err := s.exec(ctx, nil, s.q.insertSubscription, append([]any{sub.ID, sub.PartnerID}, args...)...); err != nil {
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := s.lockForWrite(ctx, tx, sub.PartnerID, matchKey{}, matchKeyOf(&sub)); err != nil {
+			return err
+		}
+		if _, err := s.exec(ctx, tx, s.q.insertSubscription, append([]any{sub.ID, sub.PartnerID}, args...)...); err != nil {
+			return err
+		}
+		_, err := s.exec(ctx, tx, s.q.insertQueue, sub.ID)
+		return err
+	})
+	if err != nil {
 		return monitehooks.Subscription{}, fmt.Errorf("sqlstore: creating subscription: %w", err)
 	}
 	return sub, nil
@@ -181,7 +207,10 @@ func (s *Store) GetSubscription(ctx context.Context, partnerID, id string) (moni
 }
 
 // UpdateSubscription replaces the stored subscription that has sub's ID
-// and PartnerID.
+// and PartnerID. On PostgreSQL, when the change makes the subscription
+// match other events, it takes the partner's subscription lock, and so
+// waits for the transactions of the application's own that emitted for
+// the partner (see CreateEventTx).
 func (s *Store) UpdateSubscription(ctx context.Context, sub monitehooks.Subscription) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -193,11 +222,22 @@ func (s *Store) UpdateSubscription(ctx context.Context, sub monitehooks.Subscrip
 	if err != nil {
 		return err
 	}
-	res, err := s.exec(ctx, nil, s.q.updateSubscription, append([]any{sub.ID, sub.PartnerID}, args...)...)
-	if err != nil {
-		return fmt.Errorf("sqlstore: updating subscription: %w", err)
-	}
-	return oneRow(res, subNotFound(sub.ID))
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if s.dialect == DialectPostgres {
+			old, err := s.lockedMatchKey(ctx, tx, sub.PartnerID, sub.ID)
+			if err != nil {
+				return err
+			}
+			if err := s.lockForWrite(ctx, tx, sub.PartnerID, old, matchKeyOf(&sub)); err != nil {
+				return err
+			}
+		}
+		res, err := s.exec(ctx, tx, s.q.updateSubscription, append([]any{sub.ID, sub.PartnerID}, args...)...)
+		if err != nil {
+			return fmt.Errorf("sqlstore: updating subscription: %w", err)
+		}
+		return oneRow(res, subNotFound(sub.ID))
+	})
 }
 
 // oneRow answers notFound when res changed no row.
@@ -215,7 +255,10 @@ func oneRow(res sql.Result, notFound error) error {
 // DeleteSubscription removes the partner's subscription with the ID. Its
 // deliveries stay, pending ones included: they can still be claimed. The
 // row stays as a tombstone without secrets, so that list cursors that
-// name it still find their place.
+// name it still find their place, until DeleteExpired deletes it once its
+// deliveries are gone. On PostgreSQL, for an enabled
+// subscription, it takes the partner's subscription lock, as
+// UpdateSubscription does.
 func (s *Store) DeleteSubscription(ctx context.Context, partnerID, id string) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -223,11 +266,22 @@ func (s *Store) DeleteSubscription(ctx context.Context, partnerID, id string) er
 	if !validID(id) {
 		return subNotFound(id)
 	}
-	res, err := s.exec(ctx, nil, s.q.deleteSubscription, id, partnerID)
-	if err != nil {
-		return fmt.Errorf("sqlstore: deleting subscription: %w", err)
-	}
-	return oneRow(res, subNotFound(id))
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if s.dialect == DialectPostgres {
+			old, err := s.lockedMatchKey(ctx, tx, partnerID, id)
+			if err != nil {
+				return err
+			}
+			if err := s.lockForWrite(ctx, tx, partnerID, old, matchKey{}); err != nil {
+				return err
+			}
+		}
+		res, err := s.exec(ctx, tx, s.q.deleteSubscription, id, partnerID)
+		if err != nil {
+			return fmt.Errorf("sqlstore: deleting subscription: %w", err)
+		}
+		return oneRow(res, subNotFound(id))
+	})
 }
 
 // ListSubscriptions returns one page of the partner's subscriptions.

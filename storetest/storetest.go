@@ -28,6 +28,12 @@
 //     when Limit cuts a claim short, NextDue is at or before Now (with one
 //     subscription, the due time of the first delivery left).
 //
+// The SharedStore group runs when the store implements
+// [monitehooks.SharedStore], and skips otherwise. It pins that
+// CreateMatchedEvent refuses SubscriptionIDs with an error, and that a
+// claim's Subscription follows every write of the subscription, even one
+// that keeps its UpdatedAt.
+//
 // Where the contract is silent the suite does not look: whether a token
 // still holds after its lease ended when nobody claimed the delivery again,
 // what RequeueDelivery sets UpdatedAt to, or whether an empty page's Data
@@ -74,6 +80,7 @@ func Run(t *testing.T, newStore func(t *testing.T) monitehooks.Store) {
 		{"Retention", retentionTests()},
 		{"Concurrency", concurrencyTests()},
 		{"Context", contextTests()},
+		{"SharedStore", sharedTests()},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

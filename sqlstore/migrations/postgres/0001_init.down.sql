@@ -1,3 +1,4 @@
+DROP TABLE monitehooks_instance;
 DROP TABLE monitehooks_counts;
 DROP TABLE monitehooks_queues;
 DROP TABLE monitehooks_attempts;

@@ -21,10 +21,19 @@ CREATE TABLE monitehooks_subscriptions (
 	updated_ns       BIGINT NOT NULL,
 	-- A deleted subscription stays as a tombstone without secrets, so that
 	-- a list's cursor naming it still finds its place.
-	deleted          BOOLEAN NOT NULL DEFAULT FALSE
+	deleted          BOOLEAN NOT NULL DEFAULT FALSE,
+	-- Counts the subscription's writes, so that a claim knows whether the
+	-- copy it decoded before is still the subscription as stored.
+	version          BIGINT NOT NULL DEFAULT 1
 );
 CREATE INDEX monitehooks_subscriptions_partner_created_idx ON monitehooks_subscriptions (partner_id, created_ns, seq);
 CREATE INDEX monitehooks_subscriptions_partner_updated_idx ON monitehooks_subscriptions (partner_id, updated_ns, seq);
+-- Matching an event: the partner's enabled subscriptions of an object type,
+-- in creation order; their event types (few) are tested on these rows.
+-- Retention: the tombstones, oldest written first.
+CREATE INDEX monitehooks_subscriptions_tombstones_idx ON monitehooks_subscriptions (updated_ns, seq) WHERE deleted = TRUE;
+CREATE INDEX monitehooks_subscriptions_match_idx ON monitehooks_subscriptions (partner_id, object_type, seq)
+	WHERE status = 'enabled' AND deleted = FALSE;
 
 CREATE TABLE monitehooks_events (
 	seq         BIGSERIAL PRIMARY KEY,
@@ -89,7 +98,8 @@ CREATE TABLE monitehooks_attempts (
 	PRIMARY KEY (delivery_seq, n)
 );
 
--- One row per subscription that ever had a delivery: the claims' queues.
+-- One row per subscription, made with it (or with its first delivery, or
+-- hold): the claims' queues.
 -- last_turn numbers the subscription's last turn at a claim, NULL before
 -- its first: claims take turns between subscriptions, the one whose last
 -- turn is the oldest first.
@@ -112,3 +122,12 @@ CREATE TABLE monitehooks_counts (
 	failed    BIGINT NOT NULL DEFAULT 0
 );
 INSERT INTO monitehooks_counts (shard) SELECT generate_series(0, 15);
+
+-- One row: a random ID made when the tables were, which tells this
+-- database from another that has monitehooks tables too, so that an event
+-- written through a transaction on the wrong one is refused.
+CREATE TABLE monitehooks_instance (
+	one INTEGER PRIMARY KEY DEFAULT 1 CHECK (one = 1),
+	id  TEXT NOT NULL
+);
+INSERT INTO monitehooks_instance (id) VALUES (gen_random_uuid()::text);
