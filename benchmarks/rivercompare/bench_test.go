@@ -15,6 +15,8 @@ var (
 		"batches of each side per benchmark iteration, alternating")
 	flagWorkers = flag.Int("rivercompare.workers", 64,
 		"workers on each side: our emitter's default, and River's MaxWorkers")
+	flagMaxIdle = flag.Int("rivercompare.maxidle", 0,
+		"when positive, SetMaxIdleConns of our store's pool on PostgreSQL; 0 leaves sqlstore.Open's pool as it is (database/sql's default of 2 idle connections)")
 )
 
 // warmEvents is the size of each side's batch before the clock starts, which
@@ -44,7 +46,11 @@ func stores() []store {
 		name:   "postgres",
 		events: 1500,
 		openOurs: func(tb testing.TB, recv *receiver, workers int) *ours {
-			return newOurs(tb, openStore(tb, freshPostgres(tb)), recv, workers)
+			store := openStore(tb, freshPostgres(tb))
+			if *flagMaxIdle > 0 {
+				store.DB().SetMaxIdleConns(*flagMaxIdle)
+			}
+			return newOurs(tb, store, recv, oursConfig{workers: workers})
 		},
 		openRiver: func(tb testing.TB, recv *receiver, secret string, body []byte, workers int) side {
 			return newRiverPostgres(tb, openPool(tb, freshPostgres(tb)), recv, secret, body, workers)
@@ -53,7 +59,7 @@ func stores() []store {
 		name:   "sqlite",
 		events: 3000,
 		openOurs: func(tb testing.TB, recv *receiver, workers int) *ours {
-			return newOurs(tb, openStore(tb, ourSQLiteURL(tb.TempDir())), recv, workers)
+			return newOurs(tb, openStore(tb, ourSQLiteURL(tb.TempDir())), recv, oursConfig{workers: workers})
 		},
 		openRiver: func(tb testing.TB, recv *receiver, secret string, body []byte, workers int) side {
 			return newRiverSQLite(tb, tb.TempDir(), recv, secret, body, workers)

@@ -30,13 +30,24 @@ type side interface {
 	waitRecorded(tb testing.TB, total int64)
 }
 
-// ours is our side: sqlstore, a registry with one subscription to the
+// ours is our side: sqlstore, a registry with subscriptions to the
 // receiver, and an emitter.
 type ours struct {
-	store  *sqlstore.Store
-	em     *monitehooks.Emitter
-	secret string
-	done   tally // deliveries finished (DeliveryDone)
+	store   *sqlstore.Store
+	em      *monitehooks.Emitter
+	secret  string   // the first subscription's
+	secrets []string // every subscription's
+	done    tally    // deliveries finished (DeliveryDone)
+}
+
+// oursConfig is how newOurs sets our side up.
+type oursConfig struct {
+	workers int
+	// subscriptions is how many subscriptions every event matches, each
+	// to the receiver. 0 means 1.
+	subscriptions int
+	// policy is the emitter's retry policy. nil means the default.
+	policy monitehooks.RetryPolicy
 }
 
 // openStore opens a store at url with sqlstore.Open, as an application
@@ -56,8 +67,8 @@ func openStore(tb testing.TB, url string) *sqlstore.Store {
 }
 
 // newOurs subscribes the receiver in a registry over store and starts an
-// emitter with workers workers, shut down when tb ends.
-func newOurs(tb testing.TB, store *sqlstore.Store, recv *receiver, workers int) *ours {
+// emitter, shut down when tb ends.
+func newOurs(tb testing.TB, store *sqlstore.Store, recv *receiver, cfg oursConfig) *ours {
 	tb.Helper()
 	ctx := context.Background()
 	o := &ours{store: store, done: newTally()}
@@ -65,16 +76,20 @@ func newOurs(tb testing.TB, store *sqlstore.Store, recv *receiver, workers int) 
 	if err != nil {
 		tb.Fatalf("NewRegistry: %v", err)
 	}
-	sub, err := reg.Create(ctx, monitehooks.SubscriptionParams{PartnerID: "p", ObjectType: "entity", URL: recv.srv.URL + "/hooks"})
-	if err != nil {
-		tb.Fatalf("creating the subscription: %v", err)
+	for range max(cfg.subscriptions, 1) {
+		sub, err := reg.Create(ctx, monitehooks.SubscriptionParams{PartnerID: "p", ObjectType: "entity", URL: recv.srv.URL + "/hooks"})
+		if err != nil {
+			tb.Fatalf("creating a subscription: %v", err)
+		}
+		o.secrets = append(o.secrets, sub.CurrentSecret())
 	}
-	o.secret = sub.CurrentSecret()
+	o.secret = o.secrets[0]
 	em, err := monitehooks.NewEmitter(store, reg, &monitehooks.EmitterConfig{
-		Workers: workers,
-		// One subscription takes every worker, as River's one queue does;
-		// the default cap (16) is there for many endpoints.
-		PerSubscription:      workers,
+		Workers: cfg.workers,
+		// One subscription may take every worker, as River's one queue
+		// does; the default cap (16) is there for many endpoints.
+		PerSubscription:      cfg.workers,
+		RetryPolicy:          cfg.policy,
 		AllowPrivateNetworks: true,
 		Observer:             &monitehooks.Observer{DeliveryDone: func(monitehooks.DeliveryInfo) { o.done.add() }},
 	})

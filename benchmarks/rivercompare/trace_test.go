@@ -231,7 +231,11 @@ func BenchmarkStatements(b *testing.B) {
 	workers := *flagWorkers
 	c := &comparison{recv: newReceiver(b, false), recorded: make(map[side]int64), labels: make(map[side]context.Context)}
 	oursTrace, riverTrace := newStatementTracer(), newStatementTracer()
-	c.ours = newOurs(b, tracedStore(b, freshPostgres(b), oursTrace), c.recv, workers)
+	store := tracedStore(b, freshPostgres(b), oursTrace)
+	if *flagMaxIdle > 0 {
+		store.DB().SetMaxIdleConns(*flagMaxIdle)
+	}
+	c.ours = newOurs(b, store, c.recv, oursConfig{workers: workers})
 	c.labels[c.ours] = context.Background()
 	c.batch(b, c.ours, warmEvents)
 	c.river = newRiverPostgres(b, tracedPool(b, freshPostgres(b), riverTrace), c.recv, c.ours.secret, c.recv.firstBody(), workers)
