@@ -67,8 +67,7 @@ func postgresServer(tb testing.TB) *sql.DB {
 }
 
 // freshPostgres makes an empty database on the server, dropped when tb
-// ends, and returns its URL: the server's URL with the database's name in
-// place of the server URL's.
+// ends, and returns its URL.
 func freshPostgres(tb testing.TB) string {
 	tb.Helper()
 	db := postgresServer(tb)
@@ -88,6 +87,13 @@ func freshPostgres(tb testing.TB) string {
 			tb.Errorf("dropping database %s: %v", name, err)
 		}
 	})
+	return postgresURL(tb, name)
+}
+
+// postgresURL returns the URL of the database name on the server: the
+// server's URL with name in place of its database.
+func postgresURL(tb testing.TB, name string) string {
+	tb.Helper()
 	u, err := url.Parse(server.url)
 	if err != nil {
 		tb.Fatalf("MONITEHOOKS_TEST_POSTGRES: %v", err)

@@ -20,6 +20,9 @@ type receiver struct {
 	srv     *httptest.Server
 	answers tally       // requests answered
 	gotBody atomic.Bool // first is set
+	// arrivals, when not nil, receives the time each request arrived,
+	// unless it is full.
+	arrivals chan time.Time
 
 	// record makes the receiver keep each request's Webhook-Id and
 	// check its signature against secrets: for the smoke tests, not the
@@ -41,6 +44,12 @@ func newReceiver(tb testing.TB, record bool) *receiver {
 }
 
 func (r *receiver) serve(w http.ResponseWriter, req *http.Request) {
+	if r.arrivals != nil {
+		select {
+		case r.arrivals <- time.Now():
+		default:
+		}
+	}
 	if r.record || !r.gotBody.Load() {
 		r.inspect(req)
 	} else {

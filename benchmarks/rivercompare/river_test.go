@@ -119,18 +119,28 @@ type riverSide[TTx any] struct {
 	failed tally // attempts that failed
 }
 
+// discardLogger is River's logger: the benchmark reads no logs.
+var discardLogger = slog.New(slog.DiscardHandler)
+
+// migrateRiver applies River's migrations to the driver's database with
+// rivermigrate, as River's documentation has an application do.
+func migrateRiver[TTx any](tb testing.TB, driver riverdriver.Driver[TTx]) {
+	tb.Helper()
+	migrator, err := rivermigrate.New(driver, nil)
+	if err != nil {
+		tb.Fatalf("rivermigrate.New: %v", err)
+	}
+	if _, err := migrator.Migrate(context.Background(), rivermigrate.DirectionUp, nil); err != nil {
+		tb.Fatalf("migrating River's tables: %v", err)
+	}
+}
+
 // newRiver migrates River's tables into the driver's database, and starts
 // a client whose jobs post body to the receiver; it stops when tb ends.
 func newRiver[TTx any](tb testing.TB, driver riverdriver.Driver[TTx], recv *receiver, secret string, body []byte, workers int) *riverSide[TTx] {
 	tb.Helper()
 	ctx := context.Background()
-	migrator, err := rivermigrate.New(driver, nil)
-	if err != nil {
-		tb.Fatalf("rivermigrate.New: %v", err)
-	}
-	if _, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
-		tb.Fatalf("migrating River's tables: %v", err)
-	}
+	migrateRiver(tb, driver)
 	ws := river.NewWorkers()
 	if err := river.AddWorkerSafely(ws, newPostWorker(recv.srv.URL+"/hooks", secret, workers)); err != nil {
 		tb.Fatalf("AddWorker: %v", err)
@@ -140,7 +150,7 @@ func newRiver[TTx any](tb testing.TB, driver riverdriver.Driver[TTx], recv *rece
 		FetchPollInterval: riverFetchPollInterval,
 		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: workers}},
 		Workers:           ws,
-		Logger:            slog.New(slog.DiscardHandler),
+		Logger:            discardLogger,
 	})
 	if err != nil {
 		tb.Fatalf("river.NewClient: %v", err)
