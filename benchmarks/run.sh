@@ -18,8 +18,8 @@ done
 	go test -run '^$' -bench . -benchmem -count 3 . ./memstore ./internal/objcheck
 	echo "# cd benchmarks/stripecompat && go test -run '^\$' -bench . -benchmem -count 3"
 	(cd benchmarks/stripecompat && go test -run '^$' -bench . -benchmem -count 3)
-	echo "# cd benchmarks/rivercompare && go test -run '^\$' -bench BenchmarkDeliveryVsRiver -benchtime 1x -count 3"
-	(cd benchmarks/rivercompare && go test -run '^$' -bench BenchmarkDeliveryVsRiver -benchtime 1x -count 3)
+	echo "# cd benchmarks/rivercompare && go test -run '^\$' -bench BenchmarkDeliveryVsRiver -benchtime 1x -count 3 -timeout 30m"
+	(cd benchmarks/rivercompare && go test -run '^$' -bench BenchmarkDeliveryVsRiver -benchtime 1x -count 3 -timeout 30m)
 	echo "# MONITEHOOKS_SOAK=full go test -run TestSoak -count 1 -v ."
 	MONITEHOOKS_SOAK=full go test -run TestSoak -count 1 -v .
 } 2>&1 | tee "$out"
