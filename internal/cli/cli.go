@@ -37,7 +37,7 @@ Usage:
 Commands:
 
 	demo        run a fake Monite and a receiver, deliver one event of every type
-	serve       serve the webhook REST API at /v1 over an in-memory store
+	serve       serve the webhook REST API at /v1, in memory, SQLite or PostgreSQL
 	listen      record the requests sent to it, one JSON line each
 	trigger     emit an event through a running API (POST /events)
 	events      list the events of a running API
