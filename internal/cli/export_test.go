@@ -33,3 +33,6 @@ func ServeStore(args []string, env map[string]string) (store string, lease time.
 	p, err := parseServeParams(lookup("serve"), args, func(k string) string { return env[k] })
 	return p.store, p.lease, err
 }
+
+// StoreError is storeError.
+func StoreError(store string, err error) string { return storeError(store, err) }

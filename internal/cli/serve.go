@@ -42,7 +42,7 @@ still pending (waiting for a retry), which are never sent. In an SQLite
 file or a PostgreSQL database everything is kept: a serve started again
 on the same store has the subscriptions, their secrets, the events and
 the delivery log, and sends what is still pending. A delivery whose
-attempt was in flight when a serve died (killed, or its machine gone) is
+attempt was in flight when a serve died (killed, or crashed) is
 sent again once its --lease ends: at least once, so receivers deduplicate
 on Webhook-Id. Several serve processes given one PostgreSQL URL share the
 work. The database must answer when serve starts: one it cannot reach,

@@ -127,7 +127,7 @@ func redactStore(v string) string {
 // store without its passwords, which are also scrubbed from what the
 // driver said (pgx leaves them out on a best-effort basis).
 func storeError(store string, err error) string {
-	msg := oneLine.Replace(err.Error())
+	msg := joinLines(err.Error())
 	if u, perr := url.Parse(store); perr == nil && isPostgres(store) {
 		var secrets []string
 		if p, ok := u.User.Password(); ok {
@@ -145,6 +145,29 @@ func storeError(store string, err error) string {
 		}
 	}
 	return fmt.Sprintf("store %s: %s", redactStore(store), msg)
+}
+
+// joinLines puts a message of several lines, such as pgx's for a
+// connection tried at several addresses or in several modes, each line
+// indented, on one line: "; " between lines, or " " after a line ending
+// in a colon.
+func joinLines(msg string) string {
+	var b strings.Builder
+	for line := range strings.SplitSeq(msg, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		if b.Len() > 0 {
+			if strings.HasSuffix(b.String(), ":") {
+				b.WriteString(" ")
+			} else {
+				b.WriteString("; ")
+			}
+		}
+		b.WriteString(line)
+	}
+	return oneLine.Replace(b.String()) // a lone \r
 }
 
 // openStore opens the database a checked --store names, applying its

@@ -2,6 +2,7 @@ package cli_test
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -101,12 +102,14 @@ func TestServeStoreUsage(t *testing.T) {
 // TestServeStoreUnreachable: a PostgreSQL server that does not answer at
 // start stops serve with one line naming the store, without its
 // password, and exit 1. Nothing listens on port 1, so the connection is
-// refused at once; connect_timeout bounds it anyway.
+// refused at once; connect_timeout bounds it anyway. Without
+// sslmode=disable, pgx tries twice, with TLS and without, and says so in
+// an error of several lines.
 func TestServeStoreUnreachable(t *testing.T) {
 	t.Parallel()
 	for _, store := range []string{
 		"postgres://postgres:hunter2@127.0.0.1:1/x?sslmode=disable&connect_timeout=5",
-		"postgresql://postgres@127.0.0.1:1/x?sslmode=disable&connect_timeout=5&password=hunter2",
+		"postgresql://postgres@127.0.0.1:1/x?connect_timeout=5&password=hunter2",
 	} {
 		code, stdout, stderr := run(t, "serve", "--addr", "127.0.0.1:0", "--store", store)
 		if code != 1 || stdout != "" {
@@ -114,13 +117,32 @@ func TestServeStoreUnreachable(t *testing.T) {
 		}
 		wantStart := "monitehooks serve: store " + strings.Replace(strings.Replace(store, ":hunter2@", ":xxxxx@", 1), "password=hunter2", "password=xxxxx", 1)
 		if strings.Contains(store, "password=") { // the query is re-encoded, its keys sorted
-			wantStart = "monitehooks serve: store postgresql://postgres@127.0.0.1:1/x?connect_timeout=5&password=xxxxx&sslmode=disable"
+			wantStart = "monitehooks serve: store postgresql://postgres@127.0.0.1:1/x?connect_timeout=5&password=xxxxx"
 		}
 		if !strings.HasPrefix(stderr, wantStart+": ") || !strings.Contains(stderr, "connection refused") || strings.Count(stderr, "\n") != 1 {
 			t.Errorf("stderr = %q; want one line starting %q and saying the connection was refused", stderr, wantStart)
 		}
 		if strings.Contains(stderr, "hunter2") {
 			t.Errorf("stderr = %q; it shows the password", stderr)
+		}
+	}
+}
+
+// TestStoreError: the message about a store that did not open is one
+// line, and no password of the URL is in it, even where the driver's
+// error quotes one.
+func TestStoreError(t *testing.T) {
+	t.Parallel()
+	err := errors.New("failed to connect:\n\tas app with s3cr3t\n\tas app with pw2\r")
+	for _, tc := range []struct{ store, want string }{
+		{"postgres://app:s3cr3t@db/app?sslpassword=pw2",
+			"store postgres://app:xxxxx@db/app?sslpassword=xxxxx: failed to connect: as app with xxxxx; as app with xxxxx"},
+		{"postgresql://app@db/app?password=s3cr3t",
+			"store postgresql://app@db/app?password=xxxxx: failed to connect: as app with xxxxx; as app with pw2"},
+		{"sqlite:s3cr3t.db", "store sqlite:s3cr3t.db: failed to connect: as app with s3cr3t; as app with pw2"},
+	} {
+		if got := cli.StoreError(tc.store, err); got != tc.want {
+			t.Errorf("storeError(%q) = %q; want %q", tc.store, got, tc.want)
 		}
 	}
 }
