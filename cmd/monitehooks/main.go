@@ -12,12 +12,16 @@
 //	         every object type through the REST API, emit one event of
 //	         every catalog type, and print each delivery whose signature
 //	         verified; exit 0 when all did
-//	serve    serve the webhook REST API at http://ADDR/v1 over an in-memory
-//	         store, with POST /events, and GET /healthz; flags --addr,
-//	         --token (repeatable; the n-th belongs to partner "partner-n",
-//	         and without any the token "dev-token" is accepted),
-//	         --retry-schedule, --attempt-timeout, --catalog default|monite,
-//	         --log-format text|json and --log-level debug|info|warn|error
+//	serve    serve the webhook REST API at http://ADDR/v1, with POST
+//	         /events, and GET /healthz; flags --addr, --token (repeatable;
+//	         the n-th belongs to partner "partner-n", and without any the
+//	         token "dev-token" is accepted), --store memory|sqlite:PATH|
+//	         postgres://… (default $MONITEHOOKS_STORE, else memory: a
+//	         durable store keeps everything across restarts and crashes,
+//	         and serve processes on one PostgreSQL database share the
+//	         work), --lease, --retry-schedule, --attempt-timeout,
+//	         --retention, --catalog default|monite, --log-format text|json
+//	         and --log-level debug|info|warn|error
 //	listen   a recording receiver printing one JSON line per request on
 //	         stdout, with the status it answered; flags --addr, --secret
 //	         (repeatable) to verify signatures with, and --respond to script

@@ -37,7 +37,7 @@ Usage:
 Commands:
 
 	demo        run a fake Monite and a receiver, deliver one event of every type
-	serve       serve the webhook REST API at /v1 over an in-memory store
+	serve       serve the webhook REST API at /v1, in memory, SQLite or PostgreSQL
 	listen      record the requests sent to it, one JSON line each
 	trigger     emit an event through a running API (POST /events)
 	events      list the events of a running API
@@ -53,6 +53,7 @@ deliveries, redeliver, recover) take its URL and token from --api and
 --token, or else from the environment variables MONITEHOOKS_API and
 MONITEHOOKS_TOKEN. Those that print API resources print a table for
 people, or with --json JSON lines: each resource as the API answers it.
+serve takes its store from --store, or else from MONITEHOOKS_STORE.
 
 Exit status: 0 on success (and after a graceful stop on SIGINT or
 SIGTERM), 1 on failure, 2 on a usage error, which is told in one line on

@@ -19,7 +19,7 @@
 //
 //	0  success, including a graceful stop on SIGINT or SIGTERM
 //	1  failure (a delivery that did not verify, an API error, an address
-//	   already in use, …)
+//	   already in use, a store serve cannot open, …)
 //	2  usage error: an unknown command, a bad flag or a missing argument;
 //	   one line on stderr names the problem and where the usage is
 //

@@ -25,3 +25,14 @@ func RetentionFlag(args ...string) (time.Duration, error) {
 	err := fs.Parse(args)
 	return *d, err
 }
+
+// ServeStore parses a serve command line, with env as the environment,
+// and returns the --store and --lease it holds (the lease 0 for the
+// emitter's default).
+func ServeStore(args []string, env map[string]string) (store string, lease time.Duration, err error) {
+	p, err := parseServeParams(lookup("serve"), args, func(k string) string { return env[k] })
+	return p.store, p.lease, err
+}
+
+// StoreError is storeError.
+func StoreError(store string, err error) string { return storeError(store, err) }

@@ -84,11 +84,17 @@ type running struct {
 // goroutine. The test's cleanup stops it if the test has not.
 func start(t *testing.T, args ...string) *running {
 	t.Helper()
+	return startEnv(t, nil, args...)
+}
+
+// startEnv is start with env as the environment.
+func startEnv(t *testing.T, env map[string]string, args ...string) *running {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &running{cancel: cancel, stdout: newLineBuffer(), stderr: newLineBuffer(), done: make(chan struct{})}
 	go func() {
 		defer close(r.done)
-		r.code = cli.RunEnv(ctx, args, r.stdout, r.stderr, nil)
+		r.code = cli.RunEnv(ctx, args, r.stdout, r.stderr, env)
 	}()
 	t.Cleanup(func() {
 		cancel()

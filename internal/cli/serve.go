@@ -17,15 +17,15 @@ import (
 
 const serveUsage = `usage: monitehooks serve [--addr ADDR] [--token T]... [--retry-schedule LIST]
                          [--attempt-timeout D] [--catalog default|monite]
+                         [--store memory|sqlite:PATH|postgres://...] [--lease D]
                          [--retention D]
                          [--log-format text|json] [--log-level LEVEL]
                          [--ca-file FILE] [--client-cert FILE --client-key FILE]
                          [--proxy URL|env]
 
-Serve the webhook REST API at http://ADDR/v1 over an in-memory store, with
-POST /events enabled to emit events. It is a local fake of Monite:
-subscriptions may use http:// URLs, and deliveries may go to loopback and
-private addresses.
+Serve the webhook REST API at http://ADDR/v1, with POST /events enabled
+to emit events. It is a local fake of Monite: subscriptions may use
+http:// URLs, and deliveries may go to loopback and private addresses.
 
 GET /healthz, outside /v1 and without a token, answers 200
 {"status":"ok"} while the store answers, and 503
@@ -35,12 +35,22 @@ stdout gets one line, "monitehooks: serving on http://ADDR/v1", with the
 address actually bound, once it accepts requests; logs go to stderr.
 SIGINT or SIGTERM stops it gracefully: it stops accepting requests, lets
 the delivery attempts in flight finish, and exits 0 within 10 seconds.
-The store is in memory: subscriptions, events and the delivery log are
-lost at stop, and so are the deliveries still pending (waiting for a
-retry), which are never sent. While it runs, the delivery log is kept for
---retention: a delivery that finished (succeeded, or failed for good)
-longer ago is deleted with its attempts, and so is an event with no
-delivery left.
+
+What it keeps depends on --store. In memory, the default, subscriptions,
+events and the delivery log are lost at stop, and so are the deliveries
+still pending (waiting for a retry), which are never sent. In an SQLite
+file or a PostgreSQL database everything is kept: a serve started again
+on the same store has the subscriptions, their secrets, the events and
+the delivery log, and sends what is still pending. A delivery whose
+attempt was in flight when a serve died (killed, or crashed) is
+sent again once its --lease ends: at least once, so receivers deduplicate
+on Webhook-Id. Several serve processes given one PostgreSQL URL share the
+work. The database must answer when serve starts: one it cannot reach,
+or whose migrations fail, stops serve with an error, exit status 1.
+
+While it runs, the delivery log is kept for --retention: a delivery that
+finished (succeeded, or failed for good) longer ago is deleted with its
+attempts, and so is an event with no delivery left.
 
 Deliveries to https URLs trust the system's roots, and those of
 --ca-file; --client-cert and --client-key give a client certificate to
@@ -62,6 +72,16 @@ Flags:
                          such as 0s,1s,10s (default 0s,5s,5m,30m,2h,5h,10h,10h
                          with ±10% jitter; a given schedule has no jitter)
   --attempt-timeout D    time limit of one delivery attempt (default 15s)
+  --store STORE          where subscriptions, events and deliveries are
+                         kept: "memory", sqlite:PATH (an SQLite file, made
+                         if missing) or a postgres:// (or postgresql://)
+                         URL; its migrations are applied at start
+                         (default $MONITEHOOKS_STORE when set, else memory)
+  --lease D              how long a delivery being attempted stays reserved
+                         to this process; the deliveries of a process that
+                         died are sent again once it ends. Longer than
+                         --attempt-timeout (default: twice --attempt-timeout
+                         plus a minute)
   --retention D          how long finished deliveries and their events are
                          kept, such as 2s, 720h or 90d; 0 keeps everything
                          (default 90d, as Monite keeps its delivery log)
@@ -95,6 +115,8 @@ type serveParams struct {
 	policy    monitehooks.RetryPolicy
 	timeout   time.Duration
 	retention time.Duration // negative keeps everything, as stack.Config's
+	store     string        // a checked --store: "memory" or a URL for sqlstore.Open
+	lease     time.Duration // 0 for the emitter's default
 	catalog   *monitehooks.Catalog
 	logFormat string
 	logLevel  slog.Level
@@ -102,7 +124,19 @@ type serveParams struct {
 	proxy     func(*http.Request) (*url.URL, error)
 }
 
-func parseServe(cmd *command, args []string, _ func(string) string) (runFunc, error) {
+func parseServe(cmd *command, args []string, getenv func(string) string) (runFunc, error) {
+	p, err := parseServeParams(cmd, args, getenv)
+	if err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context, stdout, stderr io.Writer) int {
+		return runServe(ctx, cmd, p, stdout, stderr)
+	}, nil
+}
+
+// parseServeParams reads serve's command line; getenv gives
+// MONITEHOOKS_STORE.
+func parseServeParams(cmd *command, args []string, getenv func(string) string) (serveParams, error) {
 	fs := newFlagSet(cmd)
 	addr := addrFlag(fs, "addr", "127.0.0.1:8080")
 	tokens := stringsFlag(fs, "token", checkSecretLike)
@@ -110,27 +144,36 @@ func parseServe(cmd *command, args []string, _ func(string) string) (runFunc, er
 	timeout := positiveDurationFlag(fs, "attempt-timeout", monitehooks.DefaultAttemptTimeout)
 	retention := retentionFlag(fs, "retention")
 	catalog := catalogFlag(fs, "catalog")
+	store := addStoreFlag(fs)
+	lease := positiveDurationFlag(fs, "lease", 0)
 	logFormat := choiceFlag(fs, "log-format", "text", "text", "json")
 	logLevel := choiceFlag(fs, "log-level", "info", "debug", "info", "warn", "error")
 	eg := addEgressFlags(fs)
 	pos, err := parseFlags(cmd, fs, args)
 	if err != nil {
-		return nil, err
+		return serveParams{}, err
 	}
 	if err := noArguments(cmd, pos); err != nil {
-		return nil, err
+		return serveParams{}, err
 	}
 	proxy, err := eg.check(cmd)
 	if err != nil {
-		return nil, err
+		return serveParams{}, err
 	}
-	p := serveParams{
-		addr: *addr, tokens: *tokens, policy: *policy, timeout: *timeout, catalog: *catalog,
+	storeURL, err := store.resolve(cmd, getenv)
+	if err != nil {
+		return serveParams{}, err
+	}
+	if *lease != 0 && *lease <= *timeout {
+		// The emitter counts on a lease outliving the attempt: one still
+		// running when its lease ends would be made again, at once.
+		return serveParams{}, usageErrorf(cmd, "--lease %v must be longer than --attempt-timeout %v, or an attempt still running would be made again",
+			*lease, *timeout)
+	}
+	return serveParams{
+		addr: *addr, tokens: *tokens, policy: *policy, timeout: *timeout, retention: *retention,
+		store: storeURL, lease: *lease, catalog: *catalog,
 		logFormat: *logFormat, logLevel: logLevels[*logLevel], egress: eg, proxy: proxy,
-	}
-	p.retention = *retention
-	return func(ctx context.Context, stdout, stderr io.Writer) int {
-		return runServe(ctx, cmd, p, stdout, stderr)
 	}, nil
 }
 
@@ -154,6 +197,21 @@ func runServe(ctx context.Context, cmd *command, p serveParams, stdout, stderr i
 		return exitUsage
 	}
 	log := newLogger(stderr, p.logFormat, p.logLevel)
+	store, err := openStore(ctx, p.store, log)
+	if err != nil {
+		if ctx.Err() != nil {
+			return exitOK // stopped while it was opening
+		}
+		return failure(cmd, stderr, "%s", storeError(p.store, err))
+	}
+	if store != nil {
+		// Closed once the emitter has stopped using it.
+		defer func() {
+			if err := store.Close(); err != nil {
+				log.Warn("monitehooks: closing the store", "err", err)
+			}
+		}()
+	}
 	partners := partnerTokens(p.tokens)
 	if len(p.tokens) == 0 {
 		log.Info("monitehooks: no --token given; accepting the development token",
@@ -166,12 +224,13 @@ func runServe(ctx context.Context, cmd *command, p serveParams, stdout, stderr i
 	if err != nil {
 		return failure(cmd, stderr, "%v", err)
 	}
-	st, err := stack.New(ctx, &stack.Config{
+	cfg := &stack.Config{
 		Catalog:              p.catalog,
 		Authenticator:        auth,
 		RetryPolicy:          p.policy,
 		AttemptTimeout:       p.timeout,
 		Retention:            p.retention,
+		Lease:                p.lease,
 		Logger:               log,
 		AllowInsecureURLs:    true,
 		AllowPrivateNetworks: true,
@@ -188,7 +247,11 @@ func runServe(ctx context.Context, cmd *command, p serveParams, stdout, stderr i
 				}
 			},
 		},
-	})
+	}
+	if store != nil {
+		cfg.Store = store // else the stack makes a memstore
+	}
+	st, err := stack.New(ctx, cfg)
 	if err != nil {
 		return failure(cmd, stderr, "%v", err)
 	}
@@ -201,8 +264,12 @@ func runServe(ctx context.Context, cmd *command, p serveParams, stdout, stderr i
 	if f, ok := stdout.(interface{ Flush() error }); ok {
 		f.Flush()
 	}
-	log.Info("monitehooks: serving", append([]any{"url", srv.url() + apiPrefix, "catalog", catalogName(p.catalog),
-		"retry_schedule", scheduleString(p.policy), "attempt_timeout", p.timeout}, p.egress.logAttrs()...)...)
+	attrs := []any{"url", srv.url() + apiPrefix, "store", redactStore(p.store), "catalog", catalogName(p.catalog),
+		"retry_schedule", scheduleString(p.policy), "attempt_timeout", p.timeout}
+	if p.lease != 0 {
+		attrs = append(attrs, "lease", p.lease)
+	}
+	log.Info("monitehooks: serving", append(attrs, p.egress.logAttrs()...)...)
 
 	code := exitOK
 	select {

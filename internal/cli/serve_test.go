@@ -25,7 +25,13 @@ var servingLine = regexp.MustCompile(`^monitehooks: serving on (http://127\.0\.0
 // from its first line.
 func startServe(t *testing.T, args ...string) (*running, string) {
 	t.Helper()
-	r := start(t, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
+	return startServeEnv(t, nil, args...)
+}
+
+// startServeEnv is startServe with env as the environment.
+func startServeEnv(t *testing.T, env map[string]string, args ...string) (*running, string) {
+	t.Helper()
+	r := startEnv(t, env, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
 	line := r.stdout.next(t, "serving")
 	m := servingLine.FindStringSubmatch(line)
 	if m == nil {
