@@ -1,10 +1,7 @@
-//go:build emittx
-
-// The benchmarks of Emitter.EmitTx, built with -tags emittx until EmitTx
-// is part of the library:
+// The benchmarks of Emitter.EmitTx:
 //
-//	go test -tags emittx -run '^$' -bench EmitTxVsInsertTx -benchtime 1000x -count 3
-//	go test -tags emittx -run '^$' -bench CommitToAttempt -benchtime 1x -count 3
+//	go test -run '^$' -bench EmitTxVsInsertTx -benchtime 1000x -count 3
+//	go test -run '^$' -bench CommitToAttempt -benchtime 1x -count 3
 
 package rivercompare
 
