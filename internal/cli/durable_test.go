@@ -220,9 +220,10 @@ func TestServeSIGKILL(t *testing.T) {
 		t.Run(st.name, func(t *testing.T) {
 			t.Parallel()
 			store := st.url(t)
-			// An attempt gives up after 5s, and is retried at once, far
-			// fewer times than a loaded machine could exhaust before the
-			// kill; a lease ends 6s after its claim.
+			// An attempt the receiver holds gives up after 5s and is
+			// retried at once, ten times: 50s before a delivery could fail
+			// for good, far longer than the kill takes on a loaded
+			// machine. A lease ends 6s after its claim.
 			args := []string{"--store", store, "--attempt-timeout", "5s", "--lease", "6s",
 				"--retry-schedule", "0s,0s,0s,0s,0s,0s,0s,0s,0s,0s", "--log-level", "debug"}
 			rcv := newHoldingReceiver(t)
@@ -246,15 +247,17 @@ func TestServeSIGKILL(t *testing.T) {
 	}
 }
 
-// TestServeSharedPostgres runs two serve processes on one PostgreSQL
-// database. A subscription made through one is seen through the other,
-// the events emitted through either are delivered, and both deliver: the
-// receiver holds requests until it holds more than one process attempts
-// at once for a subscription (monitehooks.DefaultPerSubscription).
+// TestServeSharedPostgres runs two serves on one PostgreSQL database,
+// each with its own connections as two processes would have. A
+// subscription made through one is seen through the other, the events
+// emitted through either are delivered, and both deliver: the receiver
+// holds requests until it holds more than one serve attempts at once for
+// a subscription (monitehooks.DefaultPerSubscription).
 func TestServeSharedPostgres(t *testing.T) {
-	// Until the registry takes a shared store as the truth about
-	// subscriptions, a serve knows only the subscriptions that were made
-	// through it or were there when it started.
+	// Until the registry and the emitter take a shared store as the
+	// truth about subscriptions, and sqlstore is such a store, a serve
+	// knows only the subscriptions made through it or there when it
+	// started.
 	t.Skip("needs the shared registry")
 	t.Parallel()
 	store := newPostgresDatabase(t)
