@@ -254,11 +254,6 @@ func TestServeSIGKILL(t *testing.T) {
 // holds requests until it holds more than one serve attempts at once for
 // a subscription (monitehooks.DefaultPerSubscription).
 func TestServeSharedPostgres(t *testing.T) {
-	// Until the registry and the emitter take a shared store as the
-	// truth about subscriptions, and sqlstore is such a store, a serve
-	// knows only the subscriptions made through it or there when it
-	// started.
-	t.Skip("needs the shared registry")
 	t.Parallel()
 	store := newPostgresDatabase(t)
 	args := []string{"--store", store, "--attempt-timeout", "30s", "--retry-schedule", "0s,0s,0s"}
