@@ -161,7 +161,9 @@ type Store interface {
 	//
 	// It is idempotent and safe to call from several processes sharing a
 	// store at once: each item is deleted once, and a call that finds
-	// nothing left to delete answers zero counts.
+	// nothing left to delete answers zero counts. A store may let one
+	// call delete at a time and answer zero counts to a call made
+	// meanwhile, leaving the work to the one under way.
 	DeleteExpired(ctx context.Context, p DeleteExpiredParams) (DeleteExpiredResult, error)
 	// CountDeliveries returns how many deliveries are in each state, over
 	// every partner.

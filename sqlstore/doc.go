@@ -66,9 +66,10 @@
 // [Store.DeleteExpired] deletes finished deliveries (with their
 // attempts) oldest first, and the events left without deliveries, in
 // batches of the Limit it is given, one transaction each, and the
-// deleted subscriptions left without deliveries; on PostgreSQL
-// it locks what it deletes with SKIP LOCKED, so processes sweeping at once
-// never wait for each other nor delete a row twice. Each event counts the
+// deleted subscriptions left without deliveries. One process sweeps at a
+// time: on PostgreSQL a sweep takes a per-schema advisory lock if it is
+// free, and a process that finds it taken leaves the work to the one
+// under way; on SQLite sweeps take turns on the write lock. Each event counts the
 // deliveries it has left, so finding the events to delete reads an index,
 // not the deliveries. A list token whose boundary item was deleted
 // continues from the item's sort key (see [Store.ListDeliveries]).

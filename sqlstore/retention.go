@@ -42,6 +42,11 @@ type eventLeft struct {
 // whose deliveries are all gone, with their queues: a subscription
 // deleted long ago costs claims nothing, and the database no row.
 //
+// On PostgreSQL one process sweeps at a time: a call that finds another
+// process's call under way (a transaction-level advisory lock per schema)
+// deletes nothing and answers zero counts, leaving the work to it; on
+// SQLite the database's write lock makes calls take turns.
+//
 // A list token naming a deleted item continues from the item's sort key:
 // see ListDeliveries.
 func (s *Store) DeleteExpired(ctx context.Context, p monitehooks.DeleteExpiredParams) (monitehooks.DeleteExpiredResult, error) {
@@ -55,6 +60,17 @@ func (s *Store) DeleteExpired(ctx context.Context, p monitehooks.DeleteExpiredPa
 	var res monitehooks.DeleteExpiredResult
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		res = monitehooks.DeleteExpiredResult{}
+		if s.dialect == DialectPostgres {
+			// One process sweeps at a time; the others find the lock
+			// taken and leave the work to it.
+			var mine bool
+			if err := s.queryRow(ctx, tx, trySweepLock, "monitehooks_retention:"+s.schema).Scan(&mine); err != nil {
+				return fmt.Errorf("sqlstore: taking retention's lock: %w", err)
+			}
+			if !mine {
+				return nil
+			}
+		}
 		expired, err := s.expiredDeliveries(ctx, tx, before, p.Limit)
 		if err != nil {
 			return err
@@ -88,6 +104,10 @@ func (s *Store) DeleteExpired(ctx context.Context, p monitehooks.DeleteExpiredPa
 	}
 	return res, nil
 }
+
+// trySweepLock takes retention's lock of a schema until the transaction
+// ends, if no other transaction holds it, and answers whether it did.
+const trySweepLock = `SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0))`
 
 // expiredDeliveries returns up to limit deliveries that finished before
 // before, oldest first, locking them on PostgreSQL.

@@ -1,6 +1,7 @@
 package sqlstore_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -153,6 +154,52 @@ func TestRetentionPrunesTombstones(t *testing.T) {
 			}
 			if len(next.Data) != 1 || next.Data[0].ID != live {
 				t.Errorf("the next page after a subscription retention deleted = %+v; want %s", next.Data, live)
+			}
+		})
+	}
+}
+
+// TestOneSweeperAtATime: on PostgreSQL a DeleteExpired that finds another
+// process's sweep under way (its lock held) leaves the work to it, and
+// deletes once that sweep has ended.
+func TestOneSweeperAtATime(t *testing.T) {
+	for _, o := range openers(t) {
+		if o.dialect != sqlstore.DialectPostgres {
+			continue
+		}
+		t.Run(o.name, func(t *testing.T) {
+			o.prepare(t)
+			ctx := t.Context()
+			s, err := o.open(t, sqlstore.Config{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+			if _, err := s.CreateEvent(ctx, monitehooks.CreateEventParams{
+				Event: monitehooks.Event{PartnerID: "p", ObjectType: "entity", ObjectID: "o", Type: "created", CreatedAt: now},
+				Due:   now,
+			}); err != nil {
+				t.Fatal(err)
+			}
+			// Another process's sweep: a transaction holding the lock.
+			other, err := s.DB().BeginTx(ctx, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer other.Rollback()
+			schema := strings.TrimSuffix(strings.TrimPrefix(o.table(""), `"`), `".`)
+			if _, err := other.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, "monitehooks_retention:"+schema); err != nil {
+				t.Fatal(err)
+			}
+			p := monitehooks.DeleteExpiredParams{Before: now.Add(time.Second), Limit: 10}
+			if got, err := s.DeleteExpired(ctx, p); err != nil || got != (monitehooks.DeleteExpiredResult{}) {
+				t.Fatalf("DeleteExpired during another sweep = %+v, %v; want nothing deleted", got, err)
+			}
+			if err := other.Rollback(); err != nil {
+				t.Fatal(err)
+			}
+			if got, err := s.DeleteExpired(ctx, p); err != nil || got.Events != 1 {
+				t.Fatalf("DeleteExpired after the other sweep = %+v, %v; want the event deleted", got, err)
 			}
 		})
 	}
