@@ -43,6 +43,7 @@ type queries struct {
 	deliveryExists  string
 	recordAttempt   string
 	insertAttempt   string
+	recordAttempts  string // PostgreSQL's batch: see recorder.go
 	releaseDelivery string
 	deliveryStatus  string
 	requeueDelivery string
@@ -129,6 +130,7 @@ func newQueries(d Dialect, schema string) *queries {
 		deliveryExists:  Q(deliveryExists),
 		recordAttempt:   Q(recordAttempt),
 		insertAttempt:   Q(insertAttempt),
+		recordAttempts:  Q(recordAttempts),
 		releaseDelivery: Q(releaseDelivery),
 		deliveryStatus:  Q(deliveryStatus),
 		requeueDelivery: Q(requeueDelivery),

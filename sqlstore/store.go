@@ -114,6 +114,7 @@ type Store struct {
 	writeMu   sync.Mutex // held by a writer of the store, when serialize is set
 	notifier  *notifier  // see notify.go
 	subs      subCache   // the subscriptions claims hand out: see subcache.go
+	rec       recorder   // RecordAttempt's batches on PostgreSQL: see recorder.go
 
 	instanceMu sync.Mutex // guards instance
 	// instance is the random ID of the store's tables (see
