@@ -56,6 +56,7 @@ type queries struct {
 	claimLease      string // dialect
 	claimSelect     string // dialect
 	claimNextDue    string // dialect
+	claimTake       string // dialect: PostgreSQL's only
 
 	expiredDeliveries      string // dialect
 	deleteDeliveryAttempts string // dialect
@@ -86,6 +87,7 @@ type dialectQueries struct {
 	matchSubscriptions, insertMatchedEvent                             string
 	insertDeliveries, insertQueues, updateCounts                       string
 	claimCandidates, claimTurns, claimLease, claimSelect, claimNextDue string
+	claimTake                                                          string
 	expiredDeliveries, deleteDeliveryAttempts, deleteDeliveries        string
 	expireEvents, deleteEvents, pruneQueues, pruneTombstones           string
 }
@@ -143,6 +145,7 @@ func newQueries(d Dialect, schema string) *queries {
 		claimLease:      Q(dq.claimLease),
 		claimSelect:     Q(dq.claimSelect),
 		claimNextDue:    Q(dq.claimNextDue),
+		claimTake:       Q(dq.claimTake),
 
 		expiredDeliveries:      Q(dq.expiredDeliveries),
 		deleteDeliveryAttempts: Q(dq.deleteDeliveryAttempts),
