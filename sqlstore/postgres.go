@@ -45,7 +45,8 @@ WHERE s.id IN (SELECT t.x::uuid FROM jsonb_array_elements_text($1::text::jsonb) 
 	// subscriptions (the partner's, enabled, of the object type, whose
 	// event types are none or name the event's type; see the index
 	// monitehooks_subscriptions_match_idx) in creation order, the bound
-	// on the backlog, the event, its deliveries, their queues, the counts and the notification. $1 the event's ID, $2 partner, $3 entity, $4
+	// on the backlog, the event, its deliveries, their queues when they
+	// have none (see insertQueues), the counts and the notification. $1 the event's ID, $2 partner, $3 entity, $4
 	// object type, $5 object ID, $6 event type, $7 object, $8 created,
 	// $9 due, $10 the bound (0: none), $11 the channel to notify ('':
 	// none), $12 a shard of the counts to make when every shard is
@@ -84,6 +85,7 @@ WHERE s.id IN (SELECT t.x::uuid FROM jsonb_array_elements_text($1::text::jsonb) 
 ), queues AS (
 	INSERT INTO monitehooks_queues (subscription_id)
 	SELECT m.id FROM ev, matched m
+	WHERE NOT EXISTS (SELECT 1 FROM monitehooks_queues q WHERE q.subscription_id = m.id)
 	ORDER BY m.id
 	ON CONFLICT (subscription_id) DO NOTHING
 ), shard AS (
@@ -141,9 +143,14 @@ ORDER BY t.i`,
 
 	// insertQueues makes the queues of the subscriptions in the JSON
 	// array $1 that have none, in the order of their IDs, so that two
-	// transactions never wait for each other's in a circle.
+	// transactions never wait for each other's in a circle. The queues
+	// are made with their subscriptions: NOT EXISTS, which reads the
+	// statement's snapshot, skips those, where ON CONFLICT alone would
+	// wait for every claim in flight that locked the queue's row to
+	// number its turn (see claimTurns).
 	insertQueues: `INSERT INTO monitehooks_queues (subscription_id)
 SELECT t.x::uuid FROM jsonb_array_elements_text($1::text::jsonb) AS t(x)
+WHERE NOT EXISTS (SELECT 1 FROM monitehooks_queues q WHERE q.subscription_id = t.x::uuid)
 ORDER BY 1
 ON CONFLICT (subscription_id) DO NOTHING`,
 
