@@ -40,6 +40,7 @@ type candidate struct {
 	seq  int64
 	sub  string
 	next int64 // NextAttemptAt, stored form
+	top  bool  // the subscription alone has the highest last turn
 }
 
 // leaseRow is an element of claimLease's JSON argument.
@@ -125,8 +126,10 @@ func (s *Store) ClaimDeliveries(ctx context.Context, p monitehooks.ClaimParams) 
 			if res.Claims, err = s.lease(ctx, tx, chosen, until); err != nil {
 				return err
 			}
-			if err := s.recordTurns(ctx, tx, chosen); err != nil {
-				return err
+			if needTurns(chosen) {
+				if err := s.recordTurns(ctx, tx, chosen); err != nil {
+					return err
+				}
 			}
 		}
 		if cut != nil {
@@ -160,7 +163,7 @@ func (s *Store) candidates(ctx context.Context, tx *sql.Tx, now int64, perQueue 
 	var cands []candidate
 	for rows.Next() {
 		var c candidate
-		if err := rows.Scan(&c.seq, &c.sub, &c.next); err != nil {
+		if err := rows.Scan(&c.seq, &c.sub, &c.next, &c.top); err != nil {
 			return nil, fmt.Errorf("sqlstore: claiming: %w", err)
 		}
 		cands = append(cands, c)
@@ -241,10 +244,28 @@ func (s *Store) take(ctx context.Context, tx *sql.Tx, chosen []candidate, refuse
 	return claims, next, err
 }
 
+// needTurns reports whether numbering the turns the chosen deliveries
+// gave changes the turn order. It does not when they are all of one
+// subscription that alone has the highest last turn already: numbering
+// would raise it above the others again. Skipping it spares the claims
+// of one busy subscription from queueing on its queue's row, which the
+// numbering locks until the claim commits.
+func needTurns(chosen []candidate) bool {
+	for _, c := range chosen {
+		if !c.top || c.sub != chosen[0].sub {
+			return true
+		}
+	}
+	return false
+}
+
 // turnsJSON returns the JSON argument of claimTurns for the chosen
-// deliveries: a subscription's last turn is the place of its last
-// delivery in the claim.
+// deliveries ([] when needTurns says so): a subscription's last turn is
+// the place of its last delivery in the claim.
 func turnsJSON(chosen []candidate) string {
+	if !needTurns(chosen) {
+		return "[]"
+	}
 	pos := make(map[string]int, len(chosen))
 	for i, c := range chosen {
 		pos[c.sub] = i + 1

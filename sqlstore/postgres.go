@@ -160,8 +160,12 @@ ON CONFLICT (subscription_id) DO NOTHING`,
 	// stopping at $2 rows, however long the backlogs. ("available_ns + 0"
 	// keeps the planner off the index of available_ns, which would read
 	// every due delivery of every queue.) The locks hold until the claim's
-	// transaction ends. It returns them in turn order (see turnOrder).
-	claimCandidates: `SELECT t.seq, t.subscription_id, t.next_attempt_ns
+	// transaction ends. It returns them in turn order (see turnOrder),
+	// each saying whether its subscription alone has the highest last
+	// turn (see needTurns).
+	claimCandidates: `SELECT t.seq, t.subscription_id, t.next_attempt_ns,
+	COALESCE(t.last_turn = (SELECT MAX(h.last_turn) FROM monitehooks_queues h)
+		AND NOT EXISTS (SELECT 1 FROM monitehooks_queues h WHERE h.last_turn = t.last_turn AND h.subscription_id <> t.subscription_id), FALSE)
 FROM (
 	SELECT c.seq, q.subscription_id, c.next_attempt_ns, q.last_turn,
 		row_number() OVER w AS rn, first_value(c.next_attempt_ns) OVER w AS head_next, first_value(c.seq) OVER w AS head_seq
