@@ -66,8 +66,9 @@ type leaseRow struct {
 //     subscriptions (Claim.Subscription, nil for one deleted: see
 //     subcache.go), numbers the turns it gave their subscriptions, and
 //     finds NextDue: on PostgreSQL in one statement (claimTake), so that
-//     a claim is four round trips with BEGIN and COMMIT, whether it takes
-//     something or not (the candidates, then NextDue).
+//     a claim that takes something is four round trips with BEGIN and
+//     COMMIT; one that finds no candidate is three, the candidates'
+//     statement answering NextDue then.
 //
 // Allow runs inside the transaction, as the Store contract permits; it is
 // a callback into the caller's memory, never a network call. The locks of
@@ -102,9 +103,15 @@ func (s *Store) ClaimDeliveries(ctx context.Context, p monitehooks.ClaimParams) 
 	var res monitehooks.ClaimResult
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		res = monitehooks.ClaimResult{}
-		cands, err := s.candidates(ctx, tx, now, p.Limit+1)
+		cands, none, err := s.candidates(ctx, tx, now, p.Limit+1)
 		if err != nil {
 			return err
+		}
+		if none.known {
+			if none.next.Valid {
+				res.NextDue = fromNs(none.next.Int64)
+			}
+			return nil
 		}
 		chosen, refused, cut := choose(cands, p.Limit, p.Allow)
 		if len(chosen) > 0 && s.dialect == DialectPostgres {
@@ -152,26 +159,53 @@ func (s *Store) ClaimDeliveries(ctx context.Context, p monitehooks.ClaimParams) 
 	return res, nil
 }
 
+// noCandidates is what PostgreSQL's claimCandidates says when it finds
+// none: the claim's NextDue.
+type noCandidates struct {
+	known bool // it found none, and next is the claim's NextDue
+	next  sql.NullInt64
+}
+
 // candidates reads the candidates of a claim at now, up to perQueue of
-// each subscription's, in claim order.
-func (s *Store) candidates(ctx context.Context, tx *sql.Tx, now int64, perQueue int) ([]candidate, error) {
+// each subscription's, in claim order. On PostgreSQL, when there is none,
+// it also answers when the next delivery becomes claimable.
+func (s *Store) candidates(ctx context.Context, tx *sql.Tx, now int64, perQueue int) ([]candidate, noCandidates, error) {
 	rows, err := s.query(ctx, tx, s.q.claimCandidates, now, perQueue)
 	if err != nil {
-		return nil, fmt.Errorf("sqlstore: claiming: %w", err)
+		return nil, noCandidates{}, fmt.Errorf("sqlstore: claiming: %w", err)
 	}
 	defer rows.Close()
-	var cands []candidate
+	var (
+		cands []candidate
+		none  noCandidates
+	)
 	for rows.Next() {
 		var c candidate
-		if err := rows.Scan(&c.seq, &c.sub, &c.next, &c.top); err != nil {
-			return nil, fmt.Errorf("sqlstore: claiming: %w", err)
+		if s.dialect == DialectPostgres {
+			var (
+				seq, next sql.NullInt64
+				sub       sql.NullString
+			)
+			if err := rows.Scan(&seq, &sub, &next, &c.top, &none.next); err != nil {
+				return nil, noCandidates{}, fmt.Errorf("sqlstore: claiming: %w", err)
+			}
+			if !seq.Valid {
+				none.known = true
+				continue
+			}
+			c.seq, c.sub, c.next = seq.Int64, sub.String, next.Int64
+		} else if err := rows.Scan(&c.seq, &c.sub, &c.next, &c.top); err != nil {
+			return nil, noCandidates{}, fmt.Errorf("sqlstore: claiming: %w", err)
 		}
 		cands = append(cands, c)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlstore: claiming: %w", err)
+		return nil, noCandidates{}, fmt.Errorf("sqlstore: claiming: %w", err)
 	}
-	return cands, nil
+	if len(cands) > 0 {
+		none = noCandidates{}
+	}
+	return cands, none, nil
 }
 
 // choose goes through the candidates in order and returns up to limit

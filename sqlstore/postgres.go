@@ -162,11 +162,16 @@ ON CONFLICT (subscription_id) DO NOTHING`,
 	// every due delivery of every queue.) The locks hold until the claim's
 	// transaction ends. It returns them in turn order (see turnOrder),
 	// each saying whether its subscription alone has the highest last
-	// turn (see needTurns).
+	// turn (see needTurns). When there is none it returns one row of
+	// NULLs but for its last column, claimNextDue's answer at $1 with
+	// nothing refused, so that a claim that finds nothing makes one
+	// statement between BEGIN and COMMIT; the subquery runs only then.
 	claimCandidates: `SELECT t.seq, t.subscription_id, t.next_attempt_ns,
 	COALESCE(t.last_turn = (SELECT MAX(h.last_turn) FROM monitehooks_queues h)
-		AND NOT EXISTS (SELECT 1 FROM monitehooks_queues h WHERE h.last_turn = t.last_turn AND h.subscription_id <> t.subscription_id), FALSE)
-FROM (
+		AND NOT EXISTS (SELECT 1 FROM monitehooks_queues h WHERE h.last_turn = t.last_turn AND h.subscription_id <> t.subscription_id), FALSE),
+	CASE WHEN t.seq IS NULL THEN (SELECT ` + strings.NewReplacer("{now}", "$1", "{refused}", "'[]'").Replace(nextDueAfter) + `) END
+FROM (SELECT 1) AS one
+LEFT JOIN (
 	SELECT c.seq, q.subscription_id, c.next_attempt_ns, q.last_turn,
 		row_number() OVER w AS rn, first_value(c.next_attempt_ns) OVER w AS head_next, first_value(c.seq) OVER w AS head_seq
 	FROM monitehooks_queues q
@@ -181,7 +186,7 @@ FROM (
 	) c
 	WHERE q.held_until IS NULL OR q.held_until <= $1
 	WINDOW w AS (PARTITION BY q.subscription_id ORDER BY c.next_attempt_ns, c.seq)
-) t
+) t ON TRUE
 ` + turnOrder,
 
 	// claimTurns records the turns a claim gave: $1 is a JSON array of
