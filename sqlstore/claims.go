@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/monitehooks/monitehooks"
@@ -100,6 +101,12 @@ func (s *Store) ClaimDeliveries(ctx context.Context, p monitehooks.ClaimParams) 
 		return monitehooks.ClaimResult{}, err
 	}
 
+	if s.dialect == DialectPostgres {
+		res, err := s.claimPipelined(ctx, p, now, until)
+		if !errors.Is(err, errNotPgx) {
+			return res, err
+		}
+	}
 	var res monitehooks.ClaimResult
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		res = monitehooks.ClaimResult{}
@@ -175,6 +182,11 @@ func (s *Store) candidates(ctx context.Context, tx *sql.Tx, now int64, perQueue 
 		return nil, noCandidates{}, fmt.Errorf("sqlstore: claiming: %w", err)
 	}
 	defer rows.Close()
+	return s.readCandidates(rows)
+}
+
+// readCandidates reads the rows of claimCandidates.
+func (s *Store) readCandidates(rows rowsReader) ([]candidate, noCandidates, error) {
 	var (
 		cands []candidate
 		none  noCandidates
@@ -274,8 +286,15 @@ func (s *Store) take(ctx context.Context, tx *sql.Tx, chosen []candidate, refuse
 	}
 	defer r.Close()
 	var next sql.NullInt64
-	claims, err := s.scanClaims(ctx, tx, r, chosen, &next)
-	return claims, next, err
+	claims, versions, err := readClaims(r, chosen, &next)
+	if err != nil {
+		return nil, sql.NullInt64{}, err
+	}
+	r.Close()
+	if err := s.claimSubscriptions(ctx, s.txQuery(tx), claims, versions); err != nil {
+		return nil, sql.NullInt64{}, err
+	}
+	return claims, next, nil
 }
 
 // needTurns reports whether numbering the turns the chosen deliveries
@@ -325,13 +344,44 @@ func (s *Store) lease(ctx context.Context, tx *sql.Tx, chosen []candidate, until
 		return nil, fmt.Errorf("sqlstore: claiming: %w", err)
 	}
 	defer r.Close()
-	return s.scanClaims(ctx, tx, r, chosen)
+	claims, versions, err := readClaims(r, chosen)
+	if err != nil {
+		return nil, err
+	}
+	r.Close()
+	if err := s.claimSubscriptions(ctx, s.txQuery(tx), claims, versions); err != nil {
+		return nil, err
+	}
+	return claims, nil
 }
 
-// scanClaims reads rows of claimColumns, and of the extra columns into
+// rowsReader is what the store reads of *sql.Rows and pgx.Rows.
+type rowsReader interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+}
+
+// queryFunc runs a statement that returns rows, and returns them with
+// the function that closes them.
+type queryFunc func(ctx context.Context, query string, args ...any) (rowsReader, func(), error)
+
+// txQuery returns the queryFunc of the store's transaction tx.
+func (s *Store) txQuery(tx *sql.Tx) queryFunc {
+	return func(ctx context.Context, query string, args ...any) (rowsReader, func(), error) {
+		r, err := s.query(ctx, tx, query, args...)
+		if err != nil {
+			return nil, nil, err
+		}
+		return r, func() { r.Close() }, nil
+	}
+}
+
+// readClaims reads rows of claimColumns, and of the extra columns into
 // extra (the last row's values), and returns the claims of the chosen
-// deliveries in the order chosen, with their subscriptions.
-func (s *Store) scanClaims(ctx context.Context, tx *sql.Tx, r *sql.Rows, chosen []candidate, extra ...any) ([]monitehooks.Claim, error) {
+// deliveries in the order chosen, without their subscriptions, and the
+// versions of their subscriptions (0 when deleted).
+func readClaims(r rowsReader, chosen []candidate, extra ...any) ([]monitehooks.Claim, []int64, error) {
 	type claimed struct {
 		claim   monitehooks.Claim
 		version int64 // the subscription's, 0 when deleted
@@ -347,27 +397,23 @@ func (s *Store) scanClaims(ctx context.Context, tx *sql.Tx, r *sql.Rows, chosen 
 			&c.Event.ID, &c.Event.PartnerID, &c.Event.EntityID, &objectType, &c.Event.ObjectID, &eventType, &c.Event.Object, &evCreated,
 			&version}, extra...)...)
 		if err != nil {
-			return nil, fmt.Errorf("sqlstore: claiming: %w", err)
+			return nil, nil, fmt.Errorf("sqlstore: claiming: %w", err)
 		}
 		c.CreatedAt = fromNs(created)
 		c.Event.ObjectType, c.Event.Type, c.Event.CreatedAt = monitehooks.ObjectType(objectType), monitehooks.EventType(eventType), fromNs(evCreated)
 		bySeq[seq] = claimed{c, version}
 	}
 	if err := r.Err(); err != nil {
-		return nil, fmt.Errorf("sqlstore: claiming: %w", err)
+		return nil, nil, fmt.Errorf("sqlstore: claiming: %w", err)
 	}
-	r.Close()
 	claims := make([]monitehooks.Claim, len(chosen))
 	versions := make([]int64, len(chosen))
 	for i, c := range chosen {
 		cl, ok := bySeq[c.seq]
 		if !ok {
-			return nil, fmt.Errorf("sqlstore: claiming: delivery %d leased but not found", c.seq)
+			return nil, nil, fmt.Errorf("sqlstore: claiming: delivery %d leased but not found", c.seq)
 		}
 		claims[i], versions[i] = cl.claim, cl.version
 	}
-	if err := s.claimSubscriptions(ctx, tx, claims, versions); err != nil {
-		return nil, err
-	}
-	return claims, nil
+	return claims, versions, nil
 }
