@@ -242,7 +242,9 @@ func (s *Store) notHeld(ctx context.Context, tx *sql.Tx, id string) error {
 }
 
 // RecordAttempt records the outcome of a claimed delivery and ends its
-// lease, in one transaction.
+// lease, in one transaction: on PostgreSQL one statement, shared with the
+// outcomes other workers record at the same time (see recorder.go); on
+// SQLite a transaction of its own.
 func (s *Store) RecordAttempt(ctx context.Context, p monitehooks.RecordAttemptParams) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -261,15 +263,26 @@ func (s *Store) RecordAttempt(ctx context.Context, p monitehooks.RecordAttemptPa
 	if err != nil {
 		return err
 	}
-	var attemptArgs []any
+	var (
+		attemptArgs []any
+		at          int64
+	)
 	added := 0
 	if a := p.Attempt; a != nil {
-		at, err := toNs("Attempt.At", a.At)
-		if err != nil {
+		if at, err = toNs("Attempt.At", a.At); err != nil {
 			return err
 		}
 		attemptArgs = []any{at, int64(a.Duration), a.URL, a.StatusCode, string(a.ErrorClass), a.Error, a.Response}
 		added = 1
+	}
+	if s.dialect == DialectPostgres {
+		c := &recordCall{id: p.DeliveryID, token: p.LeaseToken, status: string(p.Status), next: next, updated: updated,
+			done: make(chan error, 1)}
+		if a := p.Attempt; a != nil {
+			c.added, c.at, c.duration, c.url, c.code = 1, at, int64(a.Duration), a.URL, a.StatusCode
+			c.class, c.err, c.resp = string(a.ErrorClass), a.Error, a.Response
+		}
+		return s.recordQueued(ctx, c)
 	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		var seq, attempts int64

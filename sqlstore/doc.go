@@ -228,9 +228,18 @@
 // a create writes the subscription's queue too. A claim probes each subscription's queue once (a row per
 // subscription) and reads at most Limit+1 claimable deliveries from each
 // with an index, passing over those of the queue whose leases are in
-// force (the deliveries in flight), then runs four more statements (five
-// when a subscription it hands out was written since the store last
-// decoded it). Lists page by keyset (sort key, seq) on indexes, one
+// force (the deliveries in flight), then runs four more statements on
+// SQLite (five when a subscription it hands out was written since the
+// store last decoded it). On PostgreSQL through pgx a claim is two round
+// trips, each a pipeline of statements on one connection: BEGIN with the
+// candidates, then one statement that leases, reads what it leased,
+// numbers the turns and finds NextDue, with COMMIT (a third, after the
+// commit, when a subscription it hands out was written since). Recording
+// an outcome is one transaction of three statements on SQLite; on
+// PostgreSQL the outcomes workers record at once share one statement,
+// which is a transaction of its own (see [Store.RecordAttempt]).
+// [Open] keeps up to [DefaultMaxIdleConns] idle PostgreSQL connections,
+// so that these statements seldom open one. Lists page by keyset (sort key, seq) on indexes, one
 // statement for the page and its attempts and, after a cursor, one to
 // know whether a page lies behind it. Gets are one indexed statement.
 //

@@ -144,7 +144,13 @@ func TestSkipMigrations(t *testing.T) {
 // TestAllowPanics: a claim whose Allow panics leaves nothing held: the
 // store claims again at once.
 func TestAllowPanics(t *testing.T) {
-	s := newSQLiteStore(t)
+	t.Run("SQLite", func(t *testing.T) { testAllowPanics(t, newSQLiteStore(t)) })
+	// On PostgreSQL the claim's transaction is on a connection it took
+	// from the pool (see pipeline.go).
+	t.Run("Postgres", func(t *testing.T) { testAllowPanics(t, newPostgresStore(t)) })
+}
+
+func testAllowPanics(t *testing.T, s *sqlstore.Store) {
 	ctx := t.Context()
 	sub, err := s.CreateSubscription(ctx, monitehooks.Subscription{PartnerID: "p", ObjectType: "entity"})
 	if err != nil {
@@ -170,5 +176,42 @@ func TestAllowPanics(t *testing.T) {
 	res, err := s.ClaimDeliveries(ctx, monitehooks.ClaimParams{Now: now, Limit: 1, Lease: time.Minute})
 	if err != nil || len(res.Claims) != 1 {
 		t.Errorf("claim after Allow panicked = %d claims, %v; want the delivery", len(res.Claims), err)
+	}
+}
+
+// TestClaimOneConnection: on PostgreSQL a claim, which runs its
+// transaction on a connection it takes from the pool, reads the
+// subscriptions it lacks on that connection, so a pool of one suffices.
+func TestClaimOneConnection(t *testing.T) {
+	schema := schemas.take(t, postgresDB(t))
+	db, err := sql.Open("pgx", postgres.url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	db.SetMaxOpenConns(1)
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	s, err := sqlstore.New(ctx, db, sqlstore.DialectPostgres, &sqlstore.Config{Schema: schema})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub, err := s.CreateSubscription(ctx, monitehooks.Subscription{PartnerID: "p", ObjectType: "entity", Status: monitehooks.StatusEnabled})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	if _, err := s.CreateEvent(ctx, monitehooks.CreateEventParams{
+		Event:           monitehooks.Event{PartnerID: "p", ObjectType: "entity", ObjectID: "o", Type: "created", CreatedAt: now},
+		SubscriptionIDs: []string{sub.ID}, Due: now,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.ClaimDeliveries(ctx, monitehooks.ClaimParams{Now: now, Limit: 2, Lease: time.Minute})
+	if err != nil || len(res.Claims) != 1 || res.Claims[0].Subscription == nil || res.Claims[0].Subscription.ID != sub.ID {
+		t.Fatalf("ClaimDeliveries = %+v, %v; want the delivery with its subscription", res, err)
+	}
+	if want := now.Add(time.Minute); !res.NextDue.Equal(want) {
+		t.Errorf("NextDue = %v; want the end of the lease, %v", res.NextDue, want)
 	}
 }

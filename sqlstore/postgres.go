@@ -1,5 +1,30 @@
 package sqlstore
 
+import "strings"
+
+// nextDueAfter is when the next pending delivery becomes claimable after
+// {now}: not counting the deliveries of the subscriptions in the JSON
+// array {refused} (which Allow refused) but for their leases, and
+// counting those of a held subscription at the end of its hold. The
+// placeholders are filled with a statement's parameters.
+const nextDueAfter = `MIN(m.at) FROM (
+	SELECT * FROM (
+		SELECT d.available_ns AS at
+		FROM monitehooks_deliveries d
+		WHERE d.status = 'pending' AND d.available_ns > {now}
+			AND (d.lease_token IS NOT NULL
+				OR d.subscription_id::text NOT IN (SELECT jsonb_array_elements_text({refused}::text::jsonb)))
+			AND NOT EXISTS (SELECT 1 FROM monitehooks_queues h WHERE h.subscription_id = d.subscription_id AND h.held_until > {now})
+		ORDER BY d.available_ns
+		LIMIT 1
+	) first
+	UNION ALL
+	SELECT MIN(q.held_until) AS at
+	FROM monitehooks_queues q
+	WHERE q.held_until > {now}
+		AND EXISTS (SELECT 1 FROM monitehooks_deliveries d WHERE d.subscription_id = q.subscription_id AND d.status = 'pending')
+) m`
+
 // postgresQueries are the statements only PostgreSQL speaks. JSON
 // arguments are passed as text and cast, so that the driver never guesses
 // how to encode them.
@@ -20,8 +45,8 @@ WHERE s.id IN (SELECT t.x::uuid FROM jsonb_array_elements_text($1::text::jsonb) 
 	// subscriptions (the partner's, enabled, of the object type, whose
 	// event types are none or name the event's type; see the index
 	// monitehooks_subscriptions_match_idx) in creation order, the bound
-	// on the backlog, the event, its deliveries, their queues, the counts
-	// and the notification. $1 the event's ID, $2 partner, $3 entity, $4
+	// on the backlog, the event, its deliveries, their queues when they
+	// have none (see insertQueues), the counts and the notification. $1 the event's ID, $2 partner, $3 entity, $4
 	// object type, $5 object ID, $6 event type, $7 object, $8 created,
 	// $9 due, $10 the bound (0: none), $11 the channel to notify ('':
 	// none), $12 a shard of the counts to make when every shard is
@@ -60,6 +85,7 @@ WHERE s.id IN (SELECT t.x::uuid FROM jsonb_array_elements_text($1::text::jsonb) 
 ), queues AS (
 	INSERT INTO monitehooks_queues (subscription_id)
 	SELECT m.id FROM ev, matched m
+	WHERE NOT EXISTS (SELECT 1 FROM monitehooks_queues q WHERE q.subscription_id = m.id)
 	ORDER BY m.id
 	ON CONFLICT (subscription_id) DO NOTHING
 ), shard AS (
@@ -117,9 +143,14 @@ ORDER BY t.i`,
 
 	// insertQueues makes the queues of the subscriptions in the JSON
 	// array $1 that have none, in the order of their IDs, so that two
-	// transactions never wait for each other's in a circle.
+	// transactions never wait for each other's in a circle. The queues
+	// are made with their subscriptions: NOT EXISTS, which reads the
+	// statement's snapshot, skips those, where ON CONFLICT alone would
+	// wait for every claim in flight that locked the queue's row to
+	// number its turn (see claimTurns).
 	insertQueues: `INSERT INTO monitehooks_queues (subscription_id)
 SELECT t.x::uuid FROM jsonb_array_elements_text($1::text::jsonb) AS t(x)
+WHERE NOT EXISTS (SELECT 1 FROM monitehooks_queues q WHERE q.subscription_id = t.x::uuid)
 ORDER BY 1
 ON CONFLICT (subscription_id) DO NOTHING`,
 
@@ -129,9 +160,18 @@ ON CONFLICT (subscription_id) DO NOTHING`,
 	// stopping at $2 rows, however long the backlogs. ("available_ns + 0"
 	// keeps the planner off the index of available_ns, which would read
 	// every due delivery of every queue.) The locks hold until the claim's
-	// transaction ends. It returns them in turn order (see turnOrder).
-	claimCandidates: `SELECT t.seq, t.subscription_id, t.next_attempt_ns
-FROM (
+	// transaction ends. It returns them in turn order (see turnOrder),
+	// each saying whether its subscription alone has the highest last
+	// turn (see needTurns). When there is none it returns one row of
+	// NULLs but for its last column, claimNextDue's answer at $1 with
+	// nothing refused, so that a claim that finds nothing makes one
+	// statement between BEGIN and COMMIT; the subquery runs only then.
+	claimCandidates: `SELECT t.seq, t.subscription_id, t.next_attempt_ns,
+	COALESCE(t.last_turn = (SELECT MAX(h.last_turn) FROM monitehooks_queues h)
+		AND NOT EXISTS (SELECT 1 FROM monitehooks_queues h WHERE h.last_turn = t.last_turn AND h.subscription_id <> t.subscription_id), FALSE),
+	CASE WHEN t.seq IS NULL THEN (SELECT ` + strings.NewReplacer("{now}", "$1", "{refused}", "'[]'").Replace(nextDueAfter) + `) END
+FROM (SELECT 1) AS one
+LEFT JOIN (
 	SELECT c.seq, q.subscription_id, c.next_attempt_ns, q.last_turn,
 		row_number() OVER w AS rn, first_value(c.next_attempt_ns) OVER w AS head_next, first_value(c.seq) OVER w AS head_seq
 	FROM monitehooks_queues q
@@ -146,7 +186,7 @@ FROM (
 	) c
 	WHERE q.held_until IS NULL OR q.held_until <= $1
 	WINDOW w AS (PARTITION BY q.subscription_id ORDER BY c.next_attempt_ns, c.seq)
-) t
+) t ON TRUE
 ` + turnOrder,
 
 	// claimTurns records the turns a claim gave: $1 is a JSON array of
@@ -184,27 +224,48 @@ JOIN monitehooks_events e ON e.seq = d.event_seq
 LEFT JOIN monitehooks_subscriptions s ON s.id = d.subscription_id AND s.deleted = FALSE
 WHERE d.seq IN (SELECT t.x::bigint FROM jsonb_array_elements_text($1::text::jsonb) AS t(x))`,
 
+	// claimTake is claimLease, claimSelect, claimTurns and claimNextDue
+	// in one statement, for a claim that took something: it leases the
+	// deliveries of the JSON array $1 of {"seq": …, "token": …} until $2,
+	// numbers the turns of the JSON array $3 (as claimTurns), and reads
+	// the deliveries leased (claimColumns), each row with, when $5 is
+	// true, claimNextDue's answer for the refused subscriptions of the
+	// JSON array $4 at the claim's time $6 (NULL otherwise). The
+	// statement's snapshot sees the leased deliveries as they were,
+	// claimable at or before $6: the next due's "after $6" leaves them
+	// out, and the caller counts the end of their leases, $2, itself.
+	claimTake: `WITH leased AS (
+	UPDATE monitehooks_deliveries AS d
+	SET lease_token = x.token, available_ns = $2
+	FROM jsonb_to_recordset($1::text::jsonb) AS x(seq BIGINT, token TEXT)
+	WHERE d.seq = x.seq
+	RETURNING d.seq, d.id, d.subscription_id, d.partner_id, d.attempts, d.created_ns, d.lease_token, d.event_seq
+), x AS (
+	SELECT (t.x->>'sub')::uuid AS sub, (t.x->>'pos')::bigint AS pos
+	FROM jsonb_array_elements($3::text::jsonb) AS t(x)
+), locked AS (
+	SELECT q.subscription_id FROM monitehooks_queues q
+	WHERE q.subscription_id IN (SELECT sub FROM x)
+	ORDER BY q.subscription_id
+	FOR UPDATE
+), turned AS (
+	UPDATE monitehooks_queues AS q
+	SET last_turn = (SELECT COALESCE(MAX(last_turn), 0) FROM monitehooks_queues) + x.pos
+	FROM x, locked
+	WHERE q.subscription_id = x.sub AND locked.subscription_id = x.sub
+), next_due AS (
+	SELECT CASE WHEN $5::boolean THEN (SELECT ` + strings.NewReplacer("{now}", "$6", "{refused}", "$4").Replace(nextDueAfter) + `) END AS at
+)
+SELECT ` + claimColumns + `, (SELECT at FROM next_due)
+FROM leased d
+JOIN monitehooks_events e ON e.seq = d.event_seq
+LEFT JOIN monitehooks_subscriptions s ON s.id = d.subscription_id AND s.deleted = FALSE`,
+
 	// claimNextDue is when the next pending delivery becomes claimable
 	// after $1: not counting the deliveries of the subscriptions in the
 	// JSON array $2 (which Allow refused) but for their leases, and
 	// counting those of a held subscription at the end of its hold.
-	claimNextDue: `SELECT MIN(m.at) FROM (
-	SELECT * FROM (
-		SELECT d.available_ns AS at
-		FROM monitehooks_deliveries d
-		WHERE d.status = 'pending' AND d.available_ns > $1
-			AND (d.lease_token IS NOT NULL
-				OR d.subscription_id::text NOT IN (SELECT jsonb_array_elements_text($2::text::jsonb)))
-			AND NOT EXISTS (SELECT 1 FROM monitehooks_queues h WHERE h.subscription_id = d.subscription_id AND h.held_until > $1)
-		ORDER BY d.available_ns
-		LIMIT 1
-	) first
-	UNION ALL
-	SELECT MIN(q.held_until) AS at
-	FROM monitehooks_queues q
-	WHERE q.held_until > $1
-		AND EXISTS (SELECT 1 FROM monitehooks_deliveries d WHERE d.subscription_id = q.subscription_id AND d.status = 'pending')
-) m`,
+	claimNextDue: `SELECT ` + strings.NewReplacer("{now}", "$1", "{refused}", "$2").Replace(nextDueAfter),
 
 	// expiredDeliveries locks up to $2 deliveries that finished before
 	// $1, oldest first, skipping those another sweep has locked.

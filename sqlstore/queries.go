@@ -43,6 +43,7 @@ type queries struct {
 	deliveryExists  string
 	recordAttempt   string
 	insertAttempt   string
+	recordAttempts  string // PostgreSQL's batch: see recorder.go
 	releaseDelivery string
 	deliveryStatus  string
 	requeueDelivery string
@@ -55,6 +56,7 @@ type queries struct {
 	claimLease      string // dialect
 	claimSelect     string // dialect
 	claimNextDue    string // dialect
+	claimTake       string // dialect: PostgreSQL's only
 
 	expiredDeliveries      string // dialect
 	deleteDeliveryAttempts string // dialect
@@ -85,6 +87,7 @@ type dialectQueries struct {
 	matchSubscriptions, insertMatchedEvent                             string
 	insertDeliveries, insertQueues, updateCounts                       string
 	claimCandidates, claimTurns, claimLease, claimSelect, claimNextDue string
+	claimTake                                                          string
 	expiredDeliveries, deleteDeliveryAttempts, deleteDeliveries        string
 	expireEvents, deleteEvents, pruneQueues, pruneTombstones           string
 }
@@ -129,6 +132,7 @@ func newQueries(d Dialect, schema string) *queries {
 		deliveryExists:  Q(deliveryExists),
 		recordAttempt:   Q(recordAttempt),
 		insertAttempt:   Q(insertAttempt),
+		recordAttempts:  Q(recordAttempts),
 		releaseDelivery: Q(releaseDelivery),
 		deliveryStatus:  Q(deliveryStatus),
 		requeueDelivery: Q(requeueDelivery),
@@ -141,6 +145,7 @@ func newQueries(d Dialect, schema string) *queries {
 		claimLease:      Q(dq.claimLease),
 		claimSelect:     Q(dq.claimSelect),
 		claimNextDue:    Q(dq.claimNextDue),
+		claimTake:       Q(dq.claimTake),
 
 		expiredDeliveries:      Q(dq.expiredDeliveries),
 		deleteDeliveryAttempts: Q(dq.deleteDeliveryAttempts),

@@ -58,8 +58,11 @@ ON CONFLICT (subscription_id) DO NOTHING`,
 	// claimCandidates returns, in each subscription's queue, up to $2 of
 	// its deliveries claimable at $1, oldest due first (one LIMITed index
 	// scan per queue, as on PostgreSQL, which SQLite writes as a
-	// correlated IN), in turn order (see turnOrder).
-	claimCandidates: `SELECT t.seq, t.subscription_id, t.next_attempt_ns
+	// correlated IN), in turn order (see turnOrder), each saying whether
+	// its subscription alone has the highest last turn (see needTurns).
+	claimCandidates: `SELECT t.seq, t.subscription_id, t.next_attempt_ns,
+	COALESCE(t.last_turn = (SELECT MAX(h.last_turn) FROM monitehooks_queues h)
+		AND NOT EXISTS (SELECT 1 FROM monitehooks_queues h WHERE h.last_turn = t.last_turn AND h.subscription_id <> t.subscription_id), FALSE)
 FROM (
 	SELECT d.seq, q.subscription_id, d.next_attempt_ns, q.last_turn,
 		row_number() OVER w AS rn, first_value(d.next_attempt_ns) OVER w AS head_next, first_value(d.seq) OVER w AS head_seq

@@ -114,6 +114,7 @@ type Store struct {
 	writeMu   sync.Mutex // held by a writer of the store, when serialize is set
 	notifier  *notifier  // see notify.go
 	subs      subCache   // the subscriptions claims hand out: see subcache.go
+	rec       recorder   // RecordAttempt's batches on PostgreSQL: see recorder.go
 
 	instanceMu sync.Mutex // guards instance
 	// instance is the random ID of the store's tables (see
@@ -138,6 +139,13 @@ var (
 //   - sqlite::memory:, an SQLite database in memory, over one connection,
 //     which Close discards: for tests and examples.
 //
+// On PostgreSQL Open keeps up to [DefaultMaxIdleConns] idle connections
+// in the pool, closing those idle for [DefaultConnMaxIdleTime], instead of
+// database/sql's default of two: the emitter's workers record outcomes at
+// once, and a connection opened per statement forks a PostgreSQL backend
+// each time. It sets no maximum of open connections; change the pool
+// through [Store.DB]. ([New] leaves the caller's *sql.DB as it is.)
+//
 // The store owns the *sql.DB it opened: Close closes it.
 func Open(ctx context.Context, url string, cfg *Config) (*Store, error) {
 	driver, dsn, dialect, memory, err := parseURL(url)
@@ -154,6 +162,10 @@ func Open(ctx context.Context, url string, cfg *Config) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: opening %s database: %w", dialect, err)
 	}
+	if dialect == DialectPostgres {
+		db.SetMaxIdleConns(DefaultMaxIdleConns)
+		db.SetConnMaxIdleTime(DefaultConnMaxIdleTime)
+	}
 	if memory {
 		// Each connection to ":memory:" is a database of its own.
 		db.SetMaxOpenConns(1)
@@ -169,6 +181,17 @@ func Open(ctx context.Context, url string, cfg *Config) (*Store, error) {
 	s.owned, s.memory = true, memory
 	return s, nil
 }
+
+// The pool settings [Open] gives a PostgreSQL database.
+const (
+	// DefaultMaxIdleConns is how many idle connections the pool of a
+	// PostgreSQL database Open opens keeps: the emitter's default number
+	// of workers, each of which may record an outcome at once.
+	DefaultMaxIdleConns = 64
+	// DefaultConnMaxIdleTime is how long such a pool keeps a connection
+	// nobody uses before closing it.
+	DefaultConnMaxIdleTime = 5 * time.Minute
+)
 
 // sqliteBusyTimeout is how long a writer of an SQLite database Open
 // opens waits for another before it fails with SQLITE_BUSY.
@@ -214,7 +237,10 @@ func redact(url string) string {
 // keeps: Close leaves it open. dialect says what db speaks; for SQLite,
 // open db as Open does (see the package documentation), or writers from
 // several connections fail with SQLITE_BUSY. New applies migrations
-// unless cfg.SkipMigrations is set.
+// unless cfg.SkipMigrations is set. It leaves db's pool settings as they
+// are: on PostgreSQL, let the pool keep idle connections for the
+// emitter's workers (db.SetMaxIdleConns; see Open), or it opens a
+// connection for many of their statements.
 func New(ctx context.Context, db *sql.DB, dialect Dialect, cfg *Config) (*Store, error) {
 	if db == nil {
 		return nil, fmt.Errorf("sqlstore: nil *sql.DB: %w", monitehooks.ErrInvalid)

@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"sync"
@@ -68,9 +67,9 @@ func (c *subCache) drop(id string) {
 }
 
 // claimSubscriptions sets the Subscription of each claim, whose
-// subscription's version the claim read (0: deleted), in tx: from the
-// cache, and those it lacks read in one statement.
-func (s *Store) claimSubscriptions(ctx context.Context, tx *sql.Tx, claims []monitehooks.Claim, versions []int64) error {
+// subscription's version the claim read (0: deleted): from the cache, and
+// those it lacks read in one statement, through query.
+func (s *Store) claimSubscriptions(ctx context.Context, query queryFunc, claims []monitehooks.Claim, versions []int64) error {
 	var missing []string
 	for i := range claims {
 		c := &claims[i]
@@ -88,11 +87,11 @@ func (s *Store) claimSubscriptions(ctx context.Context, tx *sql.Tx, claims []mon
 		return nil
 	}
 	ids, _ := json.Marshal(missing) // strings only: never fails
-	rows, err := s.query(ctx, tx, s.q.subscriptionsByID, string(ids))
+	rows, closeRows, err := query(ctx, s.q.subscriptionsByID, string(ids))
 	if err != nil {
 		return fmt.Errorf("sqlstore: claiming: reading subscriptions: %w", err)
 	}
-	defer rows.Close()
+	defer closeRows()
 	read := make(map[string]*monitehooks.Subscription, len(missing))
 	for rows.Next() {
 		var version int64

@@ -16,7 +16,7 @@ var (
 	flagWorkers = flag.Int("rivercompare.workers", 64,
 		"workers on each side: our emitter's default, and River's MaxWorkers")
 	flagMaxIdle = flag.Int("rivercompare.maxidle", 0,
-		"when positive, SetMaxIdleConns of our store's pool on PostgreSQL; 0 leaves sqlstore.Open's pool as it is (database/sql's default of 2 idle connections)")
+		"when positive, SetMaxIdleConns of our store's pool on PostgreSQL; 0 leaves sqlstore.Open's pool as it is (sqlstore.DefaultMaxIdleConns)")
 )
 
 // warmEvents is the size of each side's batch before the clock starts, which

@@ -176,8 +176,8 @@ func (t *statementTracer) summary(n int) traceSummary {
 }
 
 // tracedStore opens a store over the database at url through a pgx
-// connection that t traces, with database/sql's pool defaults, as
-// sqlstore.Open has them.
+// connection that t traces, with the pool settings sqlstore.Open gives
+// a PostgreSQL database.
 func tracedStore(tb testing.TB, url string, t *statementTracer) *sqlstore.Store {
 	tb.Helper()
 	cfg, err := pgx.ParseConfig(url)
@@ -186,6 +186,8 @@ func tracedStore(tb testing.TB, url string, t *statementTracer) *sqlstore.Store 
 	}
 	cfg.Tracer = t
 	db := stdlib.OpenDB(*cfg)
+	db.SetMaxIdleConns(sqlstore.DefaultMaxIdleConns)
+	db.SetConnMaxIdleTime(sqlstore.DefaultConnMaxIdleTime)
 	tb.Cleanup(func() { db.Close() })
 	store, err := sqlstore.New(context.Background(), db, sqlstore.DialectPostgres, nil)
 	if err != nil {
