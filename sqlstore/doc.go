@@ -158,8 +158,8 @@
 // a database opened as Open opens it, with _txlock=immediate (store.DB()
 // is), or SQLite may refuse tx's first write with SQLITE_BUSY.
 //
-// The emitter learns of the commit by itself on PostgreSQL with
-// [Config].Notify set, on any emitter that listens to the store's
+// The emitter learns of the commit by itself on PostgreSQL, unless
+// [Config].NoNotify is set, on any emitter that listens to the store's
 // [Store.Notifications] (pg_notify in tx, which PostgreSQL sends at
 // commit). Otherwise, and on SQLite, it finds the deliveries at its next
 // poll ([monitehooks.EmitterConfig].PollInterval); call
@@ -203,7 +203,7 @@
 //
 // # Wake-ups
 //
-// With [Config].Notify set, [Store.Notifications] returns a channel that
+// Unless [Config].NoNotify is set, [Store.Notifications] returns a channel that
 // receives a value when deliveries may have become claimable: after
 // CreateEvent, CreateMatchedEvent, CreateEventTx (at the application's
 // commit, on PostgreSQL), RequeueDelivery, RequeueFailed or
@@ -212,7 +212,8 @@
 // on a connection the store keeps from its pool), in any process sharing
 // the schema. The values are coalesced hints that may be lost while the
 // listener reconnects, so a consumer still polls. Transactions that notify
-// commit one at a time on PostgreSQL, which is why it is off by default.
+// commit one at a time on PostgreSQL, which NoNotify spares where polling
+// is soon enough.
 //
 // # Costs
 //

@@ -11,7 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 )
 
-// Wake-ups. With Config.Notify set, the store says when deliveries may
+// Wake-ups. Unless Config.NoNotify is set, the store says when deliveries may
 // have become claimable, so that an emitter can claim them at once rather
 // than at its next poll: Notifications returns a channel that receives a
 // value after CreateEvent, RequeueDelivery, RequeueFailed or
@@ -23,8 +23,8 @@ import (
 // PostgreSQL delivers at commit; the store listens on a connection of its
 // pool that it keeps for this, taken at the first call of Notifications
 // and given back by Close. Transactions that notify commit one at a time
-// (PostgreSQL takes a lock for the notification queue), which is why it
-// is not the default. On SQLite a notification reaches the stores of this
+// (PostgreSQL takes a lock for the notification queue), which
+// Config.NoNotify spares. On SQLite a notification reaches the stores of this
 // process only.
 
 const (
@@ -63,7 +63,8 @@ func (n *notifier) wake() {
 }
 
 // Notifications returns the channel of the store's wake-ups, or nil (a
-// channel that never receives) when Config.Notify is not set. See the
+// channel that never receives) when Config.NoNotify is set, or the
+// PostgreSQL pool has one connection only. See the
 // package documentation. On PostgreSQL the first call starts listening.
 func (s *Store) Notifications() <-chan struct{} {
 	n := s.notifier

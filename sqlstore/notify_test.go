@@ -18,28 +18,29 @@ func wakeWithin(t *testing.T, ch <-chan struct{}, d time.Duration, what string) 
 	}
 }
 
-// TestNotifications: with Config.Notify, an event stored through one
+// TestNotifications: by default, an event stored through one
 // store wakes the Notifications of another over the same database (on
-// SQLite, of the same store only); without it, there is no channel.
+// SQLite, of the same store only); with Config.NoNotify, there is no
+// channel.
 func TestNotifications(t *testing.T) {
 	for _, o := range openers(t) {
 		t.Run(o.name, func(t *testing.T) {
 			o.prepare(t)
 			ctx := t.Context()
-			plain, err := o.open(t, sqlstore.Config{})
+			plain, err := o.open(t, sqlstore.Config{NoNotify: true})
 			if err != nil {
 				t.Fatal(err)
 			}
 			if ch := plain.Notifications(); ch != nil {
-				t.Errorf("Notifications without Config.Notify = %v; want nil", ch)
+				t.Errorf("Notifications with Config.NoNotify = %v; want nil", ch)
 			}
-			emitter, err := o.open(t, sqlstore.Config{Notify: true})
+			emitter, err := o.open(t, sqlstore.Config{})
 			if err != nil {
 				t.Fatal(err)
 			}
 			listener := emitter
 			if o.dialect == sqlstore.DialectPostgres {
-				if listener, err = o.open(t, sqlstore.Config{Notify: true}); err != nil {
+				if listener, err = o.open(t, sqlstore.Config{}); err != nil {
 					t.Fatal(err)
 				}
 			}

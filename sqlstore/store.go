@@ -61,14 +61,19 @@ type Config struct {
 	// Logger receives a line per migration applied. Defaults to
 	// discarding everything.
 	Logger *slog.Logger
-	// Notify makes the store tell, through Store.Notifications, when
-	// deliveries may have become claimable: on PostgreSQL with pg_notify,
-	// to every process that shares the schema and sets it too. See the
-	// package documentation for what it costs. On PostgreSQL the store
-	// keeps a connection of the pool for listening, so the pool must allow
-	// two or more. Defaults to false: no notifications, and Notifications
-	// returns nil.
-	Notify bool
+	// NoNotify turns the store's wake-ups off. By default the store
+	// tells, through Store.Notifications, when deliveries may have become
+	// claimable: on PostgreSQL with pg_notify in the transaction that
+	// makes them, delivered at its commit to every process that shares
+	// the schema, so that their emitters claim at once rather than at
+	// their next poll, after an EmitTx's commit too. The notification is
+	// part of a statement the store makes anyway, but PostgreSQL commits
+	// transactions that notified one at a time (a lock on its
+	// notification queue): set NoNotify when the processes' polling is
+	// soon enough, or when a pooler in transaction mode has no LISTEN. On
+	// PostgreSQL the store keeps a connection of the pool for listening;
+	// over a pool limited to one connection it sends and hears none.
+	NoNotify bool
 }
 
 // schemaName is what a Config.Schema may be: a plain PostgreSQL
@@ -251,9 +256,8 @@ func New(ctx context.Context, db *sql.DB, dialect Dialect, cfg *Config) (*Store,
 	if err := cfg.validate(dialect); err != nil {
 		return nil, err
 	}
-	if cfg.Notify && dialect == DialectPostgres && db.Stats().MaxOpenConnections == 1 {
-		return nil, fmt.Errorf("sqlstore: Config.Notify keeps a connection for listening: the pool must allow two or more: %w", monitehooks.ErrInvalid)
-	}
+	// Listening keeps a connection: a pool of one has none to spare.
+	notify := !cfg.NoNotify && (dialect != DialectPostgres || db.Stats().MaxOpenConnections != 1)
 	log := cfg.Logger
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -262,7 +266,7 @@ func New(ctx context.Context, db *sql.DB, dialect Dialect, cfg *Config) (*Store,
 		// Preparing takes a connection of the pool, which a transaction
 		// may hold the only one of: see exec.go.
 		prepare:  dialect == DialectSQLite && db.Stats().MaxOpenConnections != 1,
-		notifier: newNotifier(cfg.Notify, cfg.Schema)}
+		notifier: newNotifier(notify, cfg.Schema)}
 	if !cfg.SkipMigrations {
 		if err := migrate(ctx, db, dialect, cfg.Schema, log); err != nil {
 			return nil, err

@@ -48,9 +48,9 @@ import (
 // restored dump) has the store's ID: a transaction on it is the caller's
 // mistake.
 //
-// Nothing tells this process's emitter of the commit: on PostgreSQL with
-// Config.Notify set, the commit notifies every store listening, this one
-// too; otherwise call [monitehooks.Emitter.Wake] after the commit, or the
+// On PostgreSQL the commit notifies every store listening, this one too
+// (unless Config.NoNotify is set); otherwise nothing tells this process's
+// emitter of the commit: call [monitehooks.Emitter.Wake] after the commit, or the
 // deliveries wait for the emitter's next poll.
 func (s *Store) CreateEventTx(ctx context.Context, tx *sql.Tx, p monitehooks.CreateEventParams) (monitehooks.Event, error) {
 	if err := ctx.Err(); err != nil {

@@ -266,18 +266,18 @@ func pollLocks(t *testing.T, db *sql.DB, query string, pid int) <-chan struct{} 
 	return done
 }
 
-// TestCreateEventTxNotifies: on PostgreSQL with Config.Notify, the commit
+// TestCreateEventTxNotifies: on PostgreSQL, by default, the commit
 // of a transaction that emitted wakes the stores listening, without the
 // application's help.
 func TestCreateEventTxNotifies(t *testing.T) {
 	o := openers(t)[1]
 	o.prepare(t)
 	ctx := t.Context()
-	writer, err := o.open(t, sqlstore.Config{Notify: true})
+	writer, err := o.open(t, sqlstore.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	listener, err := o.open(t, sqlstore.Config{Notify: true})
+	listener, err := o.open(t, sqlstore.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}

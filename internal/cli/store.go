@@ -171,7 +171,7 @@ func joinLines(msg string) string {
 }
 
 // openStore opens the database a checked --store names, applying its
-// migrations, with wake-ups across processes on (sqlstore.Config.Notify)
+// migrations, with wake-ups across processes (sqlstore's default)
 // and migrations logged to log. For memory it returns nil: the stack
 // makes a memstore. ctx and storeOpenTimeout bound the opening.
 func openStore(ctx context.Context, store string, log *slog.Logger) (*sqlstore.Store, error) {
@@ -180,5 +180,5 @@ func openStore(ctx context.Context, store string, log *slog.Logger) (*sqlstore.S
 	}
 	ctx, cancel := context.WithTimeout(ctx, storeOpenTimeout)
 	defer cancel()
-	return sqlstore.Open(ctx, store, &sqlstore.Config{Notify: true, Logger: log})
+	return sqlstore.Open(ctx, store, &sqlstore.Config{Logger: log})
 }
