@@ -69,20 +69,23 @@ type Registry struct {
 	// byID holds every subscription by ID. The pointed-to values are never
 	// modified: a change replaces the pointer.
 	byID map[string]*Subscription
-	// index holds the IDs of the enabled subscriptions per match key, in
-	// the order they were indexed. A bucket is never modified after it is
-	// stored: a change stores a new one, so readers may keep it after
-	// unlocking. It holds IDs, not subscriptions, so that a change that
-	// leaves a subscription's keys and status as they were (the failure
-	// record of a failing endpoint, say) swaps one map entry and copies
-	// no bucket.
-	index map[matchKey][]string
+	// index holds the enabled subscriptions per match key. A bucket's
+	// slices are never modified after they are stored: a change stores new
+	// ones, so readers may keep them after unlocking.
+	index map[matchKey]bucket
 }
 
 type matchKey struct {
 	partner string
 	ot      ObjectType
 	et      EventType
+}
+
+// bucket is the enabled subscriptions for one match key, oldest first, and
+// their IDs in the same order.
+type bucket struct {
+	subs []*Subscription
+	ids  []string
 }
 
 // SubscriptionParams are the fields of a new subscription.
@@ -164,7 +167,7 @@ func (r *Registry) Reload(ctx context.Context) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.byID = make(map[string]*Subscription, len(subs))
-	r.index = make(map[matchKey][]string)
+	r.index = make(map[matchKey]bucket)
 	for i := range subs {
 		s := &subs[i]
 		r.byID[s.ID] = s
@@ -175,28 +178,23 @@ func (r *Registry) Reload(ctx context.Context) error {
 
 // Match returns the enabled subscriptions of the partner that accept events
 // of type et on objects of type ot, in the order they were last created,
-// enabled or changed. The subscriptions are shared: callers must not
-// modify them. Over a [SharedStore] it answers from what this process has
-// seen, which other processes may have changed since; the Emitter lets
-// such a store match events.
+// enabled or changed. The slice and the subscriptions are shared: callers
+// must not modify them. Match does not allocate. Over a [SharedStore] it
+// answers from what this process has seen, which other processes may
+// have changed since; the Emitter lets such a store match events.
 func (r *Registry) Match(partnerID string, ot ObjectType, et EventType) []*Subscription {
 	r.mu.RLock()
-	defer r.mu.RUnlock()
-	ids := r.index[matchKey{partnerID, ot, et}]
-	subs := make([]*Subscription, len(ids))
-	for i, id := range ids {
-		subs[i] = r.byID[id]
-	}
-	return subs
+	b := r.index[matchKey{partnerID, ot, et}]
+	r.mu.RUnlock()
+	return b.subs
 }
 
-// matchIDs is Match returning the subscriptions' IDs, shared: read only.
-// It does not allocate.
+// matchIDs is Match returning the subscriptions' IDs.
 func (r *Registry) matchIDs(partnerID string, ot ObjectType, et EventType) []string {
 	r.mu.RLock()
-	ids := r.index[matchKey{partnerID, ot, et}]
+	b := r.index[matchKey{partnerID, ot, et}]
 	r.mu.RUnlock()
-	return ids
+	return b.ids
 }
 
 // lookup returns the subscription with the ID, shared: read only.
@@ -544,15 +542,10 @@ func (r *Registry) changeShared(ctx context.Context, partnerID, id string, mutat
 }
 
 // publish replaces old with s in byID and the index; old may be nil and s
-// the zero Subscription. A change that leaves the index's keys as they
-// were touches byID only. The caller holds writeMu.
+// the zero Subscription. The caller holds writeMu.
 func (r *Registry) publish(old *Subscription, s Subscription) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if old != nil && s.ID == old.ID && r.sameKeys(old, &s) {
-		r.byID[s.ID] = &s
-		return
-	}
 	if old != nil {
 		r.indexRemoveLocked(old)
 		delete(r.byID, old.ID)
@@ -561,12 +554,6 @@ func (r *Registry) publish(old *Subscription, s Subscription) {
 		r.byID[s.ID] = &s
 		r.indexAddLocked(&s)
 	}
-}
-
-// sameKeys reports whether a and b are indexed under the same keys.
-func (r *Registry) sameKeys(a, b *Subscription) bool {
-	return a.PartnerID == b.PartnerID && a.ObjectType == b.ObjectType &&
-		a.Status == b.Status && slices.Equal(a.EventTypes, b.EventTypes)
 }
 
 // keys returns the match keys a subscription is indexed under.
@@ -583,22 +570,29 @@ func (r *Registry) indexAddLocked(s *Subscription) {
 	}
 	for _, et := range r.keys(s) {
 		k := matchKey{s.PartnerID, s.ObjectType, et}
-		// Append to a fresh array: readers may hold the old one.
-		r.index[k] = append(slices.Clip(r.index[k]), s.ID)
+		b := r.index[k]
+		// Append to fresh arrays: readers may hold the old ones.
+		r.index[k] = bucket{
+			subs: append(slices.Clip(b.subs), s),
+			ids:  append(slices.Clip(b.ids), s.ID),
+		}
 	}
 }
 
 func (r *Registry) indexRemoveLocked(s *Subscription) {
 	for _, et := range r.keys(s) {
 		k := matchKey{s.PartnerID, s.ObjectType, et}
-		ids := r.index[k]
-		i := slices.Index(ids, s.ID)
+		b := r.index[k]
+		i := slices.Index(b.ids, s.ID)
 		switch {
 		case i < 0:
-		case len(ids) == 1:
+		case len(b.ids) == 1:
 			delete(r.index, k)
 		default:
-			r.index[k] = slices.Delete(slices.Clone(ids), i, i+1)
+			r.index[k] = bucket{
+				subs: slices.Delete(slices.Clone(b.subs), i, i+1),
+				ids:  slices.Delete(slices.Clone(b.ids), i, i+1),
+			}
 		}
 	}
 }
