@@ -15,58 +15,27 @@ import (
 	"time"
 
 	"github.com/monitehooks/monitehooks"
+	"github.com/monitehooks/monitehooks/internal/pgtest"
 	"github.com/monitehooks/monitehooks/sqlstore"
 	"github.com/monitehooks/monitehooks/storetest"
 )
 
-// defaultPostgres is the server the tests use when MONITEHOOKS_TEST_POSTGRES
-// is not set.
-const defaultPostgres = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-
-// postgres is the test binary's one pool of connections to PostgreSQL,
-// shared by every test: each test has a schema of its own in it.
+// postgres is the test binary's pool of connections to PostgreSQL
+// (package pgtest's), shared by every test: each test has a schema of its
+// own in it. postgresDB sets it.
 var postgres struct {
 	once sync.Once
 	url  string
 	db   *sql.DB
-	err  error
 }
 
 // postgresDB returns the shared pool, or skips the test when PostgreSQL
 // cannot be reached (fails it when MONITEHOOKS_REQUIRE_POSTGRES=1).
 func postgresDB(t testing.TB) *sql.DB {
 	t.Helper()
-	postgres.once.Do(func() {
-		postgres.url = os.Getenv("MONITEHOOKS_TEST_POSTGRES")
-		if postgres.url == "" {
-			postgres.url = defaultPostgres
-		}
-		db, err := sql.Open("pgx", postgres.url)
-		if err != nil {
-			postgres.err = err
-			return
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := db.PingContext(ctx); err != nil {
-			db.Close()
-			postgres.err = err
-			return
-		}
-		// The suite runs its subtests a few at a time (-parallel), some
-		// with eight goroutines each: a small pool is plenty.
-		db.SetMaxOpenConns(16)
-		db.SetMaxIdleConns(16)
-		postgres.db = db
-	})
-	if postgres.err != nil {
-		msg := "sqlstore: PostgreSQL not reachable at " + postgres.url + " (" + postgres.err.Error() + "); set MONITEHOOKS_TEST_POSTGRES"
-		if os.Getenv("MONITEHOOKS_REQUIRE_POSTGRES") == "1" {
-			t.Fatal(msg + " (MONITEHOOKS_REQUIRE_POSTGRES=1)")
-		}
-		t.Skip(msg)
-	}
-	return postgres.db
+	db, url := pgtest.Server(t)
+	postgres.once.Do(func() { postgres.db, postgres.url = db, url })
+	return db
 }
 
 // newID returns a random UUID.

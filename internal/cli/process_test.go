@@ -21,11 +21,7 @@ func TestMain(m *testing.M) {
 	if os.Getenv(runMainEnv) == "1" {
 		os.Exit(cli.Main())
 	}
-	code := m.Run()
-	if postgres.db != nil {
-		postgres.db.Close()
-	}
-	os.Exit(code)
+	os.Exit(m.Run())
 }
 
 // processWait bounds what a test waits for from a process: starting, on
