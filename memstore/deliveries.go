@@ -231,7 +231,7 @@ func (s *Store) requeueLocked(dn uint32, due time.Time) {
 	s.countLocked(d.status, statusPending)
 	d.status = statusPending
 	d.next = stampOf(due)
-	s.recordLocked(d, due, nil)
+	s.recordLocked(d, dn, due, nil)
 	s.enqueueLocked(dn)
 }
 
@@ -260,7 +260,7 @@ func (s *Store) RequeueFailed(ctx context.Context, p monitehooks.RequeueFailedPa
 	// by creation stays valid.
 	n, since := 0, stampOf(p.Since)
 	for it := pr.bySub[sq.num].seek(keyOf(since, 0)); it.valid(); it.next() {
-		dn := it.key().seq - 1
+		dn := it.seq() - 1
 		if d := s.deliveries.at(dn); d.status == statusFailed {
 			s.requeueLocked(dn, p.Due)
 			n++

@@ -30,6 +30,7 @@ import "strings"
 // typedIndex is a partner's events in one order, all of them and split
 // by object type.
 type typedIndex struct {
+	by     keyer // what its trees are ordered by
 	all    tree
 	byType map[string]*typeIndex // by object type
 	// The indexes the last event added went to: events come in runs of
@@ -64,7 +65,7 @@ func (x *typedIndex) trees(objectType, eventType string) (*typeIndex, *eventInde
 			}
 			// The maps keep copies: the strings given are substrings of
 			// a text block, which they would keep alive.
-			ti = &typeIndex{name: strings.Clone(objectType), byEvent: make(map[string]*eventIndex)}
+			ti = &typeIndex{name: strings.Clone(objectType), all: newTree(x.by), byEvent: make(map[string]*eventIndex)}
 			x.byType[ti.name] = ti
 		}
 		x.lastType, x.lastEvent = ti, nil
@@ -73,7 +74,7 @@ func (x *typedIndex) trees(objectType, eventType string) (*typeIndex, *eventInde
 	if ei == nil || ei.name != eventType {
 		ei = ti.byEvent[eventType]
 		if ei == nil {
-			ei = &eventIndex{name: strings.Clone(eventType)}
+			ei = &eventIndex{name: strings.Clone(eventType), tree: newTree(x.by)}
 			ti.byEvent[ei.name] = ei
 		}
 		x.lastEvent = ei
@@ -121,16 +122,38 @@ func (x *typedIndex) pick(objectType, eventType string) (t *tree, narrowed bool)
 // subIndexLocked returns the index of the partner's deliveries to the
 // subscription of the queue by creation, making it if needed. s.mu must
 // be held for writing.
-func (p *partner) subIndexLocked(queue uint32) *tree {
+func (s *Store) subIndexLocked(p *partner, queue uint32) *tree {
 	t := p.bySub[queue]
 	if t == nil {
 		if p.bySub == nil {
 			p.bySub = make(map[uint32]*tree)
 		}
-		t = new(tree)
+		t = &tree{by: deliveriesByCreated{s}}
 		p.bySub[queue] = t
 	}
 	return t
+}
+
+// The keyers of the trees: where a tree reads the time of a record (see
+// tree). Each reads a time the record keeps for as long as its key is in
+// the tree, or one that moves only while the key is out of it.
+type (
+	eventsByCreated     struct{ s *Store } // an event's CreatedAt
+	eventsByDue         struct{ s *Store } // an event's due time (see event.due)
+	deliveriesByCreated struct{ s *Store } // a delivery's CreatedAt, its event's due time
+	deliveriesByUpdated struct{ s *Store } // a delivery's UpdatedAt
+)
+
+func (k eventsByCreated) timeOf(seq uint32) stamp { return k.s.events.at(seq - 1).created }
+
+func (k eventsByDue) timeOf(seq uint32) stamp { return k.s.events.at(seq - 1).due }
+
+func (k deliveriesByCreated) timeOf(seq uint32) stamp {
+	return k.s.events.at(k.s.deliveries.at(seq - 1).event).due
+}
+
+func (k deliveriesByUpdated) timeOf(seq uint32) stamp {
+	return k.s.updatedLocked(k.s.deliveries.at(seq - 1))
 }
 
 // indexEventLocked adds the event en, just stored, of the types, and its
@@ -141,7 +164,8 @@ func (s *Store) indexEventLocked(en uint32, objectType, eventType string) {
 	e.live = e.n
 	pr.events.insert(objectType, eventType, keyOf(e.created, en+1))
 	if e.n == 0 {
-		s.expiringEvents.insert(keyOf(e.created, en+1))
+		e.due = e.created // left without deliveries when stored
+		s.expiringEvents.insert(keyOf(e.due, en+1))
 		return
 	}
 	pr.sent.insert(objectType, eventType, keyOf(e.due, en+1))
@@ -149,25 +173,24 @@ func (s *Store) indexEventLocked(en uint32, objectType, eventType string) {
 		d := s.deliveries.at(dn)
 		d.num = dn
 		k := keyOf(e.due, dn+1)
-		pr.subIndexLocked(d.queue).insert(k)
+		s.subIndexLocked(pr, d.queue).insert(k)
 		pr.updated.insert(k)
 	}
 }
 
-// reindexLocked moves delivery d's keys in the UpdatedAt orders from
-// (from, its number) to (to, its number), and notes that it may expire
-// once to is old enough (see DeleteExpired). s.mu must be held for
-// writing.
-func (s *Store) reindexLocked(d *delivery, from, to stamp) {
-	old, now := keyOf(from, d.num+1), keyOf(to, d.num+1)
-	if d.log != 0 {
-		s.expiringDeliveries.delete(old)
-	}
-	s.expiringDeliveries.insert(now)
-	if old == now {
-		return
-	}
-	pr := s.partnerList[s.events.at(d.event).partner]
-	pr.updated.delete(old)
-	pr.updated.insert(now)
+// unindexUpdatedLocked takes delivery dn's keys out of the UpdatedAt
+// orders, before its UpdatedAt changes. s.mu must be held for writing.
+func (s *Store) unindexUpdatedLocked(d *delivery, dn uint32) {
+	k := keyOf(s.updatedLocked(d), dn+1)
+	s.expiringDeliveries.delete(k) // if it is there (see DeleteExpired)
+	s.partnerList[s.events.at(d.event).partner].updated.delete(k)
+}
+
+// indexUpdatedLocked puts delivery dn's keys back in the UpdatedAt orders
+// once its UpdatedAt changed, and notes that it may expire once that is
+// old enough (see DeleteExpired). s.mu must be held for writing.
+func (s *Store) indexUpdatedLocked(d *delivery, dn uint32) {
+	k := keyOf(s.updatedLocked(d), dn+1)
+	s.expiringDeliveries.insert(k)
+	s.partnerList[s.events.at(d.event).partner].updated.insert(k)
 }

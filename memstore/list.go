@@ -182,7 +182,7 @@ type sentWalker struct {
 func (w sentWalker) walk(from *ikey, incl, desc bool, budget int, visit func(ikey, uint32) bool) (last ikey, more bool) {
 	s := w.s
 	for it := w.start(from, desc); it.valid(); it.advance(desc) {
-		e := s.events.at(it.key().seq - 1)
+		e := s.events.at(it.seq() - 1)
 		for i := range e.n {
 			dn := e.first + i
 			if desc {
@@ -231,7 +231,7 @@ func (w sentWalker) start(p *ikey, desc bool) titer {
 	if !it.valid() {
 		return w.t.lastKey()
 	}
-	if e := w.s.events.at(it.key().seq - 1); p.less(keyOf(e.due, e.first+1)) {
+	if e := w.s.events.at(it.seq() - 1); p.less(keyOf(e.due, e.first+1)) {
 		it.prev()
 	}
 	return it

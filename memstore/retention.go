@@ -96,7 +96,13 @@ func (s *Store) deleteDeliveryLocked(dn uint32, updated stamp) {
 		d.idx = -1 // a zeroed record in no heap, as checkHeaps expects
 	}
 	if e.live--; e.live == 0 {
-		s.expiringEvents.insert(keyOf(updated, en+1))
+		// Its deliveries gone, the event leaves the order of deliveries by
+		// creation, and its due time becomes the time it was left without
+		// them.
+		t := s.textLocked(e)
+		pr.sent.delete(t.fields[fieldObjectType], t.fields[fieldType], keyOf(e.due, en+1))
+		e.due = updated
+		s.expiringEvents.insert(keyOf(e.due, en+1))
 	}
 }
 
@@ -108,9 +114,6 @@ func (s *Store) deleteEventLocked(en uint32) {
 	t := s.textLocked(e)
 	objectType, eventType := t.fields[fieldObjectType], t.fields[fieldType]
 	pr.events.delete(objectType, eventType, keyOf(e.created, en+1))
-	if e.n > 0 {
-		pr.sent.delete(objectType, eventType, keyOf(e.due, en+1))
-	}
 	s.texts.drop(e.text)
 	if e.objectLen > 0 {
 		s.objects.drop(e.object)

@@ -179,6 +179,8 @@ func New() *Store {
 	}
 	s.waiting.order = byHead{&s.deliveries}
 	s.leases.order = byLeaseEnd{&s.deliveries}
+	s.expiringDeliveries = newTree(deliveriesByUpdated{s})
+	s.expiringEvents = newTree(eventsByDue{s})
 	return s
 }
 
@@ -204,7 +206,12 @@ type partner struct {
 func (s *Store) partnerLocked(partnerID string, create bool) *partner {
 	p := s.partners[partnerID]
 	if p == nil && create {
-		p = &partner{id: partnerID, num: uint32(len(s.partnerList)), subs: make(map[id]*monitehooks.Subscription)}
+		p = &partner{
+			id: partnerID, num: uint32(len(s.partnerList)), subs: make(map[id]*monitehooks.Subscription),
+			events:  typedIndex{by: eventsByCreated{s}, all: newTree(eventsByCreated{s})},
+			sent:    typedIndex{by: eventsByDue{s}, all: newTree(eventsByDue{s})},
+			updated: newTree(deliveriesByUpdated{s}),
+		}
 		s.partners[partnerID] = p
 		s.partnerList = append(s.partnerList, p)
 	}
@@ -215,9 +222,12 @@ func (s *Store) partnerLocked(partnerID string, create bool) *partner {
 // ID and the textFields after it, and its deliveries are the numbers first
 // to first+n-1, of which live are not deleted.
 type event struct {
-	id        id
-	created   stamp // CreatedAt
-	due       stamp // the CreatedAt of every delivery of the event
+	id      id
+	created stamp // CreatedAt
+	// due is the CreatedAt of every delivery of the event, until it has
+	// none left; then, stored without any or its last one deleted, it is
+	// the time it was left without (see retention.go).
+	due       stamp
 	partner   uint32
 	first     uint32
 	n         uint32
@@ -349,11 +359,11 @@ func (s *Store) updatedLocked(d *delivery) stamp {
 	return s.logs.at(d.log - 1).updated
 }
 
-// recordLocked notes an outcome or requeue of d at t, and a, when not
-// nil, as an attempt, and moves d in the indexes by UpdatedAt. s.mu must
-// be held for writing.
-func (s *Store) recordLocked(d *delivery, t time.Time, a *monitehooks.Attempt) {
-	s.reindexLocked(d, s.updatedLocked(d), stampOf(t))
+// recordLocked notes an outcome or requeue of delivery dn at t, and a,
+// when not nil, as an attempt, and moves it in the indexes by UpdatedAt.
+// s.mu must be held for writing.
+func (s *Store) recordLocked(d *delivery, dn uint32, t time.Time, a *monitehooks.Attempt) {
+	s.unindexUpdatedLocked(d, dn)
 	if d.log == 0 {
 		l := s.logs.add()
 		l.attempts = l.first[:0]
@@ -364,6 +374,7 @@ func (s *Store) recordLocked(d *delivery, t time.Time, a *monitehooks.Attempt) {
 	if a != nil {
 		l.attempts = append(l.attempts, *a)
 	}
+	s.indexUpdatedLocked(d, dn)
 }
 
 // attemptsLocked returns the delivery's attempts, which must not be
