@@ -113,21 +113,21 @@ func (s *Store) deliveriesIndex(partnerID string, q *listQuery) (walker, span, *
 		}
 		f.types = true
 		if byCreation {
-			return treeWalker{p.bySub[sq.num]}, r, f
+			return newTreesWalker(p.bySub[sq.num]), r, f
 		}
 		// The partner's deliveries by update, checking the subscription.
 		f.created, f.bySub, f.queue = true, true, sq.num
-		return treeWalker{&p.updated}, r, f
+		return newTreesWalker(&p.updated), r, f
 	case byCreation:
-		t, narrowed := p.sent.pick(string(q.ObjectType), string(q.EventType))
-		if t == nil {
+		ts, narrowed := p.sent.pick(string(q.ObjectType), string(q.EventType))
+		if len(ts) == 0 {
 			return nil, r, f
 		}
 		f.types = !narrowed
-		return sentWalker{s, t}, r, f
+		return newSentWalker(s, ts), r, f
 	}
 	f.types, f.created = true, true
-	return treeWalker{&p.updated}, r, f
+	return newTreesWalker(&p.updated), r, f
 }
 
 // deliveryFilter is what a list of deliveries checks of each item its

@@ -187,8 +187,8 @@ func (s *Store) ListEvents(ctx context.Context, partnerID string, lp monitehooks
 	s.mu.RLock()
 	if p := s.partners[partnerID]; p != nil && !empty {
 		// Both sort fields sort events by creation.
-		if t, n := p.events.pick(string(q.ObjectType), string(q.EventType)); t != nil {
-			w, narrowed = treeWalker{t}, n
+		if ts, n := p.events.pick(string(q.ObjectType), string(q.EventType)); len(ts) > 0 {
+			w, narrowed = newTreesWalker(ts...), n
 		}
 	}
 	s.mu.RUnlock()

@@ -18,17 +18,20 @@ import "strings"
 //     list that costs more, the more the partner's other subscriptions
 //     have.
 //
-// events and sent are also split by object type, and by object type and
-// event type (typedIndex). A key's time is a record's, and its sequence
-// number the record's number plus one, so keys are unique and ordered as
-// lists order items: by time, then in the order the records were made.
+// events and sent are also split by object type and event type
+// (typedIndex); a list of one object type walks the trees of its event
+// types together (mergeIter), rather than every event paying a key in a
+// tree of its object type too. A key's time is a record's, and its
+// sequence number the record's number plus one, so keys are unique and
+// ordered as lists order items: by time, then in the order the records
+// were made.
 //
 // An UpdatedAt changes with every attempt: recordLocked moves the
 // delivery's key in updated (a removal and an insertion, near the end of
 // the tree, where recent times are).
 
 // typedIndex is a partner's events in one order, all of them and split
-// by object type.
+// by object type and event type.
 type typedIndex struct {
 	by     keyer // what its trees are ordered by
 	all    tree
@@ -40,12 +43,11 @@ type typedIndex struct {
 	lastEvent *eventIndex
 }
 
-// typeIndex is the events of one object type, all of them and split by
-// event type.
+// typeIndex is the events of one object type, split by event type.
 type typeIndex struct {
-	name    string // the object type, the map's own copy
-	all     tree
+	name    string                 // the object type, the map's own copy
 	byEvent map[string]*eventIndex // by event type
+	trees   []*tree                // the trees of byEvent, for lists of the object type
 }
 
 // eventIndex is the events of one object type and event type.
@@ -65,7 +67,7 @@ func (x *typedIndex) trees(objectType, eventType string) (*typeIndex, *eventInde
 			}
 			// The maps keep copies: the strings given are substrings of
 			// a text block, which they would keep alive.
-			ti = &typeIndex{name: strings.Clone(objectType), all: newTree(x.by), byEvent: make(map[string]*eventIndex)}
+			ti = &typeIndex{name: strings.Clone(objectType), byEvent: make(map[string]*eventIndex)}
 			x.byType[ti.name] = ti
 		}
 		x.lastType, x.lastEvent = ti, nil
@@ -76,6 +78,7 @@ func (x *typedIndex) trees(objectType, eventType string) (*typeIndex, *eventInde
 		if ei == nil {
 			ei = &eventIndex{name: strings.Clone(eventType), tree: newTree(x.by)}
 			ti.byEvent[ei.name] = ei
+			ti.trees = append(ti.trees, &ei.tree)
 		}
 		x.lastEvent = ei
 	}
@@ -84,37 +87,35 @@ func (x *typedIndex) trees(objectType, eventType string) (*typeIndex, *eventInde
 
 // insert adds the key of an event of the types.
 func (x *typedIndex) insert(objectType, eventType string, k ikey) {
-	ti, ei := x.trees(objectType, eventType)
+	_, ei := x.trees(objectType, eventType)
 	x.all.insert(k)
-	ti.all.insert(k)
 	ei.tree.insert(k)
 }
 
 // delete removes the key of an event of the types.
 func (x *typedIndex) delete(objectType, eventType string, k ikey) {
-	ti, ei := x.trees(objectType, eventType)
+	_, ei := x.trees(objectType, eventType)
 	x.all.delete(k)
-	ti.all.delete(k)
 	ei.tree.delete(k)
 }
 
-// pick returns the tree that holds the events of the types ("" for any),
-// or nil when there is none; narrowed reports whether the tree holds only
-// such events. An event type without an object type picks every event:
-// the caller filters.
-func (x *typedIndex) pick(objectType, eventType string) (t *tree, narrowed bool) {
+// pick returns the trees that together hold the events of the types (""
+// for any), none when there is none; narrowed reports whether they hold
+// only such events. An event type without an object type picks every
+// event: the caller filters. The slice is not to be modified.
+func (x *typedIndex) pick(objectType, eventType string) (ts []*tree, narrowed bool) {
 	if objectType == "" {
-		return &x.all, eventType == ""
+		return []*tree{&x.all}, eventType == ""
 	}
 	ti := x.byType[objectType]
 	switch {
 	case ti == nil:
 		return nil, true
 	case eventType == "":
-		return &ti.all, true
+		return ti.trees, true
 	}
 	if ei := ti.byEvent[eventType]; ei != nil {
-		return &ei.tree, true
+		return []*tree{&ei.tree}, true
 	}
 	return nil, true
 }
