@@ -228,10 +228,8 @@ func (s *Store) RequeueDelivery(ctx context.Context, p monitehooks.RequeueDelive
 // requeueLocked makes the finished delivery dn pending, due at due.
 func (s *Store) requeueLocked(dn uint32, due time.Time) {
 	d := s.deliveries.at(dn)
-	s.countLocked(d.status, statusPending)
-	d.status = statusPending
+	s.recordLocked(d, dn, due, nil, statusPending)
 	d.next = stampOf(due)
-	s.recordLocked(d, dn, due, nil)
 	s.enqueueLocked(dn)
 }
 

@@ -180,18 +180,23 @@ func (s *Store) indexEventLocked(en uint32, objectType, eventType string) {
 }
 
 // unindexUpdatedLocked takes delivery dn's keys out of the UpdatedAt
-// orders, before its UpdatedAt changes. s.mu must be held for writing.
+// orders, before its UpdatedAt or its status changes. s.mu must be held
+// for writing.
 func (s *Store) unindexUpdatedLocked(d *delivery, dn uint32) {
 	k := keyOf(s.updatedLocked(d), dn+1)
-	s.expiringDeliveries.delete(k) // if it is there (see DeleteExpired)
+	if d.status != statusPending {
+		s.expiringDeliveries.delete(k)
+	}
 	s.partnerList[s.events.at(d.event).partner].updated.delete(k)
 }
 
 // indexUpdatedLocked puts delivery dn's keys back in the UpdatedAt orders
-// once its UpdatedAt changed, and notes that it may expire once that is
-// old enough (see DeleteExpired). s.mu must be held for writing.
+// once its UpdatedAt and status changed: a finished delivery also waits
+// for retention (see DeleteExpired). s.mu must be held for writing.
 func (s *Store) indexUpdatedLocked(d *delivery, dn uint32) {
 	k := keyOf(s.updatedLocked(d), dn+1)
-	s.expiringDeliveries.insert(k)
+	if d.status != statusPending {
+		s.expiringDeliveries.insert(k)
+	}
 	s.partnerList[s.events.at(d.event).partner].updated.insert(k)
 }

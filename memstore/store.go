@@ -359,11 +359,13 @@ func (s *Store) updatedLocked(d *delivery) stamp {
 	return s.logs.at(d.log - 1).updated
 }
 
-// recordLocked notes an outcome or requeue of delivery dn at t, and a,
-// when not nil, as an attempt, and moves it in the indexes by UpdatedAt.
-// s.mu must be held for writing.
-func (s *Store) recordLocked(d *delivery, dn uint32, t time.Time, a *monitehooks.Attempt) {
+// recordLocked notes an outcome or requeue of delivery dn at t: its new
+// status st, and a, when not nil, as an attempt. It moves the delivery in
+// the indexes by UpdatedAt and counts it. s.mu must be held for writing.
+func (s *Store) recordLocked(d *delivery, dn uint32, t time.Time, a *monitehooks.Attempt, st uint8) {
 	s.unindexUpdatedLocked(d, dn)
+	s.countLocked(d.status, st)
+	d.status = st
 	if d.log == 0 {
 		l := s.logs.add()
 		l.attempts = l.first[:0]
