@@ -172,7 +172,6 @@ func (s *Store) indexEventLocked(en uint32, objectType, eventType string) {
 	pr.sent.insert(objectType, eventType, keyOf(e.due, en+1))
 	for dn := e.first; dn < e.first+e.n; dn++ {
 		d := s.deliveries.at(dn)
-		d.num = dn
 		k := keyOf(e.due, dn+1)
 		s.subIndexLocked(pr, d.queue).insert(k)
 		pr.updated.insert(k)

@@ -254,7 +254,7 @@ func (w *sentWalker) start(p *ikey, desc bool) {
 	// p's delivery is gone (or p is not one's key): pass the events of
 	// p's time whose deliveries all come before it (after it,
 	// descending).
-	k := ikey{sec: p.sec, nsec: p.nsec}
+	k := ikey{t: p.t}
 	if desc {
 		k.seq = math.MaxUint32
 	}

@@ -45,32 +45,23 @@ const (
 // ikey is a key of a tree: a time, then a record's number plus one (its
 // sequence number).
 type ikey struct {
-	sec  int64
-	nsec int32
-	seq  uint32
+	t   stamp
+	seq uint32
 }
 
-func keyOf(t stamp, seq uint32) ikey { return ikey{sec: t.sec, nsec: t.nsec, seq: seq} }
+func keyOf(t stamp, seq uint32) ikey { return ikey{t: t, seq: seq} }
 
 // at returns the key's time.
-func (k ikey) at() stamp { return stamp{sec: k.sec, nsec: k.nsec} }
+func (k ikey) at() stamp { return k.t }
 
 func (k ikey) compare(o ikey) int {
+	if c := k.t.compare(o.t); c != 0 {
+		return c
+	}
 	switch {
-	case k.sec != o.sec:
-		if k.sec < o.sec {
-			return -1
-		}
-		return 1
-	case k.nsec != o.nsec:
-		if k.nsec < o.nsec {
-			return -1
-		}
-		return 1
-	case k.seq != o.seq:
-		if k.seq < o.seq {
-			return -1
-		}
+	case k.seq < o.seq:
+		return -1
+	case k.seq > o.seq:
 		return 1
 	}
 	return 0

@@ -5,7 +5,14 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+	"time"
 )
+
+// tkey returns the key of a time in seconds and nanoseconds since 1970
+// and a sequence number.
+func tkey(sec int64, nsec int32, seq uint32) ikey {
+	return keyOf(stampOf(time.Unix(sec, int64(nsec))), seq)
+}
 
 // testKeyer is the records' times, for trees in tests: the time of each
 // sequence number.
@@ -31,11 +38,11 @@ func TestTree(t *testing.T) {
 					seq++
 					switch pattern {
 					case "random":
-						return ikey{sec: rng.Int64N(500), seq: seq}
+						return tkey(rng.Int64N(500), 0, seq)
 					case "ties":
-						return ikey{sec: 5, seq: rng.Uint32N(1 << 20)}
+						return tkey(5, 0, rng.Uint32N(1<<20))
 					default:
-						return ikey{sec: int64(seq / 3), nsec: int32(seq % 3), seq: seq}
+						return tkey(int64(seq/3), int32(seq%3), seq)
 					}
 				}
 				maxHeight := 0
@@ -66,7 +73,7 @@ func TestTree(t *testing.T) {
 							t.Fatalf("op %d: delete(%v) of a key held = false", op, k)
 						}
 						ref = slices.Delete(ref, i, i+1)
-						k.sec = rng.Int64N(500)
+						k.t = stampOf(time.Unix(rng.Int64N(500), 0))
 						insert(k)
 					default:
 						k := ref[rng.IntN(len(ref))]
@@ -221,7 +228,7 @@ func checkSeeks(t *testing.T, tr *tree, ref []ikey, rng *rand.Rand) {
 			k2.seq++
 			froms = append(froms, &k2)
 		}
-		k := ikey{sec: rng.Int64N(600) - 50}
+		k := tkey(rng.Int64N(600)-50, 0, 0)
 		froms = append(froms, &k)
 	}
 	for _, from := range froms {
@@ -288,7 +295,7 @@ func FuzzTree(f *testing.F) {
 		remove := func(seq uint32) {
 			k, i, held := find(seq)
 			if !held {
-				k = ikey{sec: int64(seq % 16), seq: seq}
+				k = tkey(int64(seq%16), 0, seq)
 			}
 			if tr.delete(k) != held {
 				t.Fatalf("delete(%v) disagrees", k)
@@ -305,10 +312,10 @@ func FuzzTree(f *testing.F) {
 			runStart := 1<<20 + seq*run
 			switch op {
 			case 0:
-				insert(ikey{sec: sec, seq: seq})
+				insert(tkey(sec, 0, seq))
 			case 1:
 				for j := range uint32(run) {
-					insert(ikey{sec: sec + int64(j/8), seq: runStart + j})
+					insert(tkey(sec+int64(j/8), 0, runStart+j))
 				}
 			case 2:
 				remove(seq)
@@ -327,7 +334,7 @@ func FuzzTree(f *testing.F) {
 			case 5:
 				if _, _, held := find(seq); held {
 					remove(seq)
-					insert(ikey{sec: sec, seq: seq})
+					insert(tkey(sec, 0, seq))
 				}
 			}
 		}
