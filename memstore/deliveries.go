@@ -98,36 +98,45 @@ func (s *Store) deliveriesIndex(partnerID string, q *listQuery) (walker, span, *
 	if !byCreation {
 		r = span{} // the Created bounds filter instead
 	}
+	// The trees are picked under the lock, and the walker made after it,
+	// so that nothing is allocated under the lock. The trees are the
+	// partner's, and stay so: a partner's record and its trees live as
+	// long as the store.
+	var ts treeSet
+	sent := false
 	s.mu.RLock()
-	defer s.mu.RUnlock()
-	p := s.partners[partnerID]
-	if p == nil || empty {
-		return nil, r, f
-	}
-	switch {
+	switch p := s.partners[partnerID]; {
+	case p == nil || empty:
 	case q.SubscriptionID != "":
 		sid, _ := parseID(q.SubscriptionID)
 		sq := s.queues[sid]
 		if sq == nil || p.bySub[sq.num] == nil {
-			return nil, r, f
+			break
 		}
 		f.types = true
 		if byCreation {
-			return newTreesWalker(p.bySub[sq.num]), r, f
+			ts.one = p.bySub[sq.num]
+			break
 		}
 		// The partner's deliveries by update, checking the subscription.
 		f.created, f.bySub, f.queue = true, true, sq.num
-		return newTreesWalker(&p.updated), r, f
+		ts.one = &p.updated
 	case byCreation:
-		ts, narrowed := p.sent.pick(string(q.ObjectType), string(q.EventType))
-		if len(ts) == 0 {
-			return nil, r, f
-		}
-		f.types = !narrowed
+		var narrowed bool
+		ts, narrowed = p.sent.pick(string(q.ObjectType), string(q.EventType))
+		f.types, sent = !narrowed, true
+	default:
+		f.types, f.created = true, true
+		ts.one = &p.updated
+	}
+	s.mu.RUnlock()
+	switch {
+	case ts.empty():
+		return nil, r, f
+	case sent:
 		return newSentWalker(s, ts), r, f
 	}
-	f.types, f.created = true, true
-	return newTreesWalker(&p.updated), r, f
+	return newTreesWalker(ts), r, f
 }
 
 // deliveryFilter is what a list of deliveries checks of each item its

@@ -182,21 +182,21 @@ func (s *Store) ListEvents(ctx context.Context, partnerID string, lp monitehooks
 		return monitehooks.Page[monitehooks.Event]{}, err
 	}
 	r, empty := createdSpan(&q.ListParams)
-	var w walker
+	var ts treeSet
 	narrowed := false
 	s.mu.RLock()
 	if p := s.partners[partnerID]; p != nil && !empty {
 		// Both sort fields sort events by creation.
-		if ts, n := p.events.pick(string(q.ObjectType), string(q.EventType)); len(ts) > 0 {
-			w, narrowed = newTreesWalker(ts...), n
-		}
+		ts, narrowed = p.events.pick(string(q.ObjectType), string(q.EventType))
 	}
 	s.mu.RUnlock()
-	if w == nil {
+	if ts.empty() {
 		return monitehooks.Page[monitehooks.Event]{Data: []monitehooks.Event{}}, nil
 	}
-	// The tree is the partner's, and stays so: a partner's record and its
-	// trees live as long as the store.
+	// The trees are the partner's, and stay so: a partner's record and its
+	// trees live as long as the store. The walker is made after the lock,
+	// so that nothing is allocated under it.
+	w := newTreesWalker(ts)
 	match := func(en uint32) bool {
 		return narrowed || q.matchEvent(s.textLocked(s.events.at(en)))
 	}

@@ -102,23 +102,34 @@ func (x *typedIndex) delete(objectType, eventType string, k ikey) {
 // pick returns the trees that together hold the events of the types (""
 // for any), none when there is none; narrowed reports whether they hold
 // only such events. An event type without an object type picks every
-// event: the caller filters. The slice is not to be modified.
-func (x *typedIndex) pick(objectType, eventType string) (ts []*tree, narrowed bool) {
+// event: the caller filters.
+func (x *typedIndex) pick(objectType, eventType string) (ts treeSet, narrowed bool) {
 	if objectType == "" {
-		return []*tree{&x.all}, eventType == ""
+		return treeSet{one: &x.all}, eventType == ""
 	}
 	ti := x.byType[objectType]
 	switch {
 	case ti == nil:
-		return nil, true
+		return treeSet{}, true
 	case eventType == "":
-		return ti.trees, true
+		return treeSet{many: ti.trees}, true
 	}
 	if ei := ti.byEvent[eventType]; ei != nil {
-		return []*tree{&ei.tree}, true
+		return treeSet{one: &ei.tree}, true
 	}
-	return nil, true
+	return treeSet{}, true
 }
+
+// treeSet is the trees a list walks together: one, or several (see
+// mergeIter). A slice of several is shared with the index: appended to,
+// never modified.
+type treeSet struct {
+	one  *tree
+	many []*tree
+}
+
+// empty reports whether the set has no tree.
+func (ts treeSet) empty() bool { return ts.one == nil && len(ts.many) == 0 }
 
 // subIndexLocked returns the index of the partner's deliveries to the
 // subscription of the queue by creation, making it if needed. s.mu must

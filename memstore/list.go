@@ -157,13 +157,20 @@ type walker interface {
 // treesWalker walks trees whose keys are the items', together.
 type treesWalker struct {
 	trees []*tree
+	one   [1]*tree // trees, when there is one
 	m     mergeIter
 }
 
 // newTreesWalker returns the walker of the trees, which must not be
 // empty.
-func newTreesWalker(trees ...*tree) *treesWalker {
-	return &treesWalker{trees: trees, m: newMergeIter(len(trees))}
+func newTreesWalker(ts treeSet) *treesWalker {
+	w := &treesWalker{trees: ts.many}
+	if ts.one != nil {
+		w.one[0] = ts.one
+		w.trees = w.one[:]
+	}
+	w.m = newMergeIter(len(w.trees))
+	return w
 }
 
 func (w *treesWalker) walk(from *ikey, incl, desc bool, budget int, visit func(ikey, uint32) bool) (last ikey, more bool) {
@@ -186,13 +193,20 @@ func (w *treesWalker) walk(from *ikey, incl, desc bool, budget int, visit func(i
 type sentWalker struct {
 	s     *Store
 	trees []*tree // of the sent index, walked together
+	one   [1]*tree
 	m     mergeIter
 }
 
 // newSentWalker returns the walker of the deliveries of the events of the
 // trees, which must not be empty.
-func newSentWalker(s *Store, trees []*tree) *sentWalker {
-	return &sentWalker{s: s, trees: trees, m: newMergeIter(len(trees))}
+func newSentWalker(s *Store, ts treeSet) *sentWalker {
+	w := &sentWalker{s: s, trees: ts.many}
+	if ts.one != nil {
+		w.one[0] = ts.one
+		w.trees = w.one[:]
+	}
+	w.m = newMergeIter(len(w.trees))
+	return w
 }
 
 func (w *sentWalker) walk(from *ikey, incl, desc bool, budget int, visit func(ikey, uint32) bool) (last ikey, more bool) {
