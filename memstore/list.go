@@ -212,7 +212,7 @@ func newSentWalker(s *Store, ts treeSet) *sentWalker {
 func (w *sentWalker) walk(from *ikey, incl, desc bool, budget int, visit func(ikey, uint32) bool) (last ikey, more bool) {
 	s := w.s
 	for w.start(from, desc); w.m.valid(); w.m.advance() {
-		e := s.events.at(w.m.key().seq - 1)
+		e := s.events.at(w.m.seq() - 1)
 		for i := range e.n {
 			dn := e.first + i
 			if desc {
@@ -284,10 +284,11 @@ func (w *sentWalker) start(p *ikey, desc bool) {
 }
 
 // mergeIter walks several trees, which hold no key in common, together in
-// list order: a position in each, and the key at each.
+// list order: a position in each, and the key at each. A walk of one tree
+// reads no key it is not asked for.
 type mergeIter struct {
 	its  []titer
-	keys []ikey // the key at each position that is valid
+	keys []ikey // the key at each position that is valid, of several trees
 	cur  int    // the position at the key of the walk; -1 at the end
 	desc bool
 }
@@ -304,7 +305,7 @@ func (m *mergeIter) seekFrom(trees []*tree, from *ikey, incl, desc bool) {
 	for _, t := range trees {
 		it := t.seekFrom(from, incl, desc)
 		var k ikey
-		if it.valid() {
+		if it.valid() && len(trees) > 1 {
 			k = it.key()
 		}
 		m.its = append(m.its, it)
@@ -316,6 +317,12 @@ func (m *mergeIter) seekFrom(trees []*tree, from *ikey, incl, desc bool) {
 // pick finds the position whose key comes first in the walk's order.
 func (m *mergeIter) pick() {
 	m.cur = -1
+	if len(m.its) == 1 {
+		if m.its[0].valid() {
+			m.cur = 0
+		}
+		return
+	}
 	for i := range m.its {
 		if !m.its[i].valid() {
 			continue
@@ -330,12 +337,21 @@ func (m *mergeIter) pick() {
 func (m *mergeIter) valid() bool { return m.cur >= 0 }
 
 // key returns the key the walk is at, which must be valid.
-func (m *mergeIter) key() ikey { return m.keys[m.cur] }
+func (m *mergeIter) key() ikey {
+	if len(m.its) == 1 {
+		return m.its[0].key()
+	}
+	return m.keys[m.cur]
+}
+
+// seq returns the sequence number of the key the walk is at, which must be
+// valid.
+func (m *mergeIter) seq() uint32 { return m.its[m.cur].seq() }
 
 // advance moves the walk to its next key, or the end.
 func (m *mergeIter) advance() {
 	it := &m.its[m.cur]
-	if it.advance(m.desc); it.valid() {
+	if it.advance(m.desc); it.valid() && len(m.its) > 1 {
 		m.keys[m.cur] = it.key()
 	}
 	m.pick()
