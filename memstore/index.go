@@ -134,15 +134,19 @@ func (ts treeSet) empty() bool { return ts.one == nil && len(ts.many) == 0 }
 // subIndexLocked returns the index of the partner's deliveries to the
 // subscription of the queue by creation, making it if needed. s.mu must
 // be held for writing.
-func (s *Store) subIndexLocked(p *partner, queue uint32) *tree {
-	t := p.bySub[queue]
+func (s *Store) subIndexLocked(p *partner, sq *subQueue) *tree {
+	if sq.created != nil && sq.createdOf == p.num {
+		return sq.created
+	}
+	t := p.bySub[sq.num]
 	if t == nil {
 		if p.bySub == nil {
 			p.bySub = make(map[uint32]*tree)
 		}
 		t = &tree{by: deliveriesByCreated{s}}
-		p.bySub[queue] = t
+		p.bySub[sq.num] = t
 	}
+	sq.created, sq.createdOf = t, p.num
 	return t
 }
 
@@ -184,7 +188,7 @@ func (s *Store) indexEventLocked(en uint32, objectType, eventType string) {
 	for dn := e.first; dn < e.first+e.n; dn++ {
 		d := s.deliveries.at(dn)
 		k := keyOf(e.due, dn+1)
-		s.subIndexLocked(pr, d.queue).insert(k)
+		s.subIndexLocked(pr, s.queueList[d.queue]).insert(k)
 		pr.updated.insert(k)
 	}
 }

@@ -67,7 +67,17 @@ func (k ikey) compare(o ikey) int {
 	return 0
 }
 
-func (k ikey) less(o ikey) bool { return k.compare(o) < 0 }
+// less reports whether k comes before o; it is compare(o) < 0, small
+// enough to be inlined.
+func (k ikey) less(o ikey) bool {
+	if a, b := k.t.unix(), o.t.unix(); a != b {
+		return a < b
+	}
+	if k.t.nsec != o.t.nsec {
+		return k.t.nsec < o.t.nsec
+	}
+	return k.seq < o.seq
+}
 
 // keyer reads the time a tree orders a record by. The store's lock must
 // be held.
@@ -101,6 +111,11 @@ type tree struct {
 	height   int    // the levels of inner nodes above the leaves
 	len      int    // keys held
 	last     *leaf  // the rightmost leaf
+	// max is the greatest key, when maxKnown: keys keep their times
+	// while in the tree, so it is until it leaves. Appending compares
+	// with it without reading a record.
+	max      ikey
+	maxKnown bool
 }
 
 // newTree returns an empty tree ordered by the keyer's times.
@@ -167,16 +182,25 @@ func (t *tree) descend(k ikey, path *[treeMaxDepth]step) *leaf {
 // show k's time.
 func (t *tree) insert(k ikey) {
 	t.len++
-	if l := t.last; l != nil && l.n < leafOrder && t.keyAt(l.seqs[l.n-1]).less(k) {
+	if l := t.last; l != nil && l.n < leafOrder && t.maxKnown && t.max.less(k) {
 		l.seqs[l.n] = k.seq
 		l.n++
+		t.max = k
 		return
 	}
 	if t.len == 1 {
 		l := &leaf{n: 1}
 		l.seqs[0] = k.seq
 		t.rootLeaf, t.last = l, l
+		t.max, t.maxKnown = k, true
 		return
+	}
+	if !t.maxKnown {
+		l := t.last
+		t.max, t.maxKnown = t.keyAt(l.seqs[l.n-1]), true
+	}
+	if t.max.less(k) {
+		t.max = k
 	}
 	var path [treeMaxDepth]step
 	l := t.descend(k, &path)
@@ -333,6 +357,9 @@ func (t *tree) min() (k ikey, ok bool) {
 // path, and rebalances: a node left empty is dropped, and one under a
 // quarter full is merged with a neighbour when both fit in one node.
 func (t *tree) removeAt(path []step, l *leaf, j int) {
+	if l == t.last && j == int(l.n)-1 {
+		t.maxKnown = false
+	}
 	copy(l.seqs[j:l.n-1], l.seqs[j+1:l.n])
 	l.n--
 	t.len--

@@ -142,6 +142,9 @@ func checkTree(t *testing.T, tr *tree, ref []ikey) {
 	if tr.len != len(ref) {
 		t.Fatalf("len = %d; want %d", tr.len, len(ref))
 	}
+	if tr.maxKnown && tr.max != ref[len(ref)-1] {
+		t.Fatalf("max = %v; the greatest key is %v", tr.max, ref[len(ref)-1])
+	}
 	if tr.height == 0 {
 		if (tr.rootLeaf == nil) != (len(ref) == 0) || tr.root != nil || tr.last != tr.rootLeaf {
 			t.Fatalf("a tree of height 0 with %d keys: root leaf %v, root %v", len(ref), tr.rootLeaf != nil, tr.root != nil)
