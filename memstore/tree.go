@@ -305,19 +305,22 @@ func (t *tree) innerInsert(n *inner, j int, k ikey, in *inner, lf *leaf) (*inner
 }
 
 // delete removes k and reports whether the tree held it; the record of
-// k.seq must still show k's time.
+// k.seq must still show k's time. It reads no record: k's leaf is found
+// by the inner nodes' keys, and k in it by its number, which no other key
+// has.
 func (t *tree) delete(k ikey) bool {
 	if t.len == 0 {
 		return false
 	}
 	var path [treeMaxDepth]step
 	l := t.descend(k, &path)
-	j, found := t.search(l, k)
-	if !found {
-		return false
+	for j, seq := range l.seqs[:l.n] {
+		if seq == k.seq {
+			t.removeAt(path[:t.height], l, j)
+			return true
+		}
 	}
-	t.removeAt(path[:t.height], l, j)
-	return true
+	return false
 }
 
 // deleteMin removes and returns the least key; ok is false when the tree
