@@ -144,6 +144,7 @@ type Store struct {
 
 	partners    map[string]*partner // by partner ID
 	partnerList []*partner          // by number
+	lastPartner *partner            // the partner of the last partnerLocked that could create one
 	events      table[event]
 	deliveries  table[delivery]
 	logs        table[deliveryLog]
@@ -204,8 +205,14 @@ type partner struct {
 // otherwise it may return nil. s.mu must be held (for writing when create
 // is set).
 func (s *Store) partnerLocked(partnerID string, create bool) *partner {
+	if !create {
+		return s.partners[partnerID]
+	}
+	if p := s.lastPartner; p != nil && p.id == partnerID {
+		return p // events come in runs of one partner: no map look-up
+	}
 	p := s.partners[partnerID]
-	if p == nil && create {
+	if p == nil {
 		p = &partner{
 			id: partnerID, num: uint32(len(s.partnerList)), subs: make(map[id]*monitehooks.Subscription),
 			events:  typedIndex{by: eventsByCreated{s}, all: newTree(eventsByCreated{s})},
@@ -215,6 +222,7 @@ func (s *Store) partnerLocked(partnerID string, create bool) *partner {
 		s.partners[partnerID] = p
 		s.partnerList = append(s.partnerList, p)
 	}
+	s.lastPartner = p
 	return p
 }
 
