@@ -123,7 +123,7 @@ func (s *Store) deliveriesIndex(partnerID string, q *listQuery) (walker, span, *
 		ts.one = &p.updated
 	case byCreation:
 		var narrowed bool
-		ts, narrowed = p.sent.pick(string(q.ObjectType), string(q.EventType))
+		ts, narrowed = p.pickEvents(string(q.ObjectType), string(q.EventType), true)
 		f.types, sent = !narrowed, true
 	default:
 		f.types, f.created = true, true

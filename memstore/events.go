@@ -178,7 +178,7 @@ func (s *Store) ListEvents(ctx context.Context, partnerID string, lp monitehooks
 	s.mu.RLock()
 	if p := s.partners[partnerID]; p != nil && !empty {
 		// Both sort fields sort events by creation.
-		ts, narrowed = p.events.pick(string(q.ObjectType), string(q.EventType))
+		ts, narrowed = p.pickEvents(string(q.ObjectType), string(q.EventType), false)
 	}
 	s.mu.RUnlock()
 	if ts.empty() {

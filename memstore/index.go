@@ -19,105 +19,101 @@ import "strings"
 //     have.
 //
 // events and sent are also split by object type and event type
-// (typedIndex); a list of one object type walks the trees of its event
-// types together (mergeIter), rather than every event paying a key in a
-// tree of its object type too. A key's time is a record's, and its
-// sequence number the record's number plus one, so keys are unique and
-// ordered as lists order items: by time, then in the order the records
-// were made.
+// (typeIndex, one for both orders); a list of one object type walks the
+// trees of its event types together (mergeIter), rather than every event
+// paying a key in a tree of its object type too. A key's time is a
+// record's, and its sequence number the record's number plus one, so keys
+// are unique and ordered as lists order items: by time, then in the order
+// the records were made.
 //
 // An UpdatedAt changes with every attempt: recordLocked moves the
 // delivery's key in updated (a removal and an insertion, near the end of
 // the tree, where recent times are).
 
-// typedIndex is a partner's events in one order, all of them and split
-// by object type and event type.
-type typedIndex struct {
-	by     keyer // what its trees are ordered by
-	all    tree
-	byType map[string]*typeIndex // by object type
-	// The indexes the last event added went to: events come in runs of
-	// one type, and comparing a short string costs less than hashing it
-	// for two maps.
-	lastType  *typeIndex
-	lastEvent *eventIndex
-}
-
-// typeIndex is the events of one object type, split by event type.
+// typeIndex is a partner's events split by object type and event type,
+// in both orders.
 type typeIndex struct {
+	byType map[string]*objectTypes // by object type
+	// The trees the last event added went to: events come in runs of one
+	// type, and comparing two short strings costs less than hashing them
+	// for two maps.
+	last *eventTypes
+}
+
+// objectTypes is the events of one object type, split by event type.
+type objectTypes struct {
 	name    string                 // the object type, the map's own copy
-	byEvent map[string]*eventIndex // by event type
-	trees   []*tree                // the trees of byEvent, for lists of the object type
+	byEvent map[string]*eventTypes // by event type
+	// The trees of byEvent in each order, for lists of the object type.
+	events, sent []*tree
 }
 
-// eventIndex is the events of one object type and event type.
-type eventIndex struct {
-	name string // the event type, the map's own copy
-	tree tree
+// eventTypes is the events of one object type and event type.
+type eventTypes struct {
+	of     *objectTypes
+	name   string // the event type, the map's own copy
+	events tree   // by CreatedAt
+	sent   tree   // those with deliveries, by the deliveries' CreatedAt
 }
 
-// trees returns the indexes of the types, making them if needed.
-func (x *typedIndex) trees(objectType, eventType string) (*typeIndex, *eventIndex) {
-	ti := x.lastType
-	if ti == nil || ti.name != objectType {
-		ti = x.byType[objectType]
-		if ti == nil {
-			if x.byType == nil {
-				x.byType = make(map[string]*typeIndex)
-			}
-			// The maps keep copies: the strings given are substrings of
-			// a text block, which they would keep alive.
-			ti = &typeIndex{name: strings.Clone(objectType), byEvent: make(map[string]*eventIndex)}
-			x.byType[ti.name] = ti
-		}
-		x.lastType, x.lastEvent = ti, nil
+// typesLocked returns the trees of the partner's events of the types,
+// making them if needed. s.mu must be held for writing.
+func (s *Store) typesLocked(p *partner, objectType, eventType string) *eventTypes {
+	x := &p.types
+	if et := x.last; et != nil && et.name == eventType && et.of.name == objectType {
+		return et
 	}
-	ei := x.lastEvent
-	if ei == nil || ei.name != eventType {
-		ei = ti.byEvent[eventType]
-		if ei == nil {
-			ei = &eventIndex{name: strings.Clone(eventType), tree: newTree(x.by)}
-			ti.byEvent[ei.name] = ei
-			ti.trees = append(ti.trees, &ei.tree)
+	ot := x.byType[objectType]
+	if ot == nil {
+		if x.byType == nil {
+			x.byType = make(map[string]*objectTypes)
 		}
-		x.lastEvent = ei
+		// The maps keep copies: the strings given are substrings of a
+		// text block, which they would keep alive.
+		ot = &objectTypes{name: strings.Clone(objectType), byEvent: make(map[string]*eventTypes)}
+		x.byType[ot.name] = ot
 	}
-	return ti, ei
+	et := ot.byEvent[eventType]
+	if et == nil {
+		et = &eventTypes{of: ot, name: strings.Clone(eventType), events: newTree(eventsByCreated{s}), sent: newTree(eventsByDue{s})}
+		ot.byEvent[et.name] = et
+		ot.events = append(ot.events, &et.events)
+		ot.sent = append(ot.sent, &et.sent)
+	}
+	x.last = et
+	return et
 }
 
-// insert adds the key of an event of the types.
-func (x *typedIndex) insert(objectType, eventType string, k ikey) {
-	_, ei := x.trees(objectType, eventType)
-	x.all.insert(k)
-	ei.tree.insert(k)
-}
-
-// delete removes the key of an event of the types.
-func (x *typedIndex) delete(objectType, eventType string, k ikey) {
-	_, ei := x.trees(objectType, eventType)
-	x.all.delete(k)
-	ei.tree.delete(k)
-}
-
-// pick returns the trees that together hold the events of the types (""
-// for any), none when there is none; narrowed reports whether they hold
-// only such events. An event type without an object type picks every
-// event: the caller filters.
-func (x *typedIndex) pick(objectType, eventType string) (ts treeSet, narrowed bool) {
+// pickEvents returns the trees that together hold the partner's events of
+// the types ("" for any) by CreatedAt, or those with deliveries by the
+// deliveries' CreatedAt when sent is set; none when there is none.
+// narrowed reports whether they hold only such events. An event type
+// without an object type picks every event: the caller filters. s.mu must
+// be held.
+func (p *partner) pickEvents(objectType, eventType string, sent bool) (ts treeSet, narrowed bool) {
 	if objectType == "" {
-		return treeSet{one: &x.all}, eventType == ""
+		if sent {
+			return treeSet{one: &p.sent}, eventType == ""
+		}
+		return treeSet{one: &p.events}, eventType == ""
 	}
-	ti := x.byType[objectType]
+	ot := p.types.byType[objectType]
 	switch {
-	case ti == nil:
+	case ot == nil:
 		return treeSet{}, true
+	case eventType == "" && sent:
+		return treeSet{many: ot.sent}, true
 	case eventType == "":
-		return treeSet{many: ti.trees}, true
+		return treeSet{many: ot.events}, true
 	}
-	if ei := ti.byEvent[eventType]; ei != nil {
-		return treeSet{one: &ei.tree}, true
+	et := ot.byEvent[eventType]
+	switch {
+	case et == nil:
+		return treeSet{}, true
+	case sent:
+		return treeSet{one: &et.sent}, true
 	}
-	return treeSet{}, true
+	return treeSet{one: &et.events}, true
 }
 
 // treeSet is the trees a list walks together: one, or several (see
@@ -178,13 +174,18 @@ func (s *Store) indexEventLocked(en uint32, objectType, eventType string) {
 	e := s.events.at(en)
 	pr := s.partnerList[e.partner]
 	e.live = e.n
-	pr.events.insert(objectType, eventType, keyOf(e.created, en+1))
+	types := s.typesLocked(pr, objectType, eventType)
+	k := keyOf(e.created, en+1)
+	pr.events.insert(k)
+	types.events.insert(k)
 	if e.n == 0 {
 		e.due = e.created // left without deliveries when stored
 		s.expiringEvents.insert(keyOf(e.due, en+1))
 		return
 	}
-	pr.sent.insert(objectType, eventType, keyOf(e.due, en+1))
+	k = keyOf(e.due, en+1)
+	pr.sent.insert(k)
+	types.sent.insert(k)
 	for dn := e.first; dn < e.first+e.n; dn++ {
 		d := s.deliveries.at(dn)
 		k := keyOf(e.due, dn+1)

@@ -97,7 +97,9 @@ func (s *Store) deleteDeliveryLocked(dn uint32, updated stamp) {
 		// creation, and its due time becomes the time it was left without
 		// them.
 		t := s.textLocked(e)
-		pr.sent.delete(t.fields[fieldObjectType], t.fields[fieldType], keyOf(e.due, en+1))
+		k := keyOf(e.due, en+1)
+		pr.sent.delete(k)
+		s.typesLocked(pr, t.fields[fieldObjectType], t.fields[fieldType]).sent.delete(k)
 		e.due = updated
 		s.expiringEvents.insert(keyOf(e.due, en+1))
 	}
@@ -110,7 +112,9 @@ func (s *Store) deleteEventLocked(en uint32) {
 	pr := s.partnerList[e.partner]
 	t := s.textLocked(e)
 	objectType, eventType := t.fields[fieldObjectType], t.fields[fieldType]
-	pr.events.delete(objectType, eventType, keyOf(e.created, en+1))
+	k := keyOf(e.created, en+1)
+	pr.events.delete(k)
+	s.typesLocked(pr, objectType, eventType).events.delete(k)
 	s.texts.drop(e.text)
 	if e.objectLen > 0 {
 		s.objects.drop(e.object)

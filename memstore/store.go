@@ -195,8 +195,9 @@ type partner struct {
 	subs map[id]*monitehooks.Subscription
 
 	// The list indexes (see index.go).
-	events  typedIndex       // its events by CreatedAt
-	sent    typedIndex       // its events with deliveries by the deliveries' CreatedAt
+	events  tree             // its events by CreatedAt
+	sent    tree             // its events with deliveries by the deliveries' CreatedAt
+	types   typeIndex        // events and sent, split by object type and event type
 	updated tree             // its deliveries by UpdatedAt
 	bySub   map[uint32]*tree // by queue number: its deliveries to the subscription by CreatedAt
 }
@@ -215,8 +216,8 @@ func (s *Store) partnerLocked(partnerID string, create bool) *partner {
 	if p == nil {
 		p = &partner{
 			id: partnerID, num: uint32(len(s.partnerList)), subs: make(map[id]*monitehooks.Subscription),
-			events:  typedIndex{by: eventsByCreated{s}, all: newTree(eventsByCreated{s})},
-			sent:    typedIndex{by: eventsByDue{s}, all: newTree(eventsByDue{s})},
+			events:  newTree(eventsByCreated{s}),
+			sent:    newTree(eventsByDue{s}),
 			updated: newTree(deliveriesByUpdated{s}),
 		}
 		s.partners[partnerID] = p
