@@ -15,7 +15,7 @@
 // Events and deliveries are created with their IDs in binary form; their
 // text is made when they leave the store, except an event's ID, which is
 // kept in its text. A pending delivery of a 250-byte object fanned out to
-// ten subscriptions takes about 180 bytes with its indexes, about 60 of
+// ten subscriptions takes about 120 bytes with its indexes, about 10 of
 // them the lists' (see BenchmarkPendingDeliveryMemory). Events and
 // deliveries stay until retention deletes them (see Retention).
 //
@@ -44,22 +44,23 @@
 //
 // A list seeks its page in an ordered index rather than sorting the log:
 // a page of k items costs O(k · log n) when the index answers the filters.
-// The indexes are B+ trees (see tree.go) keyed by (time, record number),
-// the order lists use; per partner (see index.go):
+// The indexes are B+ trees (see tree.go) ordered by (time, record
+// number), the order lists use, whose leaves hold only the numbers: the
+// times are the records'. Per partner (see index.go):
 //
 //   - its events by CreatedAt;
 //   - its events that have deliveries, by the deliveries' CreatedAt: the
 //     deliveries of an event are numbered in a row and share their
 //     CreatedAt, so one entry per event orders them all;
-//   - both of these split by object type, and by object type and event
-//     type;
+//   - both of these split by object type and event type;
 //   - its deliveries by UpdatedAt, which every outcome moves;
 //   - per subscription, its deliveries by CreatedAt.
 //
 // A list takes the index its sort and filters name: the subscription's
-// tree for SubscriptionID; the trees of the object type, or of the object
-// type and event type, for those filters; the event's own deliveries,
-// sorted on the spot, for EventID. Sorted by creation, it seeks the
+// tree for SubscriptionID; the trees of the object type and event type
+// for those filters, and for an object type alone the trees of its event
+// types, walked together; the event's own deliveries, sorted on the spot,
+// for EventID. Sorted by creation, it seeks the
 // Created bounds. The filters its index does not answer it checks on each
 // item it passes, so such a list may pass many items to fill a page: an
 // event type without an object type, a status, object or event types with
@@ -70,28 +71,30 @@
 //
 // However far it goes, a list holds the read lock for listStep (256)
 // items at most, then releases it and seeks back to where it stopped, so
-// a writer waits for one step at most, a fraction of a millisecond (see
-// BenchmarkListStep and BenchmarkCreateWhileListing; a page takes about
-// 0.1 ms among 2,000,000 deliveries, see BenchmarkListDeliveries). A page is not a snapshot: an item stored or
-// changed between two steps may be seen or not, as between two pages. A
-// page token names the position of the item at the page's edge, (sort
-// key, number), so the next page continues from there whether or not the
-// item still exists.
+// a writer waits for one step at most: a fraction of a millisecond of
+// work, though the wait is longer when the operating system takes the CPU
+// from the lister in the middle of a step (see BenchmarkListStep and
+// BenchmarkCreateWhileListing; a page takes about 0.1 ms among 2,000,000
+// deliveries, see BenchmarkListDeliveries). Nothing is allocated under
+// the lock. A page is not a snapshot: an item stored or changed between
+// two steps may be seen or not, as between two pages. A page token names
+// the position of the item at the page's edge, (sort key, number), so the
+// next page continues from there whether or not the item still exists.
 //
-// The indexes cost each delivery two keys and each event six, of about 16
-// bytes each: storing an event with one delivery writes about 130 bytes
-// more than it would without them, which an emitter that only grows pays
-// for in new memory (some 300 ns an Emit, see BenchmarkEmit).
+// The indexes cost each delivery two keys and each event four, of four
+// bytes each: storing an event with one delivery writes about 24 bytes
+// more than it would without them, and its six insertions, each an
+// append to a tree's last leaf when times move forward, take some 100 ns
+// of an Emit (see BenchmarkEmit).
 //
 // # Retention
 //
 // DeleteExpired finds what to delete without looking at what it keeps:
-// the deliveries that have had an outcome wait in a tree by (UpdatedAt,
-// number), and the events left without deliveries in another (see
-// retention.go), so a call costs O(k · log n) for the k records it
-// deletes. A pending delivery met there (a retry due later, a requeue)
-// leaves the tree until its next outcome. It holds the write lock for 128 records at a time, and yields
-// between. A deleted record is zeroed, its attempts with it, its keys
+// the finished deliveries wait in a tree by (UpdatedAt, number), and the
+// events left without deliveries in another (see retention.go), so a call
+// costs O(k · log n) for the k records it deletes, and a retry, which
+// leaves its delivery pending, costs retention nothing. It holds the
+// write lock for 128 records at a time, and yields between. A deleted record is zeroed, its attempts with it, its keys
 // leave the indexes, and the chunks and blocks nothing uses any more are
 // let go (see records.go).
 //

@@ -9,16 +9,19 @@ package memstore
 // continues from there.
 //
 // A leaf holds only the numbers, four bytes each, 255 to a 1 KiB leaf:
-// storing an event adds four or six keys to trees, and the first write
-// to new memory is most of what a key costs (see BenchmarkEmit). So
-// comparing with a key in a leaf reads its record's time, and the record
-// must show the time the key was added with for as long as the key is in
-// the tree: a record whose time changes (a delivery's UpdatedAt) leaves the
-// tree before the change and comes back after it. Inner nodes, one for
-// every 30 or so leaves, keep whole keys, so routing reads no record.
+// storing an event with one delivery adds six keys to trees, and the
+// first write to new memory is much of what a key costs (see
+// BenchmarkEmit). So comparing with a key in a leaf reads its record's
+// time, and the record must show the time the key was added with for as
+// long as the key is in the tree: a record whose time changes (a
+// delivery's UpdatedAt) leaves the tree before the change and comes back
+// after it. Inner nodes, one for every 30 or so leaves, keep whole keys,
+// so routing reads no record; appending compares with the greatest key,
+// which the tree keeps, and deleting finds a key in its leaf by its
+// number, so neither reads a record either.
 //
-// Nodes hold no pointer but inner nodes' links to their children, so the
-// garbage collector scans only those. Keys are mostly added in increasing
+// Leaves hold no pointer, and inner nodes only their links to their
+// children, so the garbage collector scans little of a tree. Keys are mostly added in increasing
 // order (times move forward), so a key greater than every other goes
 // straight into the last leaf, and a full last node is split by starting a
 // new one rather than in halves: a tree filled in order has full leaves.
