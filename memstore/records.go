@@ -221,14 +221,9 @@ func (s stamp) time() time.Time {
 }
 
 func (s stamp) compare(o stamp) int {
-	switch {
-	case s.hi != o.hi:
-		if s.hi < o.hi {
-			return -1
-		}
-		return 1
-	case s.lo != o.lo:
-		if s.lo < o.lo {
+	switch a, b := s.unix(), o.unix(); {
+	case a != b:
+		if a < b {
 			return -1
 		}
 		return 1
