@@ -168,9 +168,7 @@ func (s *Store) RecordAttempt(ctx context.Context, p monitehooks.RecordAttemptPa
 	}
 	s.unhookLocked(d)
 	d.token = 0
-	s.recordLocked(d, p.UpdatedAt, p.Attempt)
-	s.countLocked(d.status, st)
-	d.status = st
+	s.recordLocked(d, dn, p.UpdatedAt, p.Attempt, st)
 	d.next = stampOf(p.NextAttemptAt)
 	if st == statusPending {
 		s.enqueueLocked(dn)

@@ -98,36 +98,45 @@ func (s *Store) deliveriesIndex(partnerID string, q *listQuery) (walker, span, *
 	if !byCreation {
 		r = span{} // the Created bounds filter instead
 	}
+	// The trees are picked under the lock, and the walker made after it,
+	// so that nothing is allocated under the lock. The trees are the
+	// partner's, and stay so: a partner's record and its trees live as
+	// long as the store.
+	var ts treeSet
+	sent := false
 	s.mu.RLock()
-	defer s.mu.RUnlock()
-	p := s.partners[partnerID]
-	if p == nil || empty {
-		return nil, r, f
-	}
-	switch {
+	switch p := s.partners[partnerID]; {
+	case p == nil || empty:
 	case q.SubscriptionID != "":
 		sid, _ := parseID(q.SubscriptionID)
 		sq := s.queues[sid]
 		if sq == nil || p.bySub[sq.num] == nil {
-			return nil, r, f
+			break
 		}
 		f.types = true
 		if byCreation {
-			return treeWalker{p.bySub[sq.num]}, r, f
+			ts.one = p.bySub[sq.num]
+			break
 		}
 		// The partner's deliveries by update, checking the subscription.
 		f.created, f.bySub, f.queue = true, true, sq.num
-		return treeWalker{&p.updated}, r, f
+		ts.one = &p.updated
 	case byCreation:
-		t, narrowed := p.sent.pick(string(q.ObjectType), string(q.EventType))
-		if t == nil {
-			return nil, r, f
-		}
-		f.types = !narrowed
-		return sentWalker{s, t}, r, f
+		var narrowed bool
+		ts, narrowed = p.pickEvents(string(q.ObjectType), string(q.EventType), true)
+		f.types, sent = !narrowed, true
+	default:
+		f.types, f.created = true, true
+		ts.one = &p.updated
 	}
-	f.types, f.created = true, true
-	return treeWalker{&p.updated}, r, f
+	s.mu.RUnlock()
+	switch {
+	case ts.empty():
+		return nil, r, f
+	case sent:
+		return newSentWalker(s, ts), r, f
+	}
+	return newTreesWalker(ts), r, f
 }
 
 // deliveryFilter is what a list of deliveries checks of each item its
@@ -228,10 +237,8 @@ func (s *Store) RequeueDelivery(ctx context.Context, p monitehooks.RequeueDelive
 // requeueLocked makes the finished delivery dn pending, due at due.
 func (s *Store) requeueLocked(dn uint32, due time.Time) {
 	d := s.deliveries.at(dn)
-	s.countLocked(d.status, statusPending)
-	d.status = statusPending
+	s.recordLocked(d, dn, due, nil, statusPending)
 	d.next = stampOf(due)
-	s.recordLocked(d, due, nil)
 	s.enqueueLocked(dn)
 }
 
@@ -260,7 +267,7 @@ func (s *Store) RequeueFailed(ctx context.Context, p monitehooks.RequeueFailedPa
 	// by creation stays valid.
 	n, since := 0, stampOf(p.Since)
 	for it := pr.bySub[sq.num].seek(keyOf(since, 0)); it.valid(); it.next() {
-		dn := it.key().seq - 1
+		dn := it.seq() - 1
 		if d := s.deliveries.at(dn); d.status == statusFailed {
 			s.requeueLocked(dn, p.Due)
 			n++

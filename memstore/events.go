@@ -24,17 +24,17 @@ func (s *Store) CreateEvent(ctx context.Context, p monitehooks.CreateEventParams
 	}
 	ev := &p.Event
 	n := len(p.SubscriptionIDs)
-	var buf [16]subRef
-	subs := buf[:0]
+	var buf [16]id
+	subs := buf[:0] // the IDs of p.SubscriptionIDs, parsed
 	if n > len(buf) {
-		subs = make([]subRef, 0, n)
+		subs = make([]id, 0, n)
 	}
 	for _, str := range p.SubscriptionIDs {
 		sid, ok := parseID(str)
 		if !ok {
 			return monitehooks.Event{}, fmt.Errorf("memstore: subscription ID %q is not one the store gave out: %w", str, monitehooks.ErrInvalid)
 		}
-		subs = append(subs, subRef{sid, str})
+		subs = append(subs, sid)
 	}
 	if dup, ok := duplicate(subs); ok {
 		return monitehooks.Event{}, fmt.Errorf("memstore: subscription ID %s listed twice: %w", dup, monitehooks.ErrInvalid)
@@ -85,12 +85,12 @@ func (s *Store) CreateEvent(ctx context.Context, p monitehooks.CreateEventParams
 	e.object, e.objectOff = s.objects.put(ev.Object, ownObject)
 	e.objectLen = uint32(len(ev.Object))
 
-	for _, sub := range subs {
+	for i, sid := range subs {
 		dn := s.deliveries.n
 		d := s.deliveries.add()
 		d.id = s.deliveryIDs.take()
 		d.event = en
-		d.queue = s.queueLocked(sub.id, sub.str).num
+		d.queue = s.queueLocked(sid, p.SubscriptionIDs[i]).num
 		d.next = e.due
 		s.enqueueLocked(dn)
 	}
@@ -112,21 +112,18 @@ const maxRecordBytes = math.MaxUint32
 // a map: by comparing every pair of a short list, by sorting a copy of a
 // longer one. subs keeps its order, which is the order the deliveries are
 // made in.
-func duplicate(subs []subRef) (id, bool) {
+func duplicate(subs []id) (id, bool) {
 	if len(subs) <= 16 {
 		for i := range subs {
 			for j := i + 1; j < len(subs); j++ {
-				if subs[i].id == subs[j].id {
-					return subs[i].id, true
+				if subs[i] == subs[j] {
+					return subs[i], true
 				}
 			}
 		}
 		return id{}, false
 	}
-	sorted := make([]id, len(subs))
-	for i := range subs {
-		sorted[i] = subs[i].id
-	}
+	sorted := slices.Clone(subs)
 	slices.SortFunc(sorted, func(a, b id) int { return bytes.Compare(a[:], b[:]) })
 	for i := 1; i < len(sorted); i++ {
 		if sorted[i] == sorted[i-1] {
@@ -134,12 +131,6 @@ func duplicate(subs []subRef) (id, bool) {
 		}
 	}
 	return id{}, false
-}
-
-// subRef is a subscription ID in both forms.
-type subRef struct {
-	id  id
-	str string
 }
 
 // eventLocked returns the event with the ID, or nil. s.mu must be held.
@@ -182,21 +173,21 @@ func (s *Store) ListEvents(ctx context.Context, partnerID string, lp monitehooks
 		return monitehooks.Page[monitehooks.Event]{}, err
 	}
 	r, empty := createdSpan(&q.ListParams)
-	var w walker
+	var ts treeSet
 	narrowed := false
 	s.mu.RLock()
 	if p := s.partners[partnerID]; p != nil && !empty {
 		// Both sort fields sort events by creation.
-		if t, n := p.events.pick(string(q.ObjectType), string(q.EventType)); t != nil {
-			w, narrowed = treeWalker{t}, n
-		}
+		ts, narrowed = p.pickEvents(string(q.ObjectType), string(q.EventType), false)
 	}
 	s.mu.RUnlock()
-	if w == nil {
+	if ts.empty() {
 		return monitehooks.Page[monitehooks.Event]{Data: []monitehooks.Event{}}, nil
 	}
-	// The tree is the partner's, and stays so: a partner's record and its
-	// trees live as long as the store.
+	// The trees are the partner's, and stay so: a partner's record and its
+	// trees live as long as the store. The walker is made after the lock,
+	// so that nothing is allocated under it.
+	w := newTreesWalker(ts)
 	match := func(en uint32) bool {
 		return narrowed || q.matchEvent(s.textLocked(s.events.at(en)))
 	}

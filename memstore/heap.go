@@ -1,5 +1,7 @@
 package memstore
 
+import "slices"
+
 // heap is a binary min-heap of items in the order O gives. O is told the
 // position of every item the heap places or moves, and of every item it
 // removes, so that the item's owner can keep it and later remove the item
@@ -33,6 +35,13 @@ func (h *heap[T, O]) top() T { return h.items[0] }
 
 // push adds x.
 func (h *heap[T, O]) push(x T) {
+	if n := len(h.items); n == cap(h.items) {
+		// Double the room: append grows a large slice by a quarter, so
+		// that a heap filled to n items would have allocated and copied
+		// about 5n in all, the fresh memory a backlog's every delivery
+		// pays for; doubling makes it 2n.
+		h.items = slices.Grow(h.items, max(n, 8))
+	}
 	h.items = append(h.items, x)
 	if i := len(h.items) - 1; !h.up(i) {
 		h.order.moved(x, i)

@@ -154,16 +154,32 @@ type walker interface {
 	walk(from *ikey, incl, desc bool, budget int, visit func(k ikey, num uint32) bool) (last ikey, more bool)
 }
 
-// treeWalker walks a tree whose keys are the items'.
-type treeWalker struct{ t *tree }
+// treesWalker walks trees whose keys are the items', together.
+type treesWalker struct {
+	trees []*tree
+	one   [1]*tree // trees, when there is one
+	m     mergeIter
+}
 
-func (w treeWalker) walk(from *ikey, incl, desc bool, budget int, visit func(ikey, uint32) bool) (last ikey, more bool) {
-	for it := w.t.seekFrom(from, incl, desc); it.valid(); it.advance(desc) {
+// newTreesWalker returns the walker of the trees, which must not be
+// empty.
+func newTreesWalker(ts treeSet) *treesWalker {
+	w := &treesWalker{trees: ts.many}
+	if ts.one != nil {
+		w.one[0] = ts.one
+		w.trees = w.one[:]
+	}
+	w.m = newMergeIter(len(w.trees))
+	return w
+}
+
+func (w *treesWalker) walk(from *ikey, incl, desc bool, budget int, visit func(ikey, uint32) bool) (last ikey, more bool) {
+	for w.m.seekFrom(w.trees, from, incl, desc); w.m.valid(); w.m.advance() {
 		if budget == 0 {
 			return last, true
 		}
 		budget--
-		last = it.key()
+		last = w.m.key()
 		if !visit(last, last.seq-1) {
 			return last, true
 		}
@@ -175,14 +191,28 @@ func (w treeWalker) walk(from *ikey, incl, desc bool, budget int, visit func(ike
 // whose entries are events: each stands for its deliveries, keyed by
 // (the event's due time, delivery number).
 type sentWalker struct {
-	s *Store
-	t *tree
+	s     *Store
+	trees []*tree // of the sent index, walked together
+	one   [1]*tree
+	m     mergeIter
 }
 
-func (w sentWalker) walk(from *ikey, incl, desc bool, budget int, visit func(ikey, uint32) bool) (last ikey, more bool) {
+// newSentWalker returns the walker of the deliveries of the events of the
+// trees, which must not be empty.
+func newSentWalker(s *Store, ts treeSet) *sentWalker {
+	w := &sentWalker{s: s, trees: ts.many}
+	if ts.one != nil {
+		w.one[0] = ts.one
+		w.trees = w.one[:]
+	}
+	w.m = newMergeIter(len(w.trees))
+	return w
+}
+
+func (w *sentWalker) walk(from *ikey, incl, desc bool, budget int, visit func(ikey, uint32) bool) (last ikey, more bool) {
 	s := w.s
-	for it := w.start(from, desc); it.valid(); it.advance(desc) {
-		e := s.events.at(it.key().seq - 1)
+	for w.start(from, desc); w.m.valid(); w.m.advance() {
+		e := s.events.at(w.m.seq() - 1)
 		for i := range e.n {
 			dn := e.first + i
 			if desc {
@@ -214,57 +244,117 @@ func (w sentWalker) walk(from *ikey, incl, desc bool, budget int, visit func(ike
 	return last, false
 }
 
-// start returns the position of the first event whose deliveries may come
-// after p in list order (at or after it).
-func (w sentWalker) start(p *ikey, desc bool) titer {
-	switch {
-	case p == nil && desc:
-		return w.t.lastKey()
-	case p == nil:
-		return w.t.first()
+// start places the walk at the first event, in its order, whose
+// deliveries may come after p (at or after it): ascending, the first
+// whose last delivery is at or after p; descending, the first whose first
+// delivery is at or before p.
+func (w *sentWalker) start(p *ikey, desc bool) {
+	if p == nil || p.seq == 0 {
+		// No delivery's key has the sequence number 0.
+		w.m.seekFrom(w.trees, p, true, desc)
+		return
 	}
-	it := w.seekUp(*p)
-	if !desc {
-		return it
-	}
-	// The last event whose first delivery is at or before p.
-	if !it.valid() {
-		return w.t.lastKey()
-	}
-	if e := w.s.events.at(it.key().seq - 1); p.less(keyOf(e.due, e.first+1)) {
-		it.prev()
-	}
-	return it
-}
-
-// seekUp returns the position of the first event whose last delivery is
-// at or after p, ascending.
-func (w sentWalker) seekUp(p ikey) titer {
-	s := w.s
-	if p.seq == 0 {
-		return w.t.seek(p)
-	}
-	dn := p.seq - 1
+	s, dn := w.s, p.seq-1
 	if d := s.deliveries.get(dn); d != nil && d.id != (id{}) {
 		if e := s.events.at(d.event); e.due == p.at() {
 			// Events of p's time made before d's have their deliveries
-			// before it: d's event is where p is.
-			return w.t.seek(keyOf(e.due, d.event+1))
+			// before it, those made after after it: d's event is where
+			// p is.
+			k := keyOf(e.due, d.event+1)
+			w.m.seekFrom(w.trees, &k, true, desc)
+			return
 		}
 	}
 	// p's delivery is gone (or p is not one's key): pass the events of
-	// p's time whose deliveries all come before it.
-	it := w.t.seek(ikey{sec: p.sec, nsec: p.nsec})
-	for ; it.valid(); it.next() {
-		k := it.key()
-		if k.at() != p.at() {
+	// p's time whose deliveries all come before it (after it,
+	// descending).
+	k := ikey{t: p.t}
+	if desc {
+		k.seq = math.MaxUint32
+	}
+	for w.m.seekFrom(w.trees, &k, true, desc); w.m.valid(); w.m.advance() {
+		ek := w.m.key()
+		if ek.at() != p.at() {
 			break
 		}
-		if e := s.events.at(k.seq - 1); e.first+e.n > dn {
+		if e := s.events.at(ek.seq - 1); (!desc && e.first+e.n > dn) || (desc && e.first <= dn) {
 			break
 		}
 	}
-	return it
+}
+
+// mergeIter walks several trees, which hold no key in common, together in
+// list order: a position in each, and the key at each. A walk of one tree
+// reads no key it is not asked for.
+type mergeIter struct {
+	its  []titer
+	keys []ikey // the key at each position that is valid, of several trees
+	cur  int    // the position at the key of the walk; -1 at the end
+	desc bool
+}
+
+// newMergeIter returns a mergeIter with room for n trees.
+func newMergeIter(n int) mergeIter {
+	return mergeIter{its: make([]titer, 0, n), keys: make([]ikey, 0, n)}
+}
+
+// seekFrom places the walk of the trees in the direction of desc as
+// tree.seekFrom places one tree's.
+func (m *mergeIter) seekFrom(trees []*tree, from *ikey, incl, desc bool) {
+	m.its, m.keys, m.desc = m.its[:0], m.keys[:0], desc
+	for _, t := range trees {
+		it := t.seekFrom(from, incl, desc)
+		var k ikey
+		if it.valid() && len(trees) > 1 {
+			k = it.key()
+		}
+		m.its = append(m.its, it)
+		m.keys = append(m.keys, k)
+	}
+	m.pick()
+}
+
+// pick finds the position whose key comes first in the walk's order.
+func (m *mergeIter) pick() {
+	m.cur = -1
+	if len(m.its) == 1 {
+		if m.its[0].valid() {
+			m.cur = 0
+		}
+		return
+	}
+	for i := range m.its {
+		if !m.its[i].valid() {
+			continue
+		}
+		if m.cur < 0 || (m.keys[i].less(m.keys[m.cur]) != m.desc) {
+			m.cur = i
+		}
+	}
+}
+
+// valid reports whether the walk is at a key.
+func (m *mergeIter) valid() bool { return m.cur >= 0 }
+
+// key returns the key the walk is at, which must be valid.
+func (m *mergeIter) key() ikey {
+	if len(m.its) == 1 {
+		return m.its[0].key()
+	}
+	return m.keys[m.cur]
+}
+
+// seq returns the sequence number of the key the walk is at, which must be
+// valid.
+func (m *mergeIter) seq() uint32 { return m.its[m.cur].seq() }
+
+// advance moves the walk to its next key, or the end.
+func (m *mergeIter) advance() {
+	it := &m.its[m.cur]
+	if it.advance(m.desc); it.valid() && len(m.its) > 1 {
+		m.keys[m.cur] = it.key()
+	}
+	m.pick()
 }
 
 // span bounds the keys of a walk, both ends included; nil is no bound.

@@ -2,11 +2,7 @@ package memstore_test
 
 import (
 	"context"
-	"runtime"
-	"runtime/debug"
-	"slices"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -76,6 +72,7 @@ func listCases(subs []string) []struct {
 		{"updated", monitehooks.ListParams{Sort: monitehooks.SortUpdatedAt}},
 		{"subscription", monitehooks.ListParams{SubscriptionID: subs[1]}},
 		{"subscription_updated", monitehooks.ListParams{SubscriptionID: subs[1], Sort: monitehooks.SortUpdatedAt}},
+		{"object_type", monitehooks.ListParams{ObjectType: "payable"}},
 		{"event_action", monitehooks.ListParams{ObjectType: "payable", EventType: "created"}},
 		{"created_bounds", monitehooks.ListParams{CreatedGTE: benchBase.Add(500 * time.Second), CreatedLT: benchBase.Add(600 * time.Second)}},
 		{"event_type_walk", monitehooks.ListParams{EventType: "created"}},            // checked on each item
@@ -140,86 +137,6 @@ func BenchmarkListDeliveries(b *testing.B) {
 				}
 			}
 			b.ReportMetric(float64(time.Since(start).Nanoseconds())/float64(i), "ns/page")
-		})
-	}
-}
-
-// BenchmarkCreateWhileListing stores events, one op each, alone
-// ("alone") and while another goroutine pages through the 2,000,000
-// deliveries of bigStore without pause ("listing"), in every way
-// listCases names plus a status filter that matches nothing (a walk of
-// the whole list). It reports how long one CreateEvent took: p99, p999
-// and worst (worst_create_wait_us; the goal is at most 1000). What
-// "listing" adds over "alone" is the wait for the lists' read lock; the
-// tail of "alone" is the machine's (the operating system, the collector).
-func BenchmarkCreateWhileListing(b *testing.B) {
-	s, subs := bigStore()
-	ctx := context.Background()
-	other, err := s.CreateSubscription(ctx, monitehooks.Subscription{PartnerID: "partner-2", ObjectType: "entity"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	cases := listCases(subs)
-	cases = append(cases, struct {
-		name string
-		p    monitehooks.ListParams
-	}{"nothing_matches", monitehooks.ListParams{Status: monitehooks.DeliveryFailed}})
-	for _, listing := range []bool{false, true} {
-		name := "alone"
-		if listing {
-			name = "listing"
-		}
-		b.Run(name, func(b *testing.B) {
-			stop := make(chan struct{})
-			var pages atomic.Int64
-			listed := make(chan struct{})
-			go func() {
-				defer close(listed)
-				for i := 0; listing; i++ {
-					p := cases[i%len(cases)].p
-					p.Limit = 100
-					for range 3 { // a page and the two after it
-						select {
-						case <-stop:
-							return
-						default:
-						}
-						page, err := s.ListDeliveries(ctx, "partner-1", p)
-						if err != nil {
-							panic(err)
-						}
-						pages.Add(1)
-						if page.Next == "" {
-							break
-						}
-						p = monitehooks.ListParams{Cursor: page.Next}
-					}
-				}
-			}()
-			ev := benchEvent()
-			ev.PartnerID = "partner-2"
-			waits := make([]time.Duration, 0, 1<<20)
-			// The collector is off while the benchmark measures: with
-			// 2,000,000 deliveries in the heap, a collection's assists and
-			// pauses cost a CreateEvent milliseconds now and then, lists or
-			// not, and would hide the wait for the lists' read lock.
-			runtime.GC()
-			defer debug.SetGCPercent(debug.SetGCPercent(-1))
-			for b.Loop() {
-				start := time.Now()
-				if _, err := s.CreateEvent(ctx, monitehooks.CreateEventParams{Event: ev, SubscriptionIDs: []string{other.ID}, Due: benchBase}); err != nil {
-					b.Fatal(err)
-				}
-				waits = append(waits, time.Since(start))
-			}
-			close(stop)
-			<-listed
-			slices.Sort(waits)
-			us := func(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1e3 }
-			b.ReportMetric(us(waits[len(waits)*99/100]), "p99_create_wait_us")
-			b.ReportMetric(us(waits[len(waits)*999/1000]), "p999_create_wait_us")
-			b.ReportMetric(us(waits[len(waits)-1]), "worst_create_wait_us")
-			b.ReportMetric(float64(pages.Load()), "pages_listed")
 		})
 	}
 }

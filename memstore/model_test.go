@@ -329,9 +329,13 @@ func mustParse(t *testing.T, s string) id {
 }
 
 // checkHeaps fails the test unless every claim index is a well-formed heap
-// whose members say where they are.
+// whose members say where they are, and retention's tree holds as many
+// deliveries as are finished.
 func checkHeaps(t *testing.T, s *Store) {
 	t.Helper()
+	if n, want := s.expiringDeliveries.len, s.counts.Succeeded+s.counts.Failed; n != want {
+		t.Fatalf("%d deliveries wait for retention; %d are finished", n, want)
+	}
 	checkHeap(t, "waiting", &s.waiting, func(sq *subQueue) int { return sq.idx })
 	for i, sq := range s.waiting.items {
 		if sq.heap.len() == 0 || sq.state != queueWaiting {

@@ -28,6 +28,12 @@ type subQueue struct {
 	idx   int                 // position in Store.waiting, -1 when not there
 	turn  uint64              // the ring's round of its last turn; 0 for none
 	hold  stamp               // no delivery is claimable before it (see HoldSubscription)
+	// created is the index by creation of the subscription's deliveries
+	// of partner number createdOf (see Store.subIndexLocked), once it has
+	// some: a subscription has one partner, and this spares CreateEvent a
+	// map look-up per delivery.
+	created   *tree
+	createdOf uint32
 }
 
 // Where a queue is.

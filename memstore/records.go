@@ -197,26 +197,33 @@ func (t *table[T]) all(yield func(uint32, *T) bool) {
 }
 
 // stamp is a time as a record keeps it: an instant, without location or
-// monotonic reading.
+// monotonic reading. It is twelve bytes aligned to four, so that it packs
+// with the four-byte fields around it in a record, where an int64 and an
+// int32 would take sixteen.
 type stamp struct {
-	sec  int64 // seconds since 1970-01-01 UTC
-	nsec int32 // in [0, 999999999]
+	hi   int32  // the high half of the seconds since 1970-01-01 UTC
+	lo   uint32 // the low half
+	nsec int32  // in [0, 999999999]
 }
 
 func stampOf(t time.Time) stamp {
-	return stamp{sec: t.Unix(), nsec: int32(t.Nanosecond())}
+	sec := t.Unix()
+	return stamp{hi: int32(sec >> 32), lo: uint32(sec), nsec: int32(t.Nanosecond())}
 }
+
+// unix returns the seconds since 1970-01-01 UTC.
+func (s stamp) unix() int64 { return int64(s.hi)<<32 | int64(s.lo) }
 
 // time returns the stamp as a time in UTC. The zero time's stamp gives
 // the zero time back.
 func (s stamp) time() time.Time {
-	return time.Unix(s.sec, int64(s.nsec)).UTC()
+	return time.Unix(s.unix(), int64(s.nsec)).UTC()
 }
 
 func (s stamp) compare(o stamp) int {
-	switch {
-	case s.sec != o.sec:
-		if s.sec < o.sec {
+	switch a, b := s.unix(), o.unix(); {
+	case a != b:
+		if a < b {
 			return -1
 		}
 		return 1

@@ -11,17 +11,16 @@ import (
 // Retention. The candidates are kept in two trees, oldest first, so that
 // DeleteExpired never looks at what it keeps:
 //
-//   - Store.expiringDeliveries holds each delivery that has had an
-//     outcome, by (UpdatedAt, number): recordLocked puts it there, and
-//     moves it at every outcome after. When DeleteExpired meets one that
-//     is pending (a retry scheduled far out, or a requeue), it takes it
-//     out without deleting it: its next outcome puts it back.
+//   - Store.expiringDeliveries holds the finished deliveries (succeeded,
+//     or failed for good), by (UpdatedAt, number): recordLocked puts a
+//     delivery there when it finishes, and takes it out when it is
+//     requeued. A retry, which leaves the delivery pending, costs the
+//     tree nothing.
 //   - Store.expiringEvents holds the events left without deliveries: one
 //     stored without any, by (CreatedAt, number), and one whose last
 //     delivery was deleted, by (that delivery's UpdatedAt, number).
 //
-// So a call costs O(k log n) for the k records it deletes (and the
-// pending deliveries it passes, each once per outcome).
+// So a call costs O(k log n) for the k records it deletes.
 
 // deleteStep is how many records DeleteExpired looks at under one hold
 // of the lock: about a tenth of a millisecond of work.
@@ -57,10 +56,8 @@ func (s *Store) deleteSome(before stamp, limit int, res *monitehooks.DeleteExpir
 	for range deleteStep {
 		if k, ok := s.expiringDeliveries.min(); ok && res.Deliveries < limit && k.at().before(before) {
 			s.expiringDeliveries.deleteMin()
-			if dn := k.seq - 1; s.deliveries.at(dn).status != statusPending {
-				s.deleteDeliveryLocked(dn, k.at())
-				res.Deliveries++
-			}
+			s.deleteDeliveryLocked(k.seq-1, k.at())
+			res.Deliveries++
 			continue
 		}
 		if k, ok := s.expiringEvents.min(); ok && res.Events < limit && k.at().before(before) {
@@ -96,7 +93,15 @@ func (s *Store) deleteDeliveryLocked(dn uint32, updated stamp) {
 		d.idx = -1 // a zeroed record in no heap, as checkHeaps expects
 	}
 	if e.live--; e.live == 0 {
-		s.expiringEvents.insert(keyOf(updated, en+1))
+		// Its deliveries gone, the event leaves the order of deliveries by
+		// creation, and its due time becomes the time it was left without
+		// them.
+		t := s.textLocked(e)
+		k := keyOf(e.due, en+1)
+		pr.sent.delete(k)
+		s.typesLocked(pr, t.fields[fieldObjectType], t.fields[fieldType]).sent.delete(k)
+		e.due = updated
+		s.expiringEvents.insert(keyOf(e.due, en+1))
 	}
 }
 
@@ -107,10 +112,9 @@ func (s *Store) deleteEventLocked(en uint32) {
 	pr := s.partnerList[e.partner]
 	t := s.textLocked(e)
 	objectType, eventType := t.fields[fieldObjectType], t.fields[fieldType]
-	pr.events.delete(objectType, eventType, keyOf(e.created, en+1))
-	if e.n > 0 {
-		pr.sent.delete(objectType, eventType, keyOf(e.due, en+1))
-	}
+	k := keyOf(e.created, en+1)
+	pr.events.delete(k)
+	s.typesLocked(pr, objectType, eventType).events.delete(k)
 	s.texts.drop(e.text)
 	if e.objectLen > 0 {
 		s.objects.drop(e.object)

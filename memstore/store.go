@@ -15,7 +15,7 @@
 // Events and deliveries are created with their IDs in binary form; their
 // text is made when they leave the store, except an event's ID, which is
 // kept in its text. A pending delivery of a 250-byte object fanned out to
-// ten subscriptions takes about 180 bytes with its indexes, about 60 of
+// ten subscriptions takes about 120 bytes with its indexes, about 10 of
 // them the lists' (see BenchmarkPendingDeliveryMemory). Events and
 // deliveries stay until retention deletes them (see Retention).
 //
@@ -44,22 +44,23 @@
 //
 // A list seeks its page in an ordered index rather than sorting the log:
 // a page of k items costs O(k · log n) when the index answers the filters.
-// The indexes are B+ trees (see tree.go) keyed by (time, record number),
-// the order lists use; per partner (see index.go):
+// The indexes are B+ trees (see tree.go) ordered by (time, record
+// number), the order lists use, whose leaves hold only the numbers: the
+// times are the records'. Per partner (see index.go):
 //
 //   - its events by CreatedAt;
 //   - its events that have deliveries, by the deliveries' CreatedAt: the
 //     deliveries of an event are numbered in a row and share their
 //     CreatedAt, so one entry per event orders them all;
-//   - both of these split by object type, and by object type and event
-//     type;
+//   - both of these split by object type and event type;
 //   - its deliveries by UpdatedAt, which every outcome moves;
 //   - per subscription, its deliveries by CreatedAt.
 //
 // A list takes the index its sort and filters name: the subscription's
-// tree for SubscriptionID; the trees of the object type, or of the object
-// type and event type, for those filters; the event's own deliveries,
-// sorted on the spot, for EventID. Sorted by creation, it seeks the
+// tree for SubscriptionID; the trees of the object type and event type
+// for those filters, and for an object type alone the trees of its event
+// types, walked together; the event's own deliveries, sorted on the spot,
+// for EventID. Sorted by creation, it seeks the
 // Created bounds. The filters its index does not answer it checks on each
 // item it passes, so such a list may pass many items to fill a page: an
 // event type without an object type, a status, object or event types with
@@ -70,28 +71,30 @@
 //
 // However far it goes, a list holds the read lock for listStep (256)
 // items at most, then releases it and seeks back to where it stopped, so
-// a writer waits for one step at most, a fraction of a millisecond (see
-// BenchmarkListStep and BenchmarkCreateWhileListing; a page takes about
-// 0.1 ms among 2,000,000 deliveries, see BenchmarkListDeliveries). A page is not a snapshot: an item stored or
-// changed between two steps may be seen or not, as between two pages. A
-// page token names the position of the item at the page's edge, (sort
-// key, number), so the next page continues from there whether or not the
-// item still exists.
+// a writer waits for one step at most: a fraction of a millisecond of
+// work, though the wait is longer when the operating system takes the CPU
+// from the lister in the middle of a step (see BenchmarkListStep and
+// BenchmarkCreateWhileListing; a page takes about 0.1 ms among 2,000,000
+// deliveries, see BenchmarkListDeliveries). Nothing is allocated under
+// the lock. A page is not a snapshot: an item stored or changed between
+// two steps may be seen or not, as between two pages. A page token names
+// the position of the item at the page's edge, (sort key, number), so the
+// next page continues from there whether or not the item still exists.
 //
-// The indexes cost each delivery two keys and each event six, of about 16
-// bytes each: storing an event with one delivery writes about 130 bytes
-// more than it would without them, which an emitter that only grows pays
-// for in new memory (some 300 ns an Emit, see BenchmarkEmit).
+// The indexes cost each delivery two keys and each event four, of four
+// bytes each: storing an event with one delivery writes about 24 bytes
+// more than it would without them, and its six insertions, each an
+// append to a tree's last leaf when times move forward, take some 100 ns
+// of an Emit (see BenchmarkEmit).
 //
 // # Retention
 //
 // DeleteExpired finds what to delete without looking at what it keeps:
-// the deliveries that have had an outcome wait in a tree by (UpdatedAt,
-// number), and the events left without deliveries in another (see
-// retention.go), so a call costs O(k · log n) for the k records it
-// deletes. A pending delivery met there (a retry due later, a requeue)
-// leaves the tree until its next outcome. It holds the write lock for 128 records at a time, and yields
-// between. A deleted record is zeroed, its attempts with it, its keys
+// the finished deliveries wait in a tree by (UpdatedAt, number), and the
+// events left without deliveries in another (see retention.go), so a call
+// costs O(k · log n) for the k records it deletes, and a retry, which
+// leaves its delivery pending, costs retention nothing. It holds the
+// write lock for 128 records at a time, and yields between. A deleted record is zeroed, its attempts with it, its keys
 // leave the indexes, and the chunks and blocks nothing uses any more are
 // let go (see records.go).
 //
@@ -144,6 +147,7 @@ type Store struct {
 
 	partners    map[string]*partner // by partner ID
 	partnerList []*partner          // by number
+	lastPartner *partner            // the partner of the last partnerLocked that could create one
 	events      table[event]
 	deliveries  table[delivery]
 	logs        table[deliveryLog]
@@ -179,6 +183,8 @@ func New() *Store {
 	}
 	s.waiting.order = byHead{&s.deliveries}
 	s.leases.order = byLeaseEnd{&s.deliveries}
+	s.expiringDeliveries = newTree(deliveriesByUpdated{s})
+	s.expiringEvents = newTree(eventsByDue{s})
 	return s
 }
 
@@ -192,8 +198,9 @@ type partner struct {
 	subs map[id]*monitehooks.Subscription
 
 	// The list indexes (see index.go).
-	events  typedIndex       // its events by CreatedAt
-	sent    typedIndex       // its events with deliveries by the deliveries' CreatedAt
+	events  tree             // its events by CreatedAt
+	sent    tree             // its events with deliveries by the deliveries' CreatedAt
+	types   typeIndex        // events and sent, split by object type and event type
 	updated tree             // its deliveries by UpdatedAt
 	bySub   map[uint32]*tree // by queue number: its deliveries to the subscription by CreatedAt
 }
@@ -202,12 +209,24 @@ type partner struct {
 // otherwise it may return nil. s.mu must be held (for writing when create
 // is set).
 func (s *Store) partnerLocked(partnerID string, create bool) *partner {
+	if !create {
+		return s.partners[partnerID]
+	}
+	if p := s.lastPartner; p != nil && p.id == partnerID {
+		return p // events come in runs of one partner: no map look-up
+	}
 	p := s.partners[partnerID]
-	if p == nil && create {
-		p = &partner{id: partnerID, num: uint32(len(s.partnerList)), subs: make(map[id]*monitehooks.Subscription)}
+	if p == nil {
+		p = &partner{
+			id: partnerID, num: uint32(len(s.partnerList)), subs: make(map[id]*monitehooks.Subscription),
+			events:  newTree(eventsByCreated{s}),
+			sent:    newTree(eventsByDue{s}),
+			updated: newTree(deliveriesByUpdated{s}),
+		}
 		s.partners[partnerID] = p
 		s.partnerList = append(s.partnerList, p)
 	}
+	s.lastPartner = p
 	return p
 }
 
@@ -215,9 +234,12 @@ func (s *Store) partnerLocked(partnerID string, create bool) *partner {
 // ID and the textFields after it, and its deliveries are the numbers first
 // to first+n-1, of which live are not deleted.
 type event struct {
-	id        id
-	created   stamp // CreatedAt
-	due       stamp // the CreatedAt of every delivery of the event
+	id      id
+	created stamp // CreatedAt
+	// due is the CreatedAt of every delivery of the event, until it has
+	// none left; then, stored without any or its last one deleted, it is
+	// the time it was left without (see retention.go).
+	due       stamp
 	partner   uint32
 	first     uint32
 	n         uint32
@@ -306,11 +328,10 @@ const (
 	inLeases               // pending and leased: in Store.leases
 )
 
-// delivery is a stored delivery. Its id, num, event and queue are fixed
-// once stored; the other fields are guarded by Store.mu.
+// delivery is a stored delivery. Its id, event and queue are fixed once
+// stored; the other fields are guarded by Store.mu. It takes 56 bytes.
 type delivery struct {
-	id  id
-	num uint32 // its own number, set by indexEventLocked
+	id id
 	// token is the lease token of the last claim while that claim holds
 	// the delivery, and 0 otherwise. A lease that ended is not revoked
 	// until the delivery is claimed again, so a late RecordAttempt by the
@@ -349,11 +370,13 @@ func (s *Store) updatedLocked(d *delivery) stamp {
 	return s.logs.at(d.log - 1).updated
 }
 
-// recordLocked notes an outcome or requeue of d at t, and a, when not
-// nil, as an attempt, and moves d in the indexes by UpdatedAt. s.mu must
-// be held for writing.
-func (s *Store) recordLocked(d *delivery, t time.Time, a *monitehooks.Attempt) {
-	s.reindexLocked(d, s.updatedLocked(d), stampOf(t))
+// recordLocked notes an outcome or requeue of delivery dn at t: its new
+// status st, and a, when not nil, as an attempt. It moves the delivery in
+// the indexes by UpdatedAt and counts it. s.mu must be held for writing.
+func (s *Store) recordLocked(d *delivery, dn uint32, t time.Time, a *monitehooks.Attempt, st uint8) {
+	s.unindexUpdatedLocked(d, dn)
+	s.countLocked(d.status, st)
+	d.status = st
 	if d.log == 0 {
 		l := s.logs.add()
 		l.attempts = l.first[:0]
@@ -364,6 +387,7 @@ func (s *Store) recordLocked(d *delivery, t time.Time, a *monitehooks.Attempt) {
 	if a != nil {
 		l.attempts = append(l.attempts, *a)
 	}
+	s.indexUpdatedLocked(d, dn)
 }
 
 // attemptsLocked returns the delivery's attempts, which must not be
