@@ -24,13 +24,14 @@ const DefaultBreakerThreshold = 5
 //
 // Attempts to subscriptions that have a breaker, open or not, share a
 // budget of workers (Emitter.failingCap), so that failing endpoints, slow
-// to time out or many, leave the other workers to the healthy ones.
+// to time out or many, leave the other workers to the healthy ones. Each
+// attempt admitted under it gives its place back as it ends, whatever
+// became of the breaker meanwhile.
 type breaker struct {
 	failures int
 	open     bool
 	probeAt  time.Time     // while open: when the next probe may start, on the Now clock
 	pause    time.Duration // the last wait between a failure and the next probe
-	inflight int           // attempts started under the budget, in Emitter.failing
 }
 
 // breakerVerdict is what an attempt's outcome tells the breaker.
@@ -153,8 +154,7 @@ func (e *Emitter) breakerOutcomeLocked(sub string, verdict breakerVerdict, next,
 		if b == nil {
 			return breakerSame, nil
 		}
-		delete(e.breakers, sub)
-		e.failing -= b.inflight // their ends find no breaker and give nothing back
+		delete(e.breakers, sub) // its attempts in flight give their places back as they end
 		if b.open {
 			return breakerClosed, nil
 		}
@@ -192,14 +192,14 @@ func maxTime(a, b time.Time) time.Time {
 	return b
 }
 
-// admitFailingLocked reports whether an attempt to the subscription may
+// admitFailingLocked reports whether an attempt to r's subscription may
 // start now as far as its breaker is concerned, inflight attempts running
-// to it, and takes a place in the failing budget for it. It notes in
-// c.soonest when an open breaker will let a probe through. e.mu must be
-// held.
-func (c *claimer) admitFailingLocked(sub string, inflight int) bool {
+// to it. If the subscription has a breaker, it takes for the attempt a
+// place in the failing budget, and marks r failing. It notes in c.soonest
+// when an open breaker will let a probe through. e.mu must be held.
+func (c *claimer) admitFailingLocked(r *reservation, inflight int) bool {
 	e := c.e
-	b := e.breakers[sub]
+	b := e.breakers[r.sub]
 	if b == nil {
 		return true
 	}
@@ -218,17 +218,8 @@ func (c *claimer) admitFailingLocked(sub string, inflight int) bool {
 		return false // a failing attempt's end wakes a worker
 	}
 	e.failing++
-	b.inflight++
+	r.failing = true
 	return true
-}
-
-// failingDoneLocked gives back the place in the failing budget an attempt
-// to the subscription may hold. e.mu must be held.
-func (e *Emitter) failingDoneLocked(sub string) {
-	if b := e.breakers[sub]; b != nil && b.inflight > 0 {
-		b.inflight--
-		e.failing--
-	}
 }
 
 // probeTick is the grid on which the dispatcher wakes for probes: the

@@ -80,7 +80,7 @@ type Emitter struct {
 	// it), and 0 while it is awake. Emit wakes it only for a delivery due
 	// before then (or while it is awake).
 	plannedWake atomic.Int64
-	jobs        chan Claim // dispatcher → workers, unbuffered
+	jobs        chan job // dispatcher → workers, unbuffered
 
 	baseCtx context.Context // canceled by Close: ends attempts in flight
 	cancel  context.CancelFunc
@@ -101,6 +101,7 @@ type Emitter struct {
 	idle     int                 // workers waiting for a job
 	breakers map[string]*breaker // per subscription whose last attempt failed
 	failing  int                 // attempts running under the failing budget
+
 }
 
 // NewEmitter starts an emitter over the registry's subscriptions and the
@@ -134,7 +135,7 @@ func NewEmitter(store Store, reg *Registry, cfg *EmitterConfig) (*Emitter, error
 		templates:    newTemplateCache(),
 		breakers:     make(map[string]*breaker),
 		wakeCh:       make(chan struct{}, 1),
-		jobs:         make(chan Claim),
+		jobs:         make(chan job),
 		stopCh:       make(chan struct{}),
 		inflight:     make(map[string]int),
 	}

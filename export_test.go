@@ -67,3 +67,11 @@ func BreakerVerdict(a Attempt) string {
 // Backoff is how long the dispatcher waits after the nth failed claim in
 // a row.
 func Backoff(n int) time.Duration { return backoff(n) }
+
+// FailingAttempts returns how many attempts to failing subscriptions e
+// has admitted and not yet ended.
+func FailingAttempts(e *Emitter) int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.failing
+}
