@@ -24,9 +24,10 @@ const DefaultBreakerThreshold = 5
 //
 // Attempts to subscriptions that have a breaker, open or not, share a
 // budget of workers (Emitter.failingCap), so that failing endpoints, slow
-// to time out or many, leave the other workers to the healthy ones. Each
-// attempt admitted under it gives its place back as it ends, whatever
-// became of the breaker meanwhile.
+// to time out or many, leave the other workers to the healthy ones, and a
+// lane (see lane.go), so that those that fail at once leave them the CPU.
+// Each attempt admitted under them gives its places back as it ends,
+// whatever became of the breaker meanwhile.
 type breaker struct {
 	failures int
 	open     bool
@@ -195,8 +196,9 @@ func maxTime(a, b time.Time) time.Time {
 // admitFailingLocked reports whether an attempt to r's subscription may
 // start now as far as its breaker is concerned, inflight attempts running
 // to it. If the subscription has a breaker, it takes for the attempt a
-// place in the failing budget, and marks r failing. It notes in c.soonest
-// when an open breaker will let a probe through. e.mu must be held.
+// place in the failing budget and one in the lane, and marks r failing.
+// It notes in c.soonest when an open breaker will let a probe through, and
+// in c.laneFree when the lane will have a place. e.mu must be held.
 func (c *claimer) admitFailingLocked(r *reservation, inflight int) bool {
 	e := c.e
 	b := e.breakers[r.sub]
@@ -217,8 +219,17 @@ func (c *claimer) admitFailingLocked(r *reservation, inflight int) bool {
 	if e.failing >= e.failingCap {
 		return false // a failing attempt's end wakes a worker
 	}
+	t, ok, freeAt := e.lane.take(c.real)
+	if !ok {
+		// A place frees up when an attempt in the lane ends, and its
+		// worker claims again; or at freeAt.
+		if c.laneFree.IsZero() || freeAt.Before(c.laneFree) {
+			c.laneFree = freeAt
+		}
+		return false
+	}
 	e.failing++
-	r.failing = true
+	r.failing, r.ticket = true, t
 	return true
 }
 

@@ -112,8 +112,8 @@ func (e *Emitter) claim(cl *claimer) (next time.Time, saturated bool, err error)
 // claimer claims due deliveries for the dispatcher or one worker. Its
 // Allow reserves a place under each delivery's subscription cap as the
 // store admits it, and, for a subscription whose last attempt failed, a
-// place in the failing budget (see breaker.go); places the store did not
-// turn into claims are given back, so
+// place in the failing budget and in the lane (see breaker.go and
+// lane.go); places the store did not turn into claims are given back, so
 // that the dispatcher and the workers, claiming at once, never run more
 // than the caps allow. Allow also refuses the deliveries an open circuit
 // breaker holds. It is made once per goroutine so that a claim allocates
@@ -125,6 +125,8 @@ type claimer struct {
 	allow    func(subscriptionID string) bool
 	now      time.Time // the claim's Now
 	soonest  time.Time // the earliest probe a breaker refused during the claim; zero for none
+	real     time.Time // the claim's start on the monotonic clock, for the lane
+	laneFree time.Time // when the lane, full during the claim, has a place, on that clock; zero for never
 }
 
 // job is a claimed delivery on its way to an attempt, with the places
@@ -136,10 +138,12 @@ type job struct {
 
 // reservation is what the claimer's Allow reserved for a delivery: a
 // place under its subscription's cap and, when the subscription's last
-// attempt had failed, a place in the failing budget.
+// attempt had failed, a place in the failing budget and its ticket for
+// the lane.
 type reservation struct {
 	sub     string
 	failing bool
+	ticket  laneTicket
 }
 
 func newClaimer(e *Emitter) *claimer {
@@ -164,13 +168,15 @@ func (c *claimer) reserve(sub string) bool {
 
 // claim claims up to limit due deliveries, and returns them as jobs, and
 // when to look again: the store's NextDue, or earlier, when a breaker
-// that held a subscription during the claim will let a probe through.
-// The jobs are the claimer's until its next claim.
+// that held a subscription during the claim will let a probe through, or
+// when the lane, full during the claim, has a place again. The jobs are
+// the claimer's until its next claim.
 func (c *claimer) claim(limit int) (jobs []job, next time.Time, err error) {
 	e := c.e
 	clear(c.jobs)
 	c.reserved, c.jobs = c.reserved[:0], c.jobs[:0]
 	c.now, c.soonest = e.now(), time.Time{}
+	c.real, c.laneFree = time.Now(), time.Time{}
 	res, err := e.store.ClaimDeliveries(e.baseCtx, ClaimParams{
 		Now:   c.now,
 		Limit: limit,
@@ -180,6 +186,11 @@ func (c *claimer) claim(limit int) (jobs []job, next time.Time, err error) {
 	next = res.NextDue
 	if !c.soonest.IsZero() {
 		next = earliest(next, probeWake(c.soonest))
+	}
+	if !c.laneFree.IsZero() {
+		// The lane's clock is not Now's: the place frees up as long after
+		// the claim on Now's clock as on the monotonic one.
+		next = earliest(next, c.now.Add(c.laneFree.Sub(c.real)))
 	}
 	if err != nil {
 		res.Claims = nil // the dispatcher logs the failure and backs off
@@ -226,6 +237,7 @@ func earliest(a, b time.Time) time.Time {
 func (e *Emitter) doneWithLocked(r reservation) {
 	if r.failing {
 		e.failing--
+		e.lane.give(r.ticket)
 	}
 	if n := e.inflight[r.sub] - 1; n > 0 {
 		e.inflight[r.sub] = n

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -96,12 +97,12 @@ type Emitter struct {
 	// pruned, when set, is told of each sweep of retention, for tests.
 	pruned atomic.Pointer[func(now time.Time, deleted DeleteExpiredResult)]
 
-	mu       sync.Mutex          // guards inflight, idle and breakers; last in the lock order, never held across a store call
+	mu       sync.Mutex          // guards inflight, idle, breakers, failing and lane; last in the lock order, never held across a store call
 	inflight map[string]int      // attempts running per subscription
 	idle     int                 // workers waiting for a job
 	breakers map[string]*breaker // per subscription whose last attempt failed
 	failing  int                 // attempts running under the failing budget
-
+	lane     *lane               // the places of attempts to failing subscriptions
 }
 
 // NewEmitter starts an emitter over the registry's subscriptions and the
@@ -183,6 +184,7 @@ func NewEmitter(store Store, reg *Registry, cfg *EmitterConfig) (*Emitter, error
 		e.breakerThreshold = 0
 	}
 	e.failingCap = failingCap(e.workers)
+	e.lane = newLane(laneSize(runtime.GOMAXPROCS(0), e.failingCap), laneHold)
 	e.holder, _ = store.(Holder)
 	e.shared, _ = store.(SharedStore)
 	// A lease outlives any attempt, so only a crashed worker's lease ends.
