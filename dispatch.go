@@ -44,13 +44,16 @@ func (e *Emitter) dispatch() {
 			e.log.Info("monitehooks: claiming deliveries again", "failures", failures)
 			failures = 0
 		}
+		// One reading of the clock: the wake planned for next is next
+		// itself, which workers that find the same next due compare with.
+		now := e.now()
 		if err == nil && !next.IsZero() {
-			wait = min(max(next.Sub(e.now()), 0), e.poll)
+			wait = min(max(next.Sub(now), 0), e.poll)
 		}
 		if saturated {
 			e.plannedWake.Store(math.MaxInt64)
 		} else {
-			e.plannedWake.Store(e.now().Add(wait).UnixNano())
+			e.plannedWake.Store(now.Add(wait).UnixNano())
 		}
 		timer.Reset(wait)
 		select {
