@@ -33,6 +33,11 @@ type breaker struct {
 	open     bool
 	probeAt  time.Time     // while open: when the next probe may start, on the Now clock
 	pause    time.Duration // the last wait between a failure and the next probe
+	// slow reports that the last failed attempt took longer than
+	// laneHold: the endpoint makes its attempts wait on the network (a
+	// timeout, a distant refusal), not on the CPU, and they take no
+	// place in the lane.
+	slow bool
 }
 
 // breakerVerdict is what an attempt's outcome tells the breaker.
@@ -93,7 +98,7 @@ func (e *Emitter) observeBreaker(c Claim, a *Attempt, next time.Time) {
 	}
 	answered := e.now()
 	e.mu.Lock()
-	change, b := e.breakerOutcomeLocked(c.SubscriptionID, verdict, next, answered)
+	change, b := e.breakerOutcomeLocked(c.SubscriptionID, verdict, next, answered, a.Duration)
 	var (
 		failures int
 		open     bool
@@ -146,10 +151,10 @@ func (e *Emitter) hasBreaker(sub string) bool {
 	return e.breakers[sub] != nil
 }
 
-// breakerOutcomeLocked applies a verdict to the subscription's breaker
-// and returns the change and the breaker, nil once it is gone. e.mu must
-// be held.
-func (e *Emitter) breakerOutcomeLocked(sub string, verdict breakerVerdict, next, answered time.Time) (breakerChange, *breaker) {
+// breakerOutcomeLocked applies a verdict to the subscription's breaker,
+// of an attempt that took took, and returns the change and the breaker,
+// nil once it is gone. e.mu must be held.
+func (e *Emitter) breakerOutcomeLocked(sub string, verdict breakerVerdict, next, answered time.Time, took time.Duration) (breakerChange, *breaker) {
 	b := e.breakers[sub]
 	if verdict != verdictFailed {
 		if b == nil {
@@ -166,6 +171,7 @@ func (e *Emitter) breakerOutcomeLocked(sub string, verdict breakerVerdict, next,
 		e.breakers[sub] = b
 	}
 	b.failures++
+	b.slow = took > laneHold
 	if !b.open && b.failures < e.breakerThreshold {
 		return breakerSame, b
 	}
@@ -196,9 +202,10 @@ func maxTime(a, b time.Time) time.Time {
 // admitFailingLocked reports whether an attempt to r's subscription may
 // start now as far as its breaker is concerned, inflight attempts running
 // to it. If the subscription has a breaker, it takes for the attempt a
-// place in the failing budget and one in the lane, and marks r failing.
-// It notes in c.soonest when an open breaker will let a probe through, and
-// in c.laneFree when the lane will have a place. e.mu must be held.
+// place in the failing budget and, unless its last failure was slow, one
+// in the lane, and marks r failing. It notes in c.soonest when an open
+// breaker will let a probe through, and in c.laneFree when the lane will
+// have a place. e.mu must be held.
 func (c *claimer) admitFailingLocked(r *reservation, inflight int) bool {
 	e := c.e
 	b := e.breakers[r.sub]
@@ -219,17 +226,21 @@ func (c *claimer) admitFailingLocked(r *reservation, inflight int) bool {
 	if e.failing >= e.failingCap {
 		return false // a failing attempt's end wakes a worker
 	}
-	t, ok, freeAt := e.lane.take(c.real)
-	if !ok {
-		// A place frees up when an attempt in the lane ends, and its
-		// worker claims again; or at freeAt.
-		if c.laneFree.IsZero() || freeAt.Before(c.laneFree) {
-			c.laneFree = freeAt
+	if !b.slow {
+		t, ok, freeAt := e.lane.take(c.real)
+		if !ok {
+			// A place frees up when an attempt in the lane ends, and its
+			// worker claims again; or at freeAt, for an attempt that has
+			// turned slow.
+			if c.laneFree.IsZero() || freeAt.Before(c.laneFree) {
+				c.laneFree = freeAt
+			}
+			return false
 		}
-		return false
+		r.ticket = t
 	}
 	e.failing++
-	r.failing, r.ticket = true, t
+	r.failing = true
 	return true
 }
 

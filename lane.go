@@ -3,14 +3,14 @@ package monitehooks
 import "time"
 
 // A lane bounds how many attempts to failing subscriptions, those with a
-// circuit breaker (see breaker.go), may be in their first moments at once:
-// rendering, signing, dialing, the TLS handshake and writing the request,
-// and for an endpoint that refuses connections or answers 5xx at once, the
-// whole attempt and its recording. That is where an attempt spends its
-// CPU. An attempt keeps its place in the lane until it ends, or until it
-// has held it for laneHold: one still running then waits on the network,
-// which costs no CPU, and keeps only its place in the failing budget
-// (Emitter.failingCap).
+// circuit breaker (see breaker.go), that fail at once may run at a time.
+// Such an attempt, to an endpoint that refuses connections or answers
+// 5xx straight away, is CPU work from start to end: rendering, signing,
+// dialing, writing, recording. An attempt to a subscription whose last
+// failure took longer than laneHold waits on the network, which costs no
+// CPU, and takes no place in the lane, only in the failing budget
+// (Emitter.failingCap). An attempt that takes a place keeps it until it
+// ends, or for laneHold at most, should it turn out slow.
 //
 // The failing budget leaves workers to the endpoints that answer; the
 // lane leaves them the CPU. A storm of deliveries to endpoints that fail
@@ -20,9 +20,10 @@ import "time"
 // worker, the receiver's read) waits in the run queue behind dozens of
 // them; with the lane, behind a few.
 //
-// The claimer's Allow admits an attempt to a failing subscription only
-// when the lane has a place, as it admits it only within the budget; a
-// subscription refused for want of one keeps its turn. The lane is
+// The claimer's Allow admits an attempt to a subscription that failed at
+// once only when the lane has a place, as it admits it only within the
+// budget; a subscription refused for want of one keeps its turn, and the
+// worker of the attempt that gives the place back claims it. The lane is
 // guarded by Emitter.mu, and measured on the monotonic clock, not on Now:
 // it is about the CPU, not about when deliveries are due.
 type lane struct {
@@ -37,17 +38,21 @@ type lanePlace struct {
 }
 
 // laneTicket names the place an admitted attempt took. It stops naming
-// it once another attempt has taken the place, after the hold.
+// it once another attempt has taken the place, after the hold. The zero
+// ticket, of an attempt that took no place, names none: a place's gen is
+// at least 1 once taken.
 type laneTicket struct {
 	place int
 	gen   uint32
 }
 
-// laneHold is how long an attempt keeps its place in the lane: longer
-// than a failing attempt's CPU work takes, and short, so that attempts
-// that wait on the network (timeouts, a distant endpoint's refusal) start
-// at up to size/laneHold a second.
-const laneHold = time.Millisecond
+// laneHold tells attempts that fail at once from those that wait on the
+// network: longer than a refused connection takes on a loaded machine (8
+// ms at the 99th percentile in BenchmarkFairness's storm on two busy
+// CPUs, 40 us at the median), shorter than a round trip to most
+// endpoints. It is also the longest an attempt keeps its place in the
+// lane, should one of a subscription that failed at once turn slow.
+const laneHold = 10 * time.Millisecond
 
 // laneSize returns how many attempts may be in the lane at once: one per
 // two of the CPUs the Go scheduler runs goroutines on (procs), so that
@@ -78,7 +83,7 @@ func (l *lane) take(now time.Time) (t laneTicket, ok bool, freeAt time.Time) {
 }
 
 // give gives back the place of a ticket, unless another attempt has taken
-// it since.
+// it since. The zero ticket gives back nothing: it matches no place taken.
 func (l *lane) give(t laneTicket) {
 	if p := &l.places[t.place]; p.gen == t.gen {
 		p.since = time.Time{}

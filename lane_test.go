@@ -106,3 +106,43 @@ func TestLaneHoldEnds(t *testing.T) {
 		t.Errorf("%d attempts to failing endpoints counted; want 2, both hanging", n)
 	}
 }
+
+// TestLaneSkipsSlowFailures: an endpoint whose last failure took longer
+// than laneHold (10 ms) makes its attempts wait on the network, not on
+// the CPU: they take no place in the lane, whose one place here would
+// otherwise be held for an hour.
+func TestLaneSkipsSlowFailures(t *testing.T) {
+	t.Parallel()
+	b := setupBreaker(t, &monitehooks.EmitterConfig{
+		Workers:          8,
+		PerSubscription:  1,
+		BreakerThreshold: 100, // failing, never held
+		PollInterval:     time.Hour,
+		RetryPolicy:      &monitehooks.Schedule{Delays: []time.Duration{0, time.Hour}},
+	}, false)
+	monitehooks.SetLane(b.em, 1, time.Hour)
+	started := make(chan struct{}, 10)
+	for range 2 {
+		rc := newReceiver(t, func(w http.ResponseWriter, r *http.Request, n int) {
+			if n == 1 {
+				<-time.After(50 * time.Millisecond) // a slow failure; load only makes it slower
+			} else {
+				started <- struct{}{}
+				<-r.Context().Done()
+			}
+			w.WriteHeader(http.StatusServiceUnavailable)
+		})
+		b.create(t, monitehooks.SubscriptionParams{ObjectType: "role", URL: rc.URL})
+	}
+	t.Cleanup(func() { b.em.Close() }) // before the receivers close
+	b.emit(t, monitehooks.Event{ObjectType: "role", Type: "created"})
+	for range 2 {
+		wait(t, b.attempts, "a slow first failure")
+	}
+	b.emit(t, monitehooks.Event{ObjectType: "role", Type: "created"})
+	wait(t, started, "an attempt to a slowly failing endpoint")
+	wait(t, started, "the other one, at once: no place in the lane to wait for")
+	if n := monitehooks.FailingAttempts(b.em); n != 2 {
+		t.Errorf("%d attempts counted in the failing budget; want 2", n)
+	}
+}
