@@ -34,7 +34,7 @@ type lane struct {
 // lanePlace is one place in the lane.
 type lanePlace struct {
 	since time.Time // when its attempt took it; zero when free
-	gen   uint32    // counts the attempts that took it
+	gen   uint64    // counts the attempts that took it; never wraps
 }
 
 // laneTicket names the place an admitted attempt took. It stops naming
@@ -43,7 +43,7 @@ type lanePlace struct {
 // at least 1 once taken.
 type laneTicket struct {
 	place int
-	gen   uint32
+	gen   uint64
 }
 
 // laneHold tells attempts that fail at once from those that wait on the
