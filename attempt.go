@@ -151,7 +151,7 @@ func (e *Emitter) record(c Claim, a Attempt, status int, retryAfter time.Duratio
 	case status == http.StatusGone:
 		// Disable first, so that whoever hears of the failed delivery
 		// finds the subscription disabled and no later event queued to it.
-		if disabled, err := e.reg.disableGone(context.WithoutCancel(e.baseCtx), c.Subscription); err != nil {
+		if disabled, err := e.reg.disableGone(e.keepCtx, c.Subscription); err != nil {
 			e.log.Error("monitehooks: disabling subscription after 410 Gone", "subscription_id", c.SubscriptionID, "err", err)
 		} else if disabled {
 			e.subscriptionDisabled(c, "gone")
@@ -173,7 +173,7 @@ func (e *Emitter) record(c Claim, a Attempt, status int, retryAfter time.Duratio
 // finish records an attempt's outcome, keeps the subscription's failure
 // record, and tells the observer.
 func (e *Emitter) finish(c Claim, a Attempt, status DeliveryStatus, next time.Time) {
-	err := e.store.RecordAttempt(context.WithoutCancel(e.baseCtx), RecordAttemptParams{
+	err := e.store.RecordAttempt(e.keepCtx, RecordAttemptParams{
 		DeliveryID:    c.DeliveryID,
 		LeaseToken:    c.LeaseToken,
 		Attempt:       &a,
@@ -195,7 +195,7 @@ func (e *Emitter) finish(c Claim, a Attempt, status DeliveryStatus, next time.Ti
 	// A subscription's failure record counts the endpoint's failures only:
 	// not a missing subscription, a 410 (handled apart) or our own close.
 	if a.ErrorClass != ErrorSubscriptionGone && a.ErrorClass != ErrorCanceled && a.StatusCode != http.StatusGone {
-		disabled, err := e.reg.recordOutcome(context.WithoutCancel(e.baseCtx), c.Subscription, a.ErrorClass == "", a.At, e.disableAfter)
+		disabled, err := e.reg.recordOutcome(e.keepCtx, c.Subscription, a.ErrorClass == "", a.At, e.disableAfter)
 		if err != nil {
 			e.log.Error("monitehooks: recording subscription outcome", "subscription_id", c.SubscriptionID, "err", err)
 		} else if disabled {

@@ -112,7 +112,7 @@ func (e *Emitter) observeBreaker(c Claim, a *Attempt, next time.Time) {
 		if change != breakerSame || open {
 			// Held until the next probe; once closed, probeAt is zero and
 			// lifts the hold.
-			if err := e.holder.HoldSubscription(context.WithoutCancel(e.baseCtx), c.SubscriptionID, probeAt); err != nil {
+			if err := e.holder.HoldSubscription(e.keepCtx, c.SubscriptionID, probeAt); err != nil {
 				e.log.Error("monitehooks: holding a subscription's deliveries", "subscription_id", c.SubscriptionID, "err", err)
 			}
 		}

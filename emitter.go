@@ -84,6 +84,9 @@ type Emitter struct {
 	jobs        chan job // dispatcher → workers, unbuffered
 
 	baseCtx context.Context // canceled by Close: ends attempts in flight
+	// keepCtx is baseCtx without its cancellation, for recording what an
+	// attempt ended with even as Close ends it.
+	keepCtx context.Context
 	cancel  context.CancelFunc
 
 	stopOnce   sync.Once
@@ -193,6 +196,7 @@ func NewEmitter(store Store, reg *Registry, cfg *EmitterConfig) (*Emitter, error
 		e.lease = 2*e.timeout + time.Minute
 	}
 	e.baseCtx, e.cancel = context.WithCancel(context.Background())
+	e.keepCtx = context.WithoutCancel(e.baseCtx)
 	e.transport = cfg.Transport
 	if e.transport == nil {
 		e.guard = newGuard(cfg.AllowPrivateNetworks, cfg.AllowedNetworks)
