@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -150,7 +151,7 @@ func (e *Emitter) record(c Claim, a Attempt, status int, retryAfter time.Duratio
 	case status == http.StatusGone:
 		// Disable first, so that whoever hears of the failed delivery
 		// finds the subscription disabled and no later event queued to it.
-		if disabled, err := e.reg.disableGone(context.WithoutCancel(e.baseCtx), c.Subscription); err != nil {
+		if disabled, err := e.reg.disableGone(e.keepCtx, c.Subscription); err != nil {
 			e.log.Error("monitehooks: disabling subscription after 410 Gone", "subscription_id", c.SubscriptionID, "err", err)
 		} else if disabled {
 			e.subscriptionDisabled(c, "gone")
@@ -172,7 +173,7 @@ func (e *Emitter) record(c Claim, a Attempt, status int, retryAfter time.Duratio
 // finish records an attempt's outcome, keeps the subscription's failure
 // record, and tells the observer.
 func (e *Emitter) finish(c Claim, a Attempt, status DeliveryStatus, next time.Time) {
-	err := e.store.RecordAttempt(context.WithoutCancel(e.baseCtx), RecordAttemptParams{
+	err := e.store.RecordAttempt(e.keepCtx, RecordAttemptParams{
 		DeliveryID:    c.DeliveryID,
 		LeaseToken:    c.LeaseToken,
 		Attempt:       &a,
@@ -194,7 +195,7 @@ func (e *Emitter) finish(c Claim, a Attempt, status DeliveryStatus, next time.Ti
 	// A subscription's failure record counts the endpoint's failures only:
 	// not a missing subscription, a 410 (handled apart) or our own close.
 	if a.ErrorClass != ErrorSubscriptionGone && a.ErrorClass != ErrorCanceled && a.StatusCode != http.StatusGone {
-		disabled, err := e.reg.recordOutcome(context.WithoutCancel(e.baseCtx), c.Subscription, a.ErrorClass == "", a.At, e.disableAfter)
+		disabled, err := e.reg.recordOutcome(e.keepCtx, c.Subscription, a.ErrorClass == "", a.At, e.disableAfter)
 		if err != nil {
 			e.log.Error("monitehooks: recording subscription outcome", "subscription_id", c.SubscriptionID, "err", err)
 		} else if disabled {
@@ -257,8 +258,87 @@ func (e *Emitter) release(c Claim) {
 	}
 }
 
-// classify names the class of a request's error.
+// classify names the class of a request's error. It walks the error's
+// tree once, as errors.As would for each class in turn, and allocates
+// nothing: the targets of a dozen errors.As calls escape, and an attempt
+// to an endpoint that refuses connections cost a dozen allocations.
 func classify(err error) ErrorClass {
+	var k errorKinds
+	if !k.find(err) {
+		return classifyAs(err) // a node that answers errors.As itself
+	}
+	switch {
+	case k.blocked:
+		return ErrorBlocked
+	case k.badURL:
+		return ErrorInvalidURL
+	case k.proxy, k.op != nil && k.op.Op == "proxyconnect":
+		return ErrorProxy
+	case k.dns:
+		return ErrorDNS
+	case errors.Is(err, context.DeadlineExceeded), k.netErr != nil && k.netErr.Timeout():
+		return ErrorTimeout
+	case k.tls, k.op != nil && k.op.Op == "remote error":
+		return ErrorTLS
+	default:
+		return ErrorConnection
+	}
+}
+
+// errorKinds is what classify finds in an error's tree.
+type errorKinds struct {
+	blocked, badURL, proxy, dns, tls bool
+	op                               *net.OpError // the first, as errors.As finds it
+	netErr                           net.Error    // the first, as errors.As finds it
+}
+
+// find records what err's tree holds, walking it in the order errors.As
+// does. It reports false, having stopped, at a node with an As method,
+// which errors.As would ask.
+func (k *errorKinds) find(err error) bool {
+	for err != nil {
+		if _, ok := err.(interface{ As(any) bool }); ok {
+			return false
+		}
+		switch e := err.(type) {
+		case *BlockedAddressError:
+			k.blocked = true
+		case *invalidURLError:
+			k.badURL = true
+		case *h1.ProxyError:
+			k.proxy = true
+		case *net.DNSError:
+			k.dns = true
+		case *tls.CertificateVerificationError, tls.RecordHeaderError, x509.UnknownAuthorityError,
+			x509.HostnameError, x509.CertificateInvalidError, tls.AlertError:
+			k.tls = true
+		case *net.OpError:
+			if k.op == nil {
+				k.op = e
+			}
+		}
+		if ne, ok := err.(net.Error); ok && k.netErr == nil {
+			k.netErr = ne
+		}
+		switch u := err.(type) {
+		case interface{ Unwrap() error }:
+			err = u.Unwrap()
+		case interface{ Unwrap() []error }:
+			for _, e := range u.Unwrap() {
+				if !k.find(e) {
+					return false
+				}
+			}
+			return true
+		default:
+			return true
+		}
+	}
+	return true
+}
+
+// classifyAs is classify by errors.As, class by class.
+func classifyAs(err error) ErrorClass {
 	var (
 		blocked  *BlockedAddressError
 		badURL   *invalidURLError
@@ -302,7 +382,7 @@ func classify(err error) ErrorClass {
 // attempt. The URL is kept whole, being at most MaxURLLength long.
 func errorText(err error) string {
 	if ue, ok := err.(*url.Error); ok { // as (*url.Error).Error writes it
-		return fmt.Sprintf("%s %q: %s", ue.Op, ue.URL, excerpt(ue.Err.Error()))
+		return ue.Op + " " + strconv.Quote(ue.URL) + ": " + excerpt(ue.Err.Error())
 	}
 	return excerpt(err.Error())
 }

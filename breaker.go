@@ -24,13 +24,20 @@ const DefaultBreakerThreshold = 5
 //
 // Attempts to subscriptions that have a breaker, open or not, share a
 // budget of workers (Emitter.failingCap), so that failing endpoints, slow
-// to time out or many, leave the other workers to the healthy ones.
+// to time out or many, leave the other workers to the healthy ones, and a
+// lane (see lane.go), so that those that fail at once leave them the CPU.
+// Each attempt admitted under them gives its places back as it ends,
+// whatever became of the breaker meanwhile.
 type breaker struct {
 	failures int
 	open     bool
 	probeAt  time.Time     // while open: when the next probe may start, on the Now clock
 	pause    time.Duration // the last wait between a failure and the next probe
-	inflight int           // attempts started under the budget, in Emitter.failing
+	// slow reports that the last failed attempt took longer than
+	// laneHold: the endpoint makes its attempts wait on the network (a
+	// timeout, a distant refusal), not on the CPU, and they take no
+	// place in the lane.
+	slow bool
 }
 
 // breakerVerdict is what an attempt's outcome tells the breaker.
@@ -91,7 +98,7 @@ func (e *Emitter) observeBreaker(c Claim, a *Attempt, next time.Time) {
 	}
 	answered := e.now()
 	e.mu.Lock()
-	change, b := e.breakerOutcomeLocked(c.SubscriptionID, verdict, next, answered)
+	change, b := e.breakerOutcomeLocked(c.SubscriptionID, verdict, next, answered, a.Duration)
 	var (
 		failures int
 		open     bool
@@ -105,7 +112,7 @@ func (e *Emitter) observeBreaker(c Claim, a *Attempt, next time.Time) {
 		if change != breakerSame || open {
 			// Held until the next probe; once closed, probeAt is zero and
 			// lifts the hold.
-			if err := e.holder.HoldSubscription(context.WithoutCancel(e.baseCtx), c.SubscriptionID, probeAt); err != nil {
+			if err := e.holder.HoldSubscription(e.keepCtx, c.SubscriptionID, probeAt); err != nil {
 				e.log.Error("monitehooks: holding a subscription's deliveries", "subscription_id", c.SubscriptionID, "err", err)
 			}
 		}
@@ -144,17 +151,16 @@ func (e *Emitter) hasBreaker(sub string) bool {
 	return e.breakers[sub] != nil
 }
 
-// breakerOutcomeLocked applies a verdict to the subscription's breaker
-// and returns the change and the breaker, nil once it is gone. e.mu must
-// be held.
-func (e *Emitter) breakerOutcomeLocked(sub string, verdict breakerVerdict, next, answered time.Time) (breakerChange, *breaker) {
+// breakerOutcomeLocked applies a verdict to the subscription's breaker,
+// of an attempt that took took, and returns the change and the breaker,
+// nil once it is gone. e.mu must be held.
+func (e *Emitter) breakerOutcomeLocked(sub string, verdict breakerVerdict, next, answered time.Time, took time.Duration) (breakerChange, *breaker) {
 	b := e.breakers[sub]
 	if verdict != verdictFailed {
 		if b == nil {
 			return breakerSame, nil
 		}
-		delete(e.breakers, sub)
-		e.failing -= b.inflight // their ends find no breaker and give nothing back
+		delete(e.breakers, sub) // its attempts in flight give their places back as they end
 		if b.open {
 			return breakerClosed, nil
 		}
@@ -165,6 +171,7 @@ func (e *Emitter) breakerOutcomeLocked(sub string, verdict breakerVerdict, next,
 		e.breakers[sub] = b
 	}
 	b.failures++
+	b.slow = took > laneHold
 	if !b.open && b.failures < e.breakerThreshold {
 		return breakerSame, b
 	}
@@ -192,14 +199,16 @@ func maxTime(a, b time.Time) time.Time {
 	return b
 }
 
-// admitFailingLocked reports whether an attempt to the subscription may
+// admitFailingLocked reports whether an attempt to r's subscription may
 // start now as far as its breaker is concerned, inflight attempts running
-// to it, and takes a place in the failing budget for it. It notes in
-// c.soonest when an open breaker will let a probe through. e.mu must be
-// held.
-func (c *claimer) admitFailingLocked(sub string, inflight int) bool {
+// to it. If the subscription has a breaker, it takes for the attempt a
+// place in the failing budget and, unless its last failure was slow, one
+// in the lane, and marks r failing. It notes in c.soonest when an open
+// breaker will let a probe through, and in c.laneFree when the lane will
+// have a place. e.mu must be held.
+func (c *claimer) admitFailingLocked(r *reservation, inflight int) bool {
 	e := c.e
-	b := e.breakers[sub]
+	b := e.breakers[r.sub]
 	if b == nil {
 		return true
 	}
@@ -217,18 +226,22 @@ func (c *claimer) admitFailingLocked(sub string, inflight int) bool {
 	if e.failing >= e.failingCap {
 		return false // a failing attempt's end wakes a worker
 	}
-	e.failing++
-	b.inflight++
-	return true
-}
-
-// failingDoneLocked gives back the place in the failing budget an attempt
-// to the subscription may hold. e.mu must be held.
-func (e *Emitter) failingDoneLocked(sub string) {
-	if b := e.breakers[sub]; b != nil && b.inflight > 0 {
-		b.inflight--
-		e.failing--
+	if !b.slow {
+		t, ok, freeAt := e.lane.take(c.real)
+		if !ok {
+			// A place frees up when an attempt in the lane ends, and its
+			// worker claims again; or at freeAt, for an attempt that has
+			// turned slow.
+			if c.laneFree.IsZero() || freeAt.Before(c.laneFree) {
+				c.laneFree = freeAt
+			}
+			return false
+		}
+		r.ticket = t
 	}
+	e.failing++
+	r.failing = true
+	return true
 }
 
 // probeTick is the grid on which the dispatcher wakes for probes: the

@@ -345,3 +345,51 @@ func TestFailingShareOfWorkers(t *testing.T) {
 		t.Errorf("%d attempts to failing endpoints ran at once; want at most 2, half the workers", n)
 	}
 }
+
+// TestFailingShareCountsItsOwn: an attempt started before its
+// subscription failed holds no place in the failing budget, and its end
+// gives back none: the place of an attempt started after the failure,
+// still running, stays taken.
+func TestFailingShareCountsItsOwn(t *testing.T) {
+	t.Parallel()
+	b := setupBreaker(t, &monitehooks.EmitterConfig{
+		Workers:          2, // a failing budget of 1
+		PerSubscription:  2,
+		BreakerThreshold: 100, // failing, never held
+		RetryPolicy:      &monitehooks.Schedule{Delays: []time.Duration{0, time.Hour}},
+	}, false)
+	release := make(chan struct{})
+	hanging := make(chan int, 10)
+	failing := newReceiver(t, func(w http.ResponseWriter, r *http.Request, n int) {
+		switch {
+		case n == 1: // started with the second, before any failure
+			<-release
+		case n > 2: // started after the second failed
+			hanging <- n
+			<-r.Context().Done()
+		}
+		w.WriteHeader(http.StatusServiceUnavailable)
+	})
+	b.create(t, monitehooks.SubscriptionParams{ObjectType: "role", URL: failing.URL})
+	healthy := newReceiver(t, nil)
+	b.create(t, monitehooks.SubscriptionParams{ObjectType: "entity", URL: healthy.URL})
+	t.Cleanup(func() { b.em.Close() }) // before the receivers close
+
+	for range 4 {
+		b.emit(t, monitehooks.Event{ObjectType: "role", Type: "created"})
+	}
+	// The second request fails; its worker goes on to the third, under
+	// the budget, which hangs.
+	if n := wait(t, hanging, "an attempt under the failing budget"); n != 3 {
+		t.Fatalf("request %d hangs; want the third", n)
+	}
+	b.emit(t, monitehooks.Event{})
+	// The first request's end leaves its worker free: the fourth
+	// delivery to the failing endpoint must wait for the third's place,
+	// and the worker takes the healthy delivery.
+	close(release)
+	healthy.next(t)
+	if n := monitehooks.FailingAttempts(b.em); n != 1 {
+		t.Errorf("%d attempts counted in the failing budget; want 1, the third", n)
+	}
+}

@@ -7,7 +7,6 @@ package monitehooks
 
 import (
 	"math"
-	"slices"
 	"time"
 )
 
@@ -45,13 +44,16 @@ func (e *Emitter) dispatch() {
 			e.log.Info("monitehooks: claiming deliveries again", "failures", failures)
 			failures = 0
 		}
+		// One reading of the clock: the wake planned for next is next
+		// itself, which workers that find the same next due compare with.
+		now := e.now()
 		if err == nil && !next.IsZero() {
-			wait = min(max(next.Sub(e.now()), 0), e.poll)
+			wait = min(max(next.Sub(now), 0), e.poll)
 		}
 		if saturated {
 			e.plannedWake.Store(math.MaxInt64)
 		} else {
-			e.plannedWake.Store(e.now().Add(wait).UnixNano())
+			e.plannedWake.Store(now.Add(wait).UnixNano())
 		}
 		timer.Reset(wait)
 		select {
@@ -92,18 +94,19 @@ func (e *Emitter) claim(cl *claimer) (next time.Time, saturated bool, err error)
 		if idle == 0 {
 			return time.Time{}, true, nil // a finishing worker wakes us
 		}
-		res, err := cl.claim(idle)
+		jobs, next, err := cl.claim(idle)
 		if err != nil {
 			return time.Time{}, false, err
 		}
 		e.mu.Lock()
-		e.idle -= len(res.Claims)
+		e.idle -= len(jobs)
 		e.mu.Unlock()
-		for _, c := range res.Claims {
-			e.jobs <- c
+		for _, j := range jobs {
+			e.jobs <- j
 		}
-		if len(res.Claims) < idle || res.NextDue.IsZero() || res.NextDue.After(e.now()) {
-			return res.NextDue, false, nil
+		clear(jobs) // keep no claim alive until the next claim
+		if len(jobs) < idle || next.IsZero() || next.After(e.now()) {
+			return next, false, nil
 		}
 		// The claim was cut short by Limit: more are due.
 	}
@@ -111,18 +114,39 @@ func (e *Emitter) claim(cl *claimer) (next time.Time, saturated bool, err error)
 
 // claimer claims due deliveries for the dispatcher or one worker. Its
 // Allow reserves a place under each delivery's subscription cap as the
-// store admits it, and places the store did not turn into claims are given
-// back, so that the dispatcher and the workers, claiming at once, never run
-// more than the cap allows. Allow also refuses the deliveries an open
-// circuit breaker holds (see breaker.go). It is made once per goroutine so
-// that a claim allocates neither the Allow function nor the list of
-// reservations.
+// store admits it, and, for a subscription whose last attempt failed, a
+// place in the failing budget and in the lane (see breaker.go and
+// lane.go); places the store did not turn into claims are given back, so
+// that the dispatcher and the workers, claiming at once, never run more
+// than the caps allow. Allow also refuses the deliveries an open circuit
+// breaker holds. It is made once per goroutine so that a claim allocates
+// neither the Allow function nor the lists of reservations and jobs.
 type claimer struct {
 	e        *Emitter
-	reserved []string // subscriptions given a place during the claim
+	reserved []reservation // the places given during the claim
+	jobs     []job         // the claim's answer
 	allow    func(subscriptionID string) bool
 	now      time.Time // the claim's Now
 	soonest  time.Time // the earliest probe a breaker refused during the claim; zero for none
+	real     time.Time // the claim's start on the monotonic clock, for the lane
+	laneFree time.Time // when the lane, full during the claim, has a place, on that clock; zero for never
+}
+
+// job is a claimed delivery on its way to an attempt, with the places
+// its claim reserved, which the attempt's end gives back.
+type job struct {
+	Claim
+	res reservation
+}
+
+// reservation is what the claimer's Allow reserved for a delivery: a
+// place under its subscription's cap and, when the subscription's last
+// attempt had failed, a place in the failing budget and its ticket for
+// the lane.
+type reservation struct {
+	sub     string
+	failing bool
+	ticket  laneTicket
 }
 
 func newClaimer(e *Emitter) *claimer {
@@ -136,62 +160,92 @@ func (c *claimer) reserve(sub string) bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	n := e.inflight[sub]
-	if n >= e.perSub || (len(e.breakers) > 0 && !c.admitFailingLocked(sub, n)) {
+	r := reservation{sub: sub}
+	if n >= e.perSub || (len(e.breakers) > 0 && !c.admitFailingLocked(&r, n)) {
 		return false
 	}
 	e.inflight[sub] = n + 1
-	c.reserved = append(c.reserved, sub)
+	c.reserved = append(c.reserved, r)
 	return true
 }
 
-// claim claims up to limit due deliveries. Its NextDue counts, besides
-// the store's, when a breaker that held a subscription during the claim
-// will let a probe through.
-func (c *claimer) claim(limit int) (ClaimResult, error) {
+// claim claims up to limit due deliveries, and returns them as jobs, and
+// when to look again: the store's NextDue, or earlier, when a breaker
+// that held a subscription during the claim will let a probe through, or
+// when the lane, full during the claim, has a place again. The jobs are
+// the claimer's until its next claim.
+func (c *claimer) claim(limit int) (jobs []job, next time.Time, err error) {
 	e := c.e
-	c.reserved = c.reserved[:0]
+	clear(c.jobs)
+	c.reserved, c.jobs = c.reserved[:0], c.jobs[:0]
 	c.now, c.soonest = e.now(), time.Time{}
+	c.real, c.laneFree = time.Now(), time.Time{}
 	res, err := e.store.ClaimDeliveries(e.baseCtx, ClaimParams{
 		Now:   c.now,
 		Limit: limit,
 		Lease: e.lease,
 		Allow: c.allow,
 	})
+	next = res.NextDue
 	if !c.soonest.IsZero() {
-		if at := probeWake(c.soonest); res.NextDue.IsZero() || at.Before(res.NextDue) {
-			res.NextDue = at
-		}
+		next = earliest(next, probeWake(c.soonest))
+	}
+	if !c.laneFree.IsZero() {
+		// The lane's clock is not Now's: the place frees up as long after
+		// the claim on Now's clock as on the monotonic one.
+		next = earliest(next, c.now.Add(c.laneFree.Sub(c.real)))
 	}
 	if err != nil {
 		res.Claims = nil // the dispatcher logs the failure and backs off
 	}
-	if reserved := c.reserved; len(reserved) != len(res.Claims) {
-		e.mu.Lock()
-		for _, cl := range res.Claims {
-			if i := slices.Index(reserved, cl.SubscriptionID); i >= 0 {
-				reserved[i] = reserved[len(reserved)-1]
-				reserved = reserved[:len(reserved)-1]
+	// Each claim takes one of the places reserved for its subscription,
+	// the first: the store asks Allow in turn order, and claims in it.
+	reserved := c.reserved
+	for _, cl := range res.Claims {
+		r := reservation{sub: cl.SubscriptionID} // a store that did not ask
+		for i := range reserved {
+			if reserved[i].sub == cl.SubscriptionID {
+				r = reserved[i]
+				if i == 0 {
+					reserved = reserved[1:]
+				} else {
+					reserved = reserved[:i+copy(reserved[i:], reserved[i+1:])]
+				}
+				break
 			}
 		}
-		for _, sub := range reserved {
-			e.doneWithLocked(sub)
+		c.jobs = append(c.jobs, job{Claim: cl, res: r})
+	}
+	if len(reserved) > 0 {
+		e.mu.Lock()
+		for _, r := range reserved {
+			e.doneWithLocked(r)
 		}
 		e.mu.Unlock()
 	}
 	clear(c.reserved[:cap(c.reserved)]) // keep no subscription ID alive
-	return res, err
+	return c.jobs, next, err
 }
 
-// doneWithLocked gives back a place under the subscription's cap. e.mu
-// must be held.
-func (e *Emitter) doneWithLocked(sub string) {
-	if len(e.breakers) > 0 {
-		e.failingDoneLocked(sub)
+// earliest returns the earlier of two times, zero meaning none.
+func earliest(a, b time.Time) time.Time {
+	if a.IsZero() || (!b.IsZero() && b.Before(a)) {
+		return b
 	}
-	if n := e.inflight[sub] - 1; n > 0 {
-		e.inflight[sub] = n
+	return a
+}
+
+// doneWithLocked gives back the places reserved for a delivery. e.mu must
+// be held.
+func (e *Emitter) doneWithLocked(r reservation) {
+	if r.failing {
+		e.failing--
+		e.lane.give(r.ticket)
+	}
+	if n := e.inflight[r.sub] - 1; n > 0 {
+		e.inflight[r.sub] = n
 	} else {
-		delete(e.inflight, sub)
+		delete(e.inflight, r.sub)
 	}
 }
 
@@ -214,23 +268,23 @@ func (e *Emitter) work() {
 	defer e.goroutines.Add(-1) // before Done: Wait then sees it
 	w := newWorkerState(e)
 	defer w.deadline.close()
-	for c := range e.jobs {
+	for j := range e.jobs {
 		var next time.Time // when the last claim found more due; zero for never
 		for {
-			e.attempt(w, c)
+			e.attempt(w, j.Claim)
 			w.release()
 			e.mu.Lock()
-			e.doneWithLocked(c.SubscriptionID)
+			e.doneWithLocked(j.res)
 			e.mu.Unlock()
 			if e.stopping() {
 				break
 			}
-			res, err := w.claimer.claim(1)
-			if err != nil || len(res.Claims) == 0 {
-				next = res.NextDue
+			jobs, due, err := w.claimer.claim(1)
+			if err != nil || len(jobs) == 0 {
+				next = due
 				break
 			}
-			c = res.Claims[0]
+			j = jobs[0]
 		}
 		e.mu.Lock()
 		e.idle++

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -80,9 +81,12 @@ type Emitter struct {
 	// it), and 0 while it is awake. Emit wakes it only for a delivery due
 	// before then (or while it is awake).
 	plannedWake atomic.Int64
-	jobs        chan Claim // dispatcher → workers, unbuffered
+	jobs        chan job // dispatcher → workers, unbuffered
 
 	baseCtx context.Context // canceled by Close: ends attempts in flight
+	// keepCtx is baseCtx without its cancellation, for recording what an
+	// attempt ended with even as Close ends it.
+	keepCtx context.Context
 	cancel  context.CancelFunc
 
 	stopOnce   sync.Once
@@ -96,11 +100,12 @@ type Emitter struct {
 	// pruned, when set, is told of each sweep of retention, for tests.
 	pruned atomic.Pointer[func(now time.Time, deleted DeleteExpiredResult)]
 
-	mu       sync.Mutex          // guards inflight, idle and breakers; last in the lock order, never held across a store call
+	mu       sync.Mutex          // guards inflight, idle, breakers, failing and lane; last in the lock order, never held across a store call
 	inflight map[string]int      // attempts running per subscription
 	idle     int                 // workers waiting for a job
 	breakers map[string]*breaker // per subscription whose last attempt failed
 	failing  int                 // attempts running under the failing budget
+	lane     *lane               // the places of attempts to failing subscriptions
 }
 
 // NewEmitter starts an emitter over the registry's subscriptions and the
@@ -134,7 +139,7 @@ func NewEmitter(store Store, reg *Registry, cfg *EmitterConfig) (*Emitter, error
 		templates:    newTemplateCache(),
 		breakers:     make(map[string]*breaker),
 		wakeCh:       make(chan struct{}, 1),
-		jobs:         make(chan Claim),
+		jobs:         make(chan job),
 		stopCh:       make(chan struct{}),
 		inflight:     make(map[string]int),
 	}
@@ -182,6 +187,7 @@ func NewEmitter(store Store, reg *Registry, cfg *EmitterConfig) (*Emitter, error
 		e.breakerThreshold = 0
 	}
 	e.failingCap = failingCap(e.workers)
+	e.lane = newLane(laneSize(runtime.GOMAXPROCS(0), e.failingCap), laneHold)
 	e.holder, _ = store.(Holder)
 	e.shared, _ = store.(SharedStore)
 	// A lease outlives any attempt, so only a crashed worker's lease ends.
@@ -190,6 +196,7 @@ func NewEmitter(store Store, reg *Registry, cfg *EmitterConfig) (*Emitter, error
 		e.lease = 2*e.timeout + time.Minute
 	}
 	e.baseCtx, e.cancel = context.WithCancel(context.Background())
+	e.keepCtx = context.WithoutCancel(e.baseCtx)
 	e.transport = cfg.Transport
 	if e.transport == nil {
 		e.guard = newGuard(cfg.AllowPrivateNetworks, cfg.AllowedNetworks)

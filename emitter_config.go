@@ -159,12 +159,15 @@ type EmitterConfig struct {
 	// PerSubscription cap. Attempts still count towards DisableAfter.
 	// Attempts to subscriptions whose last attempt failed, the breaker
 	// open or not, hold at most half of the Workers at once, so that the
-	// others are left to endpoints that answer. The breakers live in the
-	// emitter's memory: each process sharing a store keeps its own, and a
-	// restart closes them; with a store that is a [Holder], the hold
-	// until the next probe is kept in the store too. Defaults to
-	// DefaultBreakerThreshold; a negative value turns the breaker, and
-	// the share of the workers, off.
+	// others are left to endpoints that answer; and those whose last
+	// failure came at once (in under 10 ms: a refused connection, an
+	// immediate 5xx) run one per two CPUs (GOMAXPROCS) at a time, so that
+	// a storm of them leaves the CPU to those endpoints too. The breakers
+	// live in the emitter's memory: each process sharing a store keeps
+	// its own, and a restart closes them; with a store that is a
+	// [Holder], the hold until the next probe is kept in the store too.
+	// Defaults to DefaultBreakerThreshold; a negative value turns the
+	// breaker, and the share of the workers, off.
 	BreakerThreshold int
 }
 

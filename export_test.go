@@ -67,3 +67,19 @@ func BreakerVerdict(a Attempt) string {
 // Backoff is how long the dispatcher waits after the nth failed claim in
 // a row.
 func Backoff(n int) time.Duration { return backoff(n) }
+
+// SetLane gives e a lane of size places held for hold at most. Call it
+// before e attempts anything.
+func SetLane(e *Emitter, size int, hold time.Duration) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.lane = newLane(size, hold)
+}
+
+// FailingAttempts returns how many attempts to failing subscriptions e
+// has admitted and not yet ended.
+func FailingAttempts(e *Emitter) int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.failing
+}

@@ -120,3 +120,55 @@ func TestWorkerRelease(t *testing.T) {
 		t.Errorf("after release: body cap %d, scratch cap %d; want 0, 1024", cap(w.body), cap(w.scratch))
 	}
 }
+
+// TestLane checks the lane's places: taken up to its size, refused until
+// the first of them frees up, free again when given back or once held
+// for the hold, and not given back by a ticket whose place was taken
+// since.
+func TestLane(t *testing.T) {
+	const hold = time.Millisecond
+	t0 := time.Unix(1000, 0)
+	l := newLane(2, hold)
+	a, okA, _ := l.take(t0)
+	b, okB, _ := l.take(t0.Add(hold / 2))
+	if !okA || !okB {
+		t.Fatalf("take of the lane's two places = %v, %v; want both", okA, okB)
+	}
+	if _, ok, freeAt := l.take(t0.Add(hold / 2)); ok || !freeAt.Equal(t0.Add(hold)) {
+		t.Errorf("take of a full lane = %v, free at %v; want refused until %v", ok, freeAt, t0.Add(hold))
+	}
+	l.give(b)
+	if _, ok, _ := l.take(t0.Add(hold / 2)); !ok {
+		t.Error("take after a place was given back refused")
+	}
+	// a's place, held for the hold, is taken again; a's end then gives
+	// back nothing.
+	c, ok, _ := l.take(t0.Add(hold))
+	if !ok || c.place != a.place {
+		t.Fatalf("take once a place was held for the hold = %v, place %d; want a's place %d", ok, c.place, a.place)
+	}
+	l.give(a)
+	if _, ok, _ := l.take(t0.Add(hold)); ok {
+		t.Error("a stale ticket gave back a place taken since")
+	}
+	l.give(c)
+	if _, ok, _ := l.take(t0.Add(hold)); !ok {
+		t.Error("take after the place's ticket gave it back refused")
+	}
+}
+
+func TestLaneSize(t *testing.T) {
+	tests := []struct{ procs, failingCap, want int }{
+		{1, 32, 1},
+		{2, 32, 1},
+		{3, 32, 1},
+		{8, 32, 4},
+		{128, 32, 32},
+		{8, 1, 1},
+	}
+	for _, tt := range tests {
+		if got := laneSize(tt.procs, tt.failingCap); got != tt.want {
+			t.Errorf("laneSize(%d, %d) = %d; want %d", tt.procs, tt.failingCap, got, tt.want)
+		}
+	}
+}
