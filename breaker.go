@@ -171,7 +171,7 @@ func (e *Emitter) breakerOutcomeLocked(sub string, verdict breakerVerdict, next,
 		e.breakers[sub] = b
 	}
 	b.failures++
-	b.slow = took > laneHold
+	b.slow = took > e.lane.slow
 	if !b.open && b.failures < e.breakerThreshold {
 		return breakerSame, b
 	}

@@ -76,6 +76,14 @@ func SetLane(e *Emitter, size int, hold time.Duration) {
 	e.lane = newLane(size, hold)
 }
 
+// SetLaneSlow sets how long a failure must take for its subscription's
+// attempts to take no place in the lane.
+func SetLaneSlow(e *Emitter, slow time.Duration) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.lane.slow = slow
+}
+
 // FailingAttempts returns how many attempts to failing subscriptions e
 // has admitted and not yet ended.
 func FailingAttempts(e *Emitter) int {

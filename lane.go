@@ -29,6 +29,10 @@ import "time"
 type lane struct {
 	places []lanePlace
 	hold   time.Duration // laneHold, but in tests
+	// slow is how long a failure must take for its subscription's
+	// attempts to take no place: laneHold, but in tests that must not
+	// see a failure turn slow when load stretches it.
+	slow time.Duration
 }
 
 // lanePlace is one place in the lane.
@@ -61,7 +65,7 @@ const laneHold = 10 * time.Millisecond
 func laneSize(procs, failingCap int) int { return max(1, min(procs/2, failingCap)) }
 
 func newLane(size int, hold time.Duration) *lane {
-	return &lane{places: make([]lanePlace, size), hold: hold}
+	return &lane{places: make([]lanePlace, size), hold: hold, slow: laneHold}
 }
 
 // take takes a place for an attempt starting at now and returns its
