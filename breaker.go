@@ -204,8 +204,7 @@ func maxTime(a, b time.Time) time.Time {
 // to it. If the subscription has a breaker, it takes for the attempt a
 // place in the failing budget and, unless its last failure was slow, one
 // in the lane, and marks r failing. It notes in c.soonest when an open
-// breaker will let a probe through, and in c.laneFree when the lane will
-// have a place. e.mu must be held.
+// breaker will let a probe through. e.mu must be held.
 func (c *claimer) admitFailingLocked(r *reservation, inflight int) bool {
 	e := c.e
 	b := e.breakers[r.sub]
@@ -230,11 +229,9 @@ func (c *claimer) admitFailingLocked(r *reservation, inflight int) bool {
 		t, ok, freeAt := e.lane.take(c.real)
 		if !ok {
 			// A place frees up when an attempt in the lane ends, and its
-			// worker claims again; or at freeAt, for an attempt that has
-			// turned slow.
-			if c.laneFree.IsZero() || freeAt.Before(c.laneFree) {
-				c.laneFree = freeAt
-			}
+			// worker claims again; the lane's watch sees to one that
+			// turns slow.
+			e.lane.waitLocked(freeAt.Sub(c.real))
 			return false
 		}
 		r.ticket = t

@@ -129,7 +129,6 @@ type claimer struct {
 	now      time.Time // the claim's Now
 	soonest  time.Time // the earliest probe a breaker refused during the claim; zero for none
 	real     time.Time // the claim's start on the monotonic clock, for the lane
-	laneFree time.Time // when the lane, full during the claim, has a place, on that clock; zero for never
 }
 
 // job is a claimed delivery on its way to an attempt, with the places
@@ -171,15 +170,14 @@ func (c *claimer) reserve(sub string) bool {
 
 // claim claims up to limit due deliveries, and returns them as jobs, and
 // when to look again: the store's NextDue, or earlier, when a breaker
-// that held a subscription during the claim will let a probe through, or
-// when the lane, full during the claim, has a place again. The jobs are
-// the claimer's until its next claim.
+// that held a subscription during the claim will let a probe through.
+// The jobs are the claimer's until its next claim.
 func (c *claimer) claim(limit int) (jobs []job, next time.Time, err error) {
 	e := c.e
 	clear(c.jobs)
 	c.reserved, c.jobs = c.reserved[:0], c.jobs[:0]
 	c.now, c.soonest = e.now(), time.Time{}
-	c.real, c.laneFree = time.Now(), time.Time{}
+	c.real = time.Now()
 	res, err := e.store.ClaimDeliveries(e.baseCtx, ClaimParams{
 		Now:   c.now,
 		Limit: limit,
@@ -189,11 +187,6 @@ func (c *claimer) claim(limit int) (jobs []job, next time.Time, err error) {
 	next = res.NextDue
 	if !c.soonest.IsZero() {
 		next = earliest(next, probeWake(c.soonest))
-	}
-	if !c.laneFree.IsZero() {
-		// The lane's clock is not Now's: the place frees up as long after
-		// the claim on Now's clock as on the monotonic one.
-		next = earliest(next, c.now.Add(c.laneFree.Sub(c.real)))
 	}
 	if err != nil {
 		res.Claims = nil // the dispatcher logs the failure and backs off

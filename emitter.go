@@ -187,7 +187,7 @@ func NewEmitter(store Store, reg *Registry, cfg *EmitterConfig) (*Emitter, error
 		e.breakerThreshold = 0
 	}
 	e.failingCap = failingCap(e.workers)
-	e.lane = newLane(laneSize(runtime.GOMAXPROCS(0), e.failingCap), laneHold)
+	e.lane = newLane(laneSize(runtime.GOMAXPROCS(0), e.failingCap), laneHold, &e.mu, e.Wake)
 	e.holder, _ = store.(Holder)
 	e.shared, _ = store.(SharedStore)
 	// A lease outlives any attempt, so only a crashed worker's lease ends.
@@ -504,6 +504,7 @@ func (e *Emitter) stop() {
 		e.intake.Unlock()
 		close(e.stopCh)
 		e.dispatchWG.Wait()
+		e.lane.stop() // it wakes the dispatcher only
 		e.pruneWG.Wait()
 		close(e.jobs)
 	})

@@ -73,7 +73,8 @@ func Backoff(n int) time.Duration { return backoff(n) }
 func SetLane(e *Emitter, size int, hold time.Duration) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.lane = newLane(size, hold)
+	e.lane.watch.Stop()
+	e.lane = newLane(size, hold, &e.mu, e.Wake)
 }
 
 // SetLaneSlow sets how long a failure must take for its subscription's

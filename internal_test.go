@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -128,7 +129,7 @@ func TestWorkerRelease(t *testing.T) {
 func TestLane(t *testing.T) {
 	const hold = time.Millisecond
 	t0 := time.Unix(1000, 0)
-	l := newLane(2, hold)
+	l := newLane(2, hold, new(sync.Mutex), func() {})
 	a, okA, _ := l.take(t0)
 	b, okB, _ := l.take(t0.Add(hold / 2))
 	if !okA || !okB {

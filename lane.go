@@ -1,6 +1,9 @@
 package monitehooks
 
-import "time"
+import (
+	"sync"
+	"time"
+)
 
 // A lane bounds how many attempts to failing subscriptions, those with a
 // circuit breaker (see breaker.go), that fail at once may run at a time.
@@ -23,12 +26,19 @@ import "time"
 // The claimer's Allow admits an attempt to a subscription that failed at
 // once only when the lane has a place, as it admits it only within the
 // budget; a subscription refused for want of one keeps its turn, and the
-// worker of the attempt that gives the place back claims it. The lane is
-// guarded by Emitter.mu, and measured on the monotonic clock, not on Now:
-// it is about the CPU, not about when deliveries are due.
+// worker of the attempt that gives the place back claims it. Should that
+// attempt turn slow, nobody would claim when its hold ends: the lane's
+// watch, armed when a claim is refused, wakes the dispatcher then. The
+// lane is guarded by Emitter.mu, and measured on the monotonic clock, not
+// on Now: it is about the CPU, not about when deliveries are due.
 type lane struct {
-	places []lanePlace
-	hold   time.Duration // laneHold, but in tests
+	places  []lanePlace
+	hold    time.Duration // laneHold, but in tests
+	watch   *time.Timer   // calls check
+	watched bool          // watch is armed
+	waiting bool          // a claim was refused a place since watch last fired
+	wake    func()        // wakes the dispatcher
+	mu      *sync.Mutex   // Emitter.mu, for check
 	// slow is how long a failure must take for its subscription's
 	// attempts to take no place: laneHold, but in tests that must not
 	// see a failure turn slow when load stretches it.
@@ -64,8 +74,60 @@ const laneHold = 10 * time.Millisecond
 // the workers, and at least one; within the failing budget.
 func laneSize(procs, failingCap int) int { return max(1, min(procs/2, failingCap)) }
 
-func newLane(size int, hold time.Duration) *lane {
-	return &lane{places: make([]lanePlace, size), hold: hold, slow: laneHold}
+// newLane returns a lane of size places held for hold at most, guarded
+// by mu; wake wakes the dispatcher.
+func newLane(size int, hold time.Duration, mu *sync.Mutex, wake func()) *lane {
+	l := &lane{places: make([]lanePlace, size), hold: hold, slow: laneHold, wake: wake, mu: mu}
+	l.watch = time.AfterFunc(time.Hour, l.check)
+	l.watch.Stop()
+	return l
+}
+
+// waitLocked notes that a claim was refused a place, and arms the watch,
+// unless it is armed, to fire in d, when the first place's hold ends.
+// l.mu must be held.
+func (l *lane) waitLocked(d time.Duration) {
+	l.waiting = true
+	if !l.watched {
+		l.watched = true
+		l.watch.Reset(d)
+	}
+}
+
+// check wakes the dispatcher if a place has been held for the hold by an
+// attempt still running: the claim of the place it frees up is nobody
+// else's. Otherwise, while a claim waits for a place held by attempts
+// younger than that, it watches the first of them.
+func (l *lane) check() {
+	l.mu.Lock()
+	now := time.Now()
+	overdue, busy := false, time.Time{}
+	for _, p := range l.places {
+		switch {
+		case p.since.IsZero():
+		case now.Sub(p.since) >= l.hold:
+			overdue = true
+		case busy.IsZero() || p.since.Before(busy):
+			busy = p.since
+		}
+	}
+	waiting := l.waiting
+	l.watched, l.waiting = false, false
+	if !overdue && waiting && !busy.IsZero() {
+		l.waitLocked(busy.Add(l.hold).Sub(now))
+	}
+	l.mu.Unlock()
+	if overdue {
+		l.wake()
+	}
+}
+
+// stop disarms the watch for good.
+func (l *lane) stop() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.watch.Stop()
+	l.watched = true // arms it no more
 }
 
 // take takes a place for an attempt starting at now and returns its

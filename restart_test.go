@@ -48,7 +48,9 @@ func TestRestartMidStream(t *testing.T) {
 			const events = 8
 			ctx := context.Background()
 			policy := &monitehooks.Schedule{Delays: faultSchedule}
-			b := setupEmitter(t, &monitehooks.EmitterConfig{RetryPolicy: policy, AttemptTimeout: time.Minute})
+			// No breaker: the flaky endpoint's first attempts are all
+			// made, where five failures would hold the others.
+			b := setupEmitter(t, &monitehooks.EmitterConfig{RetryPolicy: policy, AttemptTimeout: time.Minute, BreakerThreshold: -1})
 			hanging := newReceiver(t, func(_ http.ResponseWriter, r *http.Request, _ int) { hang(r) })
 			healthy := newReceiver(t, nil)
 			flaky := newReceiver(t, func(w http.ResponseWriter, _ *http.Request, n int) {
